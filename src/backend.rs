@@ -1,0 +1,57 @@
+//! The stepping interface that every backend implements, so that experiments do not
+//! know which one runs.
+
+use crate::error::Result;
+use crate::params::Run;
+
+/// Which implementation simulated a population.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// The WGSL kernel through wgpu ([`crate::gpu::GpuStepper`]).
+    Gpu,
+    /// The float32 CPU mirror of the kernel ([`crate::cpu::CpuStepper`]).
+    Cpu,
+    /// The float64 transcription of the tutorial ([`crate::cpu::ReferenceStepper`]).
+    Reference,
+}
+
+impl BackendKind {
+    /// The lowercase name used on the command line and in output files.
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Gpu => "gpu",
+            BackendKind::Cpu => "cpu",
+            BackendKind::Reference => "reference",
+        }
+    }
+}
+
+impl std::fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Progress reports: called with the number of neuron-steps completed since the last
+/// call, possibly from several threads.
+pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+
+/// A backend that simulates independent LIF neurons under constant currents.
+pub trait Stepper {
+    /// Which backend this is.
+    fn kind(&self) -> BackendKind;
+
+    /// A human-readable description of the device it runs on.
+    fn device(&self) -> String;
+
+    /// Simulates one neuron per entry of `currents` (validated, model units) for
+    /// `run.steps()` steps from rest (`v = 0`, not refractory) and returns each
+    /// neuron's spike count, in input order.
+    fn spike_counts(
+        &mut self,
+        run: &Run,
+        currents: &[f64],
+        progress: Progress<'_>,
+    ) -> Result<Vec<u32>>;
+}

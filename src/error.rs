@@ -1,0 +1,144 @@
+//! The library's error type.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in gpulif, as values rather than panics.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A parameter is outside the range the model accepts.
+    ///
+    /// `name` is the parameter's name in the library (`tau_rc`, `i_min`, …); the
+    /// command-line front end turns it into the matching flag (`--tau-rc`, `--i-min`).
+    #[error("{name} = {value} is out of range: expected {expected}")]
+    InvalidParameter {
+        /// The parameter's name, in snake case.
+        name: &'static str,
+        /// The value as the caller gave it.
+        value: String,
+        /// The accepted range, as a phrase ("a finite number > 0 (seconds)").
+        expected: String,
+    },
+
+    /// A list of input currents could not be read or parsed.
+    #[error("{0}")]
+    Currents(String),
+
+    /// An output path is unusable (unknown extension, unwritable folder).
+    #[error("cannot write {}: {reason}", path.display())]
+    Output {
+        /// The path the caller asked for.
+        path: PathBuf,
+        /// Why it cannot be written.
+        reason: String,
+    },
+
+    /// No adapter matched the request.
+    #[error("no GPU adapter found: {0}")]
+    NoAdapter(String),
+
+    /// The adapter refused to create a device.
+    #[error("could not open a device on {adapter}: {source}")]
+    RequestDevice {
+        /// The adapter's name.
+        adapter: String,
+        /// What wgpu reported.
+        #[source]
+        source: wgpu::RequestDeviceError,
+    },
+
+    /// A population does not fit in one storage binding of the device.
+    #[error(
+        "{neurons} neurons need {bytes} bytes per state buffer, more than this device's \
+         storage binding limit of {limit} bytes; split them into batches"
+    )]
+    PopulationTooLarge {
+        /// Neurons asked for.
+        neurons: usize,
+        /// Bytes one per-neuron buffer would need.
+        bytes: u64,
+        /// The device's `max_storage_buffer_binding_size` (or `max_buffer_size`, if smaller).
+        limit: u64,
+    },
+
+    /// A wgpu validation or out-of-memory error, or a lost device.
+    #[error("GPU error: {0}")]
+    Gpu(String),
+
+    /// Mapping a buffer for readback failed.
+    #[error("reading results back from the GPU failed: {0}")]
+    Map(#[from] wgpu::BufferAsyncError),
+
+    /// Waiting for submitted GPU work failed.
+    #[error("waiting for the GPU failed: {0}")]
+    Poll(#[from] wgpu::PollError),
+
+    /// An I/O error while writing results.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// An [`Error::InvalidParameter`] for `name`, whose value was `value`.
+    pub(crate) fn parameter(
+        name: &'static str,
+        value: impl ParameterValue,
+        expected: impl Into<String>,
+    ) -> Self {
+        Error::InvalidParameter {
+            name,
+            value: value.show(),
+            expected: expected.into(),
+        }
+    }
+
+    /// An [`Error::Io`] with the action that failed.
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// True when the error comes from what the caller asked for (a parameter, an input
+    /// file, an output path) rather than from the machine or the GPU.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidParameter { .. } | Error::Currents(_) | Error::Output { .. }
+        )
+    }
+}
+
+/// A parameter value as an error message shows it: floats in their shortest
+/// round-trip form, with an exponent when very large or small.
+pub(crate) trait ParameterValue {
+    fn show(&self) -> String;
+}
+
+impl ParameterValue for f64 {
+    fn show(&self) -> String {
+        crate::output::shortest(*self)
+    }
+}
+
+impl ParameterValue for usize {
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl ParameterValue for u32 {
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// `Result` with gpulif's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

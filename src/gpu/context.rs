@@ -1,0 +1,234 @@
+//! Finding an adapter and opening a device, for the command line, tests and examples.
+//!
+//! A host application that already owns a `Device` and `Queue` never needs this: it
+//! passes them to [`crate::LifPipeline`] and [`crate::GpuPopulation`] directly.
+
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+
+/// Which adapter to open.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum AdapterChoice {
+    /// The best hardware adapter (discrete, then integrated, then virtual); software
+    /// rasterisers such as Mesa's lavapipe are not picked. What `--backend auto` uses.
+    Hardware,
+    /// The best adapter of any kind, software ones included. What `--backend gpu` uses.
+    #[default]
+    Any,
+    /// The best adapter whose name contains this text (case-insensitive).
+    Named(String),
+}
+
+/// What `gpulif devices` shows of one adapter.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AdapterSummary {
+    /// The adapter's name ("NVIDIA H200", "llvmpipe (LLVM 15.0.6, 256 bits)").
+    pub name: String,
+    /// The graphics API wgpu reaches it through ("Vulkan", "Metal", "Dx12", "Gl").
+    pub backend: String,
+    /// Discrete, integrated, virtual, CPU (a software implementation) or other.
+    pub device_type: String,
+    /// Driver name and version, where the driver reports them.
+    pub driver: String,
+    /// Whether it can run compute shaders at all.
+    pub compute: bool,
+}
+
+impl AdapterSummary {
+    fn of(adapter: &wgpu::Adapter) -> Self {
+        let info = adapter.get_info();
+        let driver = [info.driver.as_str(), info.driver_info.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        AdapterSummary {
+            name: info.name,
+            backend: format!("{:?}", info.backend),
+            device_type: format!("{:?}", info.device_type),
+            driver,
+            compute: supports_compute(adapter),
+        }
+    }
+
+    /// One line: `name (backend, type)`.
+    pub fn describe(&self) -> String {
+        format!("{} ({}, {})", self.name, self.backend, self.device_type)
+    }
+}
+
+fn supports_compute(adapter: &wgpu::Adapter) -> bool {
+    adapter
+        .get_downlevel_capabilities()
+        .flags
+        .contains(wgpu::DownlevelFlags::COMPUTE_SHADERS)
+}
+
+fn is_hardware(adapter: &wgpu::Adapter) -> bool {
+    adapter.get_info().device_type != wgpu::DeviceType::Cpu
+}
+
+/// Lower is better: device type first, then the native APIs before OpenGL.
+fn preference(adapter: &wgpu::Adapter) -> (u8, u8) {
+    let info = adapter.get_info();
+    let device = match info.device_type {
+        wgpu::DeviceType::DiscreteGpu => 0,
+        wgpu::DeviceType::IntegratedGpu => 1,
+        wgpu::DeviceType::VirtualGpu => 2,
+        wgpu::DeviceType::Other => 3,
+        wgpu::DeviceType::Cpu => 4,
+    };
+    let api = match info.backend {
+        wgpu::Backend::Vulkan | wgpu::Backend::Metal | wgpu::Backend::Dx12 => 0,
+        _ => 1,
+    };
+    (device, api)
+}
+
+/// A wgpu instance on the native compute APIs (Vulkan, Metal, DX12), or on the
+/// backends `WGPU_BACKEND` names (`WGPU_BACKEND=gl` for OpenGL), honouring the other
+/// `WGPU_*` variables too. OpenGL is left out by default: its adapters duplicate the
+/// Vulkan ones where both exist, and probing it on a headless machine makes EGL print
+/// warnings about missing display servers.
+fn instance() -> wgpu::Instance {
+    let descriptor = wgpu::InstanceDescriptor {
+        backends: wgpu::Backends::PRIMARY,
+        ..wgpu::InstanceDescriptor::new_without_display_handle()
+    };
+    wgpu::Instance::new(descriptor.with_env())
+}
+
+fn enumerate(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
+    pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
+}
+
+/// Picks the adapter `choice` asks for from `adapters`, best first.
+fn choose<'a>(adapters: &'a [wgpu::Adapter], choice: &AdapterChoice) -> Option<&'a wgpu::Adapter> {
+    adapters
+        .iter()
+        .filter(|a| supports_compute(a))
+        .filter(|a| match choice {
+            AdapterChoice::Hardware => is_hardware(a),
+            AdapterChoice::Any => true,
+            AdapterChoice::Named(text) => a
+                .get_info()
+                .name
+                .to_lowercase()
+                .contains(&text.to_lowercase()),
+        })
+        .min_by_key(|a| preference(a))
+}
+
+/// Every adapter wgpu finds, and the index of the one `choice` would open.
+pub fn list_adapters(choice: &AdapterChoice) -> (Vec<AdapterSummary>, Option<usize>) {
+    let adapters = enumerate(&instance());
+    let chosen =
+        choose(&adapters, choice).and_then(|c| adapters.iter().position(|a| std::ptr::eq(a, c)));
+    (adapters.iter().map(AdapterSummary::of).collect(), chosen)
+}
+
+/// An adapter with its device and queue, opened with the adapter's own limits (not
+/// WebGPU's defaults), and a record of errors the device reports outside any error
+/// scope. Cheap to clone: clones share the device.
+#[derive(Clone, Debug)]
+pub struct GpuContext {
+    /// The adapter the device was opened on.
+    pub adapter: wgpu::Adapter,
+    /// The device.
+    pub device: wgpu::Device,
+    /// Its queue.
+    pub queue: wgpu::Queue,
+    summary: AdapterSummary,
+    errors: Arc<Mutex<Vec<String>>>,
+}
+
+impl GpuContext {
+    /// Opens the adapter `choice` asks for. Blocks until the device is ready.
+    pub fn new(choice: &AdapterChoice) -> Result<Self> {
+        let instance = instance();
+        let adapters = enumerate(&instance);
+        let adapter = choose(&adapters, choice)
+            .cloned()
+            .ok_or_else(|| Error::NoAdapter(no_adapter_message(&adapters, choice)))?;
+        Self::open(adapter)
+    }
+
+    /// Opens a device on `adapter`, requesting all of its limits.
+    pub fn open(adapter: wgpu::Adapter) -> Result<Self> {
+        let summary = AdapterSummary::of(&adapter);
+        let descriptor = wgpu::DeviceDescriptor {
+            label: Some("gpulif"),
+            required_limits: adapter.limits(),
+            ..Default::default()
+        };
+        let (device, queue) =
+            pollster::block_on(adapter.request_device(&descriptor)).map_err(|source| {
+                Error::RequestDevice {
+                    adapter: summary.name.clone(),
+                    source,
+                }
+            })?;
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&errors);
+        device.on_uncaptured_error(Arc::new(move |error: wgpu::Error| {
+            sink.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(error.to_string());
+        }));
+        let sink = Arc::clone(&errors);
+        device.set_device_lost_callback(move |reason, message| {
+            sink.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(format!("device lost ({reason:?}): {message}"));
+        });
+        Ok(GpuContext {
+            adapter,
+            device,
+            queue,
+            summary,
+            errors,
+        })
+    }
+
+    /// The adapter's description.
+    pub fn summary(&self) -> &AdapterSummary {
+        &self.summary
+    }
+
+    /// Fails with the first error the device reported outside an error scope since the
+    /// last call, if any.
+    pub fn check_errors(&self) -> Result<()> {
+        let mut errors = self.errors.lock().unwrap_or_else(|e| e.into_inner());
+        match errors.drain(..).next() {
+            Some(first) => Err(Error::Gpu(first)),
+            None => Ok(()),
+        }
+    }
+}
+
+fn no_adapter_message(adapters: &[wgpu::Adapter], choice: &AdapterChoice) -> String {
+    let wanted = match choice {
+        AdapterChoice::Hardware => "a hardware adapter that runs compute shaders".to_owned(),
+        AdapterChoice::Any => "an adapter that runs compute shaders".to_owned(),
+        AdapterChoice::Named(text) => format!("an adapter whose name contains {text:?}"),
+    };
+    let backends = match std::env::var("WGPU_BACKEND") {
+        Ok(value) => format!("the backends WGPU_BACKEND={value} selects"),
+        Err(_) => "Vulkan, Metal and DX12 (WGPU_BACKEND=gl adds OpenGL)".to_owned(),
+    };
+    let found = if adapters.is_empty() {
+        "none were found".to_owned()
+    } else {
+        let names: Vec<String> = adapters
+            .iter()
+            .map(|a| AdapterSummary::of(a).describe())
+            .collect();
+        format!("found only {}", names.join(", "))
+    };
+    format!(
+        "looked for {wanted} through {backends}, {found}. Install a GPU driver, or the \
+         lavapipe software driver (Debian/Ubuntu: apt-get install mesa-vulkan-drivers), \
+         or use the CPU backend"
+    )
+}

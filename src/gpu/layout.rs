@@ -1,0 +1,95 @@
+//! Host twins of the structs the shaders read, and the dispatch geometry.
+
+use bytemuck::{Pod, Zeroable};
+
+/// Invocations per workgroup; passed to the shader's `override WORKGROUP_SIZE`.
+pub const WORKGROUP_SIZE: u32 = 64;
+
+/// The per-population uniform.
+///
+/// Must be kept in sync with `struct Population` in `shaders/lif_euler.wgsl`
+/// (a test compares the two layouts through naga).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct PopulationUniforms {
+    /// Neurons in the population.
+    pub neuron_count: u32,
+    /// Invocations per row of a 2D dispatch.
+    pub row_stride: u32,
+    /// Steps frozen after a spike.
+    pub frozen_steps: u32,
+    /// `1 − dt/tau_rc` in float32.
+    pub decay: f32,
+}
+
+/// The per-dispatch uniform: how many steps one dispatch advances.
+///
+/// Must be kept in sync with `struct Chunk` in `shaders/lif_euler.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct ChunkUniforms {
+    /// Steps per dispatch.
+    pub steps: u32,
+    /// Uniform structs are 16-byte multiples.
+    pub _pad: [u32; 3],
+}
+
+/// How a population's neurons map onto workgroups: one invocation per neuron, in rows
+/// of at most `max_x` workgroups when one row is not enough (a dispatch dimension holds
+/// at most 65,535 workgroups on most devices).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DispatchShape {
+    /// Workgroups per row.
+    pub workgroups_x: u32,
+    /// Rows.
+    pub workgroups_y: u32,
+}
+
+impl DispatchShape {
+    /// The shape for `neurons` invocations with at most `max_x` workgroups per row and
+    /// `max_y` rows; `None` when they do not fit.
+    pub fn for_neurons(neurons: u32, max_x: u32, max_y: u32) -> Option<Self> {
+        let workgroups = neurons.div_ceil(WORKGROUP_SIZE).max(1);
+        let workgroups_x = workgroups.min(max_x.max(1));
+        let workgroups_y = workgroups.div_ceil(workgroups_x);
+        (workgroups_y <= max_y).then_some(DispatchShape {
+            workgroups_x,
+            workgroups_y,
+        })
+    }
+
+    /// Invocations per row: the `row_stride` the shader multiplies the row index by.
+    pub fn row_stride(&self) -> u32 {
+        self.workgroups_x * WORKGROUP_SIZE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_row_until_the_limit() {
+        let shape = DispatchShape::for_neurons(1_000_000, 65_535, 65_535).unwrap();
+        assert_eq!((shape.workgroups_x, shape.workgroups_y), (15_625, 1));
+        let shape = DispatchShape::for_neurons(100, 65_535, 65_535).unwrap();
+        assert_eq!((shape.workgroups_x, shape.workgroups_y), (2, 1));
+    }
+
+    #[test]
+    fn rows_above_the_limit_cover_every_neuron() {
+        // 65,535 × 64 = 4,194,240 invocations fit in one row; one more needs two.
+        let shape = DispatchShape::for_neurons(4_194_241, 65_535, 65_535).unwrap();
+        assert_eq!((shape.workgroups_x, shape.workgroups_y), (65_535, 2));
+        for neurons in [1, 63, 64, 65, 1000, 1001] {
+            let shape = DispatchShape::for_neurons(neurons, 3, 65_535).unwrap();
+            let covered = shape.workgroups_x * shape.workgroups_y * WORKGROUP_SIZE;
+            assert!(covered >= neurons && covered - neurons < shape.row_stride());
+        }
+        assert_eq!(
+            DispatchShape::for_neurons(1000, 3, 5),
+            None,
+            "16 workgroups in 3×5"
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! The GPU backend: the WGSL kernel through wgpu.
+
+pub mod context;
+pub mod layout;
+pub mod pipeline;
+pub mod population;
+mod stepper;
+
+pub use context::{AdapterChoice, AdapterSummary, GpuContext, list_adapters};
+pub use pipeline::LifPipeline;
+pub use population::{GpuPopulation, PopulationOptions};
+pub use stepper::{GpuOptions, GpuStepper};

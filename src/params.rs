@@ -1,0 +1,485 @@
+//! Neuron parameters, run length, validation, and every constant derived from them.
+//!
+//! Each derived constant is computed here, once, in float64, and used by every
+//! backend: the step count, the frozen refractory steps, the float32 decay factor and
+//! the per-neuron float32 gap threshold. Backends never recompute them.
+
+use crate::error::{Error, Result};
+
+/// Largest input current magnitude accepted (model units). Keeps every float32 the
+/// kernel forms finite and normal.
+pub const MAX_CURRENT: f64 = 1e30;
+
+/// Accepted firing thresholds (model units). Bounded away from zero so that no gap
+/// threshold is a float32 subnormal, which some GPUs flush to zero.
+pub const V_TH_RANGE: (f64, f64) = (1e-20, 1e20);
+
+/// Smallest accepted `dt / tau_rc`. Below it the float32 decay factor `1 − dt/tau_rc`
+/// rounds to within a few units in the last place of 1 and no longer describes the leak.
+pub const MIN_DT_OVER_TAU_RC: f64 = 1e-6;
+
+/// Largest accepted refractory period, in steps (`tau_ref / dt`). The frozen-step count
+/// is found by replaying the tutorial's float64 countdown, one subtraction per step.
+pub const MAX_REFRACTORY_STEPS: f64 = 1e8;
+
+/// Largest step count of one run: spike counts and step counters are `u32`.
+pub const MAX_STEPS: u64 = u32::MAX as u64;
+
+/// Relative tolerance for "the duration is a whole number of steps".
+const WHOLE_STEPS_TOLERANCE: f64 = 1e-9;
+
+/// The parameters of the tutorial's `FirstOrderLIF` neuron, plus the time step.
+///
+/// The defaults are the tutorial class's: `tau_rc = 0.2 s`, `tau_ref = 0.002 s`,
+/// `v_th = 1`, and its `dt = 0.001 s`.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct LifParams {
+    /// Membrane (leak) time constant, seconds.
+    pub tau_rc: f64,
+    /// Refractory period after a spike, seconds.
+    pub tau_ref: f64,
+    /// Firing threshold, in the model's voltage units (currents share them).
+    pub v_th: f64,
+    /// Integration time step, seconds.
+    pub dt: f64,
+}
+
+impl Default for LifParams {
+    fn default() -> Self {
+        LifParams {
+            tau_rc: 0.2,
+            tau_ref: 0.002,
+            v_th: 1.0,
+            dt: 0.001,
+        }
+    }
+}
+
+impl LifParams {
+    /// Checks every parameter and their relations; the error names the parameter and
+    /// the accepted range.
+    pub fn validate(&self) -> Result<()> {
+        let LifParams {
+            tau_rc,
+            tau_ref,
+            v_th,
+            dt,
+        } = *self;
+        if !(tau_rc.is_finite() && tau_rc > 0.0) {
+            return Err(Error::parameter(
+                "tau_rc",
+                tau_rc,
+                "a finite number > 0 (seconds)",
+            ));
+        }
+        if !(dt.is_finite() && dt > 0.0) {
+            return Err(Error::parameter("dt", dt, "a finite number > 0 (seconds)"));
+        }
+        if dt > tau_rc {
+            return Err(Error::parameter(
+                "dt",
+                dt,
+                format!(
+                    "at most the membrane time constant tau_rc = {tau_rc} s \
+                     (the Euler step is meaningless beyond it)"
+                ),
+            ));
+        }
+        if dt / tau_rc < MIN_DT_OVER_TAU_RC {
+            return Err(Error::parameter(
+                "dt",
+                dt,
+                format!(
+                    "at least {MIN_DT_OVER_TAU_RC:e}·tau_rc = {:e} s (float32 cannot \
+                     resolve a smaller leak per step)",
+                    MIN_DT_OVER_TAU_RC * tau_rc
+                ),
+            ));
+        }
+        if !(tau_ref.is_finite() && tau_ref >= 0.0) {
+            return Err(Error::parameter(
+                "tau_ref",
+                tau_ref,
+                "a finite number ≥ 0 (seconds)",
+            ));
+        }
+        if tau_ref / dt > MAX_REFRACTORY_STEPS {
+            return Err(Error::parameter(
+                "tau_ref",
+                tau_ref,
+                format!(
+                    "at most {MAX_REFRACTORY_STEPS:e} steps of dt = {dt} s, i.e. {:e} s",
+                    MAX_REFRACTORY_STEPS * dt
+                ),
+            ));
+        }
+        let (lo, hi) = V_TH_RANGE;
+        if !(v_th.is_finite() && (lo..=hi).contains(&v_th)) {
+            return Err(Error::parameter(
+                "v_th",
+                v_th,
+                format!("a number from {lo:e} to {hi:e}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The number of steps after a spike on which the neuron is frozen, found by
+    /// replaying the tutorial's float64 countdown (`refractory_time -= dt` until it is
+    /// `< 0`). It is a rounding fact, not `round(tau_ref/dt)`: 199 for
+    /// `tau_ref = 0.2, dt = 0.001`, 2 for `0.002`. Independent of the input current.
+    ///
+    /// Call on validated parameters; the replay is bounded by [`MAX_REFRACTORY_STEPS`].
+    pub fn frozen_steps(&self) -> u32 {
+        let mut refractory_time = self.tau_ref;
+        let mut frozen: u32 = 0;
+        loop {
+            refractory_time -= self.dt;
+            if refractory_time < 0.0 || frozen as f64 > MAX_REFRACTORY_STEPS {
+                return frozen;
+            }
+            frozen += 1;
+        }
+    }
+
+    /// The float32 factor by which the gap `u = I − v` shrinks on each integrating step:
+    /// `1 − dt/tau_rc`, formed in float64 and rounded once.
+    pub fn decay(&self) -> f32 {
+        (1.0 - self.dt / self.tau_rc) as f32
+    }
+
+    /// The float32 gap threshold of a neuron driven by `current`: it spikes on the
+    /// integrating step where its gap `u` falls below this.
+    ///
+    /// In exact arithmetic this is `current − v_th` (formed here in float64, so near
+    /// threshold it keeps full relative precision). Rounding `1 − dt/tau_rc` to float32
+    /// changes the decay rate by up to `2⁻²⁵ / (dt/tau_rc)` relative, which at
+    /// `dt = 0.1 ms, tau_rc = 1 s` moves a 10,000-step interval by about 2 steps. So for
+    /// a neuron that can fire, the threshold is placed where the float32 decay crosses it
+    /// on the same step as the exact decay crosses `current − v_th`, counted from a reset
+    /// (`u = current`): `I₃₂ · ((I − v_th)/I)^(ln decay₃₂ / ln(1 − dt/tau_rc))`.
+    pub fn gap_threshold(&self, current: f64) -> f32 {
+        let gap_th = current - self.v_th;
+        let exact_decay = 1.0 - self.dt / self.tau_rc;
+        let decay = f64::from(self.decay());
+        if gap_th <= 0.0 || !(exact_decay > 0.0 && exact_decay < 1.0) || decay == exact_decay {
+            return gap_th as f32;
+        }
+        let rate_ratio = decay.ln() / (-self.dt / self.tau_rc).ln_1p();
+        let start = f64::from(current as f32);
+        (start * (rate_ratio * (gap_th / current).ln()).exp()) as f32
+    }
+}
+
+/// Checks one input current; `name` is the parameter the caller knows it by.
+pub fn validate_current(name: &'static str, current: f64) -> Result<()> {
+    if current.is_finite() && current.abs() <= MAX_CURRENT {
+        Ok(())
+    } else {
+        Err(Error::parameter(
+            name,
+            current,
+            format!("a finite number from -{MAX_CURRENT:e} to {MAX_CURRENT:e}"),
+        ))
+    }
+}
+
+/// A validated run: the neuron parameters, how long it lasts, and the constants every
+/// backend steps with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Run {
+    params: LifParams,
+    duration: f64,
+    steps: u32,
+    constants: EulerConstants,
+}
+
+/// The per-run constants of the float32 Euler kernel, shared by the GPU shader and the
+/// CPU float32 backend. Must be computed by [`Run`], never by a backend.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EulerConstants {
+    /// See [`LifParams::decay`].
+    pub decay: f32,
+    /// See [`LifParams::frozen_steps`].
+    pub frozen_steps: u32,
+}
+
+impl EulerConstants {
+    /// The constants for validated `params`.
+    pub fn new(params: &LifParams) -> Self {
+        EulerConstants {
+            decay: params.decay(),
+            frozen_steps: params.frozen_steps(),
+        }
+    }
+}
+
+impl Run {
+    /// A run of `duration` seconds: `round(duration / dt)` steps. A duration that is not
+    /// a whole number of steps (relative tolerance 1e-9) is rejected rather than guessed.
+    pub fn new(params: LifParams, duration: f64) -> Result<Run> {
+        params.validate()?;
+        if !(duration.is_finite() && duration > 0.0) {
+            return Err(Error::parameter(
+                "duration",
+                duration,
+                "a finite number > 0 (seconds)",
+            ));
+        }
+        let exact_steps = duration / params.dt;
+        let steps = exact_steps.round();
+        if steps < 1.0 {
+            return Err(Error::parameter(
+                "duration",
+                duration,
+                format!("at least one step of dt = {} s", params.dt),
+            ));
+        }
+        if (exact_steps - steps).abs() > WHOLE_STEPS_TOLERANCE * steps {
+            return Err(Error::parameter(
+                "duration",
+                duration,
+                format!(
+                    "a whole number of steps of dt = {} s (it is {exact_steps} steps)",
+                    params.dt
+                ),
+            ));
+        }
+        if steps > MAX_STEPS as f64 {
+            return Err(Error::parameter(
+                "duration",
+                duration,
+                format!(
+                    "at most {MAX_STEPS} steps of dt = {} s, i.e. {:e} s (counters are 32-bit)",
+                    params.dt,
+                    MAX_STEPS as f64 * params.dt
+                ),
+            ));
+        }
+        Ok(Run {
+            params,
+            duration,
+            steps: steps as u32,
+            constants: EulerConstants::new(&params),
+        })
+    }
+
+    /// A run of exactly `steps` steps.
+    pub fn with_steps(params: LifParams, steps: u32) -> Result<Run> {
+        params.validate()?;
+        if steps == 0 {
+            return Err(Error::parameter("steps", 0u32, "at least 1"));
+        }
+        Ok(Run {
+            params,
+            duration: f64::from(steps) * params.dt,
+            steps,
+            constants: EulerConstants::new(&params),
+        })
+    }
+
+    /// The neuron parameters.
+    pub fn params(&self) -> &LifParams {
+        &self.params
+    }
+
+    /// The run's length in seconds, as given.
+    pub fn duration(&self) -> f64 {
+        self.duration
+    }
+
+    /// The number of steps.
+    pub fn steps(&self) -> u32 {
+        self.steps
+    }
+
+    /// The float32 kernel's constants.
+    pub fn constants(&self) -> &EulerConstants {
+        &self.constants
+    }
+}
+
+/// The per-neuron float32 inputs of the Euler kernel, formed in float64 from the
+/// float64 currents: the current itself (to which the gap resets) and the gap threshold.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NeuronInputs {
+    /// `current as f32`, model units.
+    pub current: Vec<f32>,
+    /// [`LifParams::gap_threshold`] of each current.
+    pub gap_th: Vec<f32>,
+}
+
+impl NeuronInputs {
+    /// The inputs for `currents` under validated `params`.
+    pub fn new(params: &LifParams, currents: &[f64]) -> Self {
+        NeuronInputs {
+            current: currents.iter().map(|&i| i as f32).collect(),
+            gap_th: currents.iter().map(|&i| params.gap_threshold(i)).collect(),
+        }
+    }
+
+    /// Number of neurons.
+    pub fn len(&self) -> usize {
+        self.current.len()
+    }
+
+    /// True when there are no neurons.
+    pub fn is_empty(&self) -> bool {
+        self.current.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(tau_ref: f64, dt: f64) -> LifParams {
+        LifParams {
+            tau_ref,
+            dt,
+            ..LifParams::default()
+        }
+    }
+
+    #[test]
+    fn frozen_steps_replay_the_float64_countdown() {
+        // The tutorial's countdown, not round(tau_ref/dt): 0.2 - 200·0.001 in float64
+        // lands just below zero on the 200th subtraction.
+        assert_eq!(with(0.2, 0.001).frozen_steps(), 199);
+        assert_eq!(with(0.002, 0.001).frozen_steps(), 2);
+        assert_eq!(with(0.005, 0.001).frozen_steps(), 5);
+        assert_eq!(with(0.0, 0.001).frozen_steps(), 0);
+        assert_eq!(with(0.0005, 0.001).frozen_steps(), 0);
+    }
+
+    #[test]
+    fn steps_are_whole() {
+        let p = LifParams::default();
+        assert_eq!(Run::new(p, 10.0).unwrap().steps(), 10_000);
+        assert_eq!(Run::new(p, 0.1).unwrap().steps(), 100);
+        let err = Run::new(p, 0.0105).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidParameter {
+                    name: "duration",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(Run::new(p, 0.0).is_err());
+        assert!(Run::new(p, f64::NAN).is_err());
+        assert!(
+            Run::new(p, 1e7).is_err(),
+            "1e10 steps overflow the counters"
+        );
+    }
+
+    #[test]
+    fn invalid_parameters_name_themselves() {
+        let cases = [
+            (
+                "tau_rc",
+                LifParams {
+                    tau_rc: 0.0,
+                    ..LifParams::default()
+                },
+            ),
+            (
+                "tau_rc",
+                LifParams {
+                    tau_rc: f64::INFINITY,
+                    ..LifParams::default()
+                },
+            ),
+            (
+                "tau_ref",
+                LifParams {
+                    tau_ref: -1.0,
+                    ..LifParams::default()
+                },
+            ),
+            (
+                "tau_ref",
+                LifParams {
+                    tau_ref: 1e9,
+                    ..LifParams::default()
+                },
+            ),
+            (
+                "v_th",
+                LifParams {
+                    v_th: 0.0,
+                    ..LifParams::default()
+                },
+            ),
+            (
+                "v_th",
+                LifParams {
+                    v_th: f64::NAN,
+                    ..LifParams::default()
+                },
+            ),
+            (
+                "dt",
+                LifParams {
+                    dt: -0.001,
+                    ..LifParams::default()
+                },
+            ),
+            (
+                "dt",
+                LifParams {
+                    dt: 0.5,
+                    ..LifParams::default()
+                },
+            ),
+            (
+                "dt",
+                LifParams {
+                    dt: 1e-9,
+                    ..LifParams::default()
+                },
+            ),
+        ];
+        for (name, p) in cases {
+            match p.validate() {
+                Err(Error::InvalidParameter { name: got, .. }) => assert_eq!(got, name, "{p:?}"),
+                other => panic!("{p:?}: expected an error naming {name}, got {other:?}"),
+            }
+        }
+        assert!(LifParams::default().validate().is_ok());
+    }
+
+    #[test]
+    fn gap_threshold_is_current_minus_threshold_where_decay_is_exact() {
+        // dt/tau_rc = 1/2 makes 1 − dt/tau_rc exact in float32: no correction.
+        let p = LifParams {
+            tau_rc: 0.002,
+            ..LifParams::default()
+        };
+        assert_eq!(p.gap_threshold(1.1), (1.1f64 - 1.0) as f32);
+        // Neurons that cannot fire keep the plain gap threshold.
+        let p = LifParams::default();
+        assert_eq!(p.gap_threshold(0.5), -0.5);
+        assert_eq!(p.gap_threshold(1.0), 0.0);
+    }
+
+    #[test]
+    fn gap_threshold_correction_is_small() {
+        // The correction only compensates float32 rounding of the decay: a relative
+        // change of (rate_ratio − 1)·ln(gap/I), at most a few parts in 10^3 here.
+        let p = LifParams {
+            tau_rc: 1.0,
+            dt: 1e-4,
+            ..LifParams::default()
+        };
+        for current in [1.0000001, 1.001, 1.5, 10.0, 1e6] {
+            let plain = current - p.v_th;
+            let corrected = f64::from(p.gap_threshold(current));
+            let rel = (corrected - plain).abs() / plain;
+            assert!(rel < 5e-3, "I = {current}: {corrected} vs {plain}");
+        }
+    }
+}

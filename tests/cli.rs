@@ -1,0 +1,341 @@
+//! The `gpulif` binary end to end: output files, exit codes, and bad input.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use gpulif::LifParams;
+
+fn gpulif(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gpulif"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const TUTORIAL: &[&str] = &[
+    "curve",
+    "--currents",
+    "1.0000001,1.1,10,100,0.8",
+    "--tau-rc",
+    "0.02",
+    "--tau-ref",
+    "0.2",
+    "--duration",
+    "20",
+];
+
+fn with<'a>(base: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
+    base.iter().chain(more).copied().collect()
+}
+
+/// Rows of a CSV file as parsed numbers, after checking the header.
+fn read_csv(path: &Path) -> Vec<(f64, u32, f64, f64)> {
+    let content = std::fs::read_to_string(path).expect("the CSV exists");
+    let mut lines = content.lines();
+    assert_eq!(lines.next(), Some("current,count,rate,analytic_rate"));
+    lines
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            assert_eq!(f.len(), 4, "{line}");
+            (
+                f[0].parse().unwrap(),
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+                f[3].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn tutorial_currents_to_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tutorial.csv");
+    let out = gpulif(&with(
+        TUTORIAL,
+        &["--backend", "cpu", "--out", path.to_str().unwrap()],
+    ));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let params = LifParams {
+        tau_rc: 0.02,
+        tau_ref: 0.2,
+        ..LifParams::default()
+    };
+    let rows = read_csv(&path);
+    let expected = [
+        (1.0000001, 39),
+        (1.1, 82),
+        (10.0, 99),
+        (100.0, 100),
+        (0.8, 0),
+    ];
+    assert_eq!(rows.len(), expected.len());
+    for (row, (current, count)) in rows.iter().zip(expected) {
+        // Currents round-trip exactly; rates are count / duration; the analytic rate is
+        // the library's, printed in full.
+        assert_eq!(row.0, current);
+        assert_eq!(row.1, count, "I = {current}");
+        assert_eq!(row.2, f64::from(count) / 20.0);
+        assert_eq!(row.3, gpulif::analytic::rate(&params, current));
+    }
+    assert!(text(&out.stdout).contains("neuron-steps/s"));
+}
+
+#[test]
+fn sweep_to_csv_has_every_neuron_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sweep.csv");
+    let out = gpulif(&[
+        "curve",
+        "--neurons",
+        "101",
+        "--i-min",
+        "-1",
+        "--i-max",
+        "9",
+        "--duration",
+        "1",
+        "--backend",
+        "cpu",
+        "--quiet",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "--quiet prints nothing"
+    );
+    let rows = read_csv(&path);
+    let currents: Vec<f64> = rows.iter().map(|r| r.0).collect();
+    assert_eq!(currents, common::sweep(-1.0, 9.0, 101));
+    assert_eq!((currents[0], currents[100]), (-1.0, 9.0));
+    assert_eq!(currents[50], 4.0);
+    let counts: Vec<u32> = rows.iter().map(|r| r.1).collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] <= w[1]),
+        "rates rise with current"
+    );
+}
+
+#[test]
+fn json_carries_parameters_backend_and_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("curve.json");
+    let out = gpulif(&with(
+        TUTORIAL,
+        &[
+            "--backend",
+            "reference",
+            "-q",
+            "--out",
+            path.to_str().unwrap(),
+        ],
+    ));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(json["backend"], "reference");
+    assert_eq!(json["method"], "euler");
+    assert_eq!(json["gpulif_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(json["params"]["tau_rc"], 0.02);
+    assert_eq!(json["params"]["tau_ref"], 0.2);
+    assert_eq!(json["steps"], 20_000);
+    assert!(json["device"].as_str().unwrap().contains("float64"));
+    assert_eq!(
+        json["data"]["count"],
+        serde_json::json!([39, 82, 99, 100, 0])
+    );
+    assert_eq!(json["data"]["current"][0], 1.0000001);
+    assert_eq!(json["summary"]["total_spikes"], 320);
+}
+
+#[test]
+fn currents_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("currents.txt");
+    std::fs::write(&list, "# tutorial inputs\n1.0000001\n1.1\n\n10\n100\n0.8\n").unwrap();
+    let path = dir.path().join("out.csv");
+    let at_file = format!("@{}", list.display());
+    let out = gpulif(&[
+        "curve",
+        "--currents",
+        &at_file,
+        "--tau-rc",
+        "0.02",
+        "--tau-ref",
+        "0.2",
+        "--duration",
+        "20",
+        "--backend",
+        "cpu",
+        "-q",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let counts: Vec<u32> = read_csv(&path).iter().map(|r| r.1).collect();
+    assert_eq!(counts, [39, 82, 99, 100, 0]);
+}
+
+#[test]
+fn gpu_backend_from_the_command_line() {
+    if common::gpu().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gpu.csv");
+    let out = gpulif(&with(
+        TUTORIAL,
+        &["--backend", "gpu", "--out", path.to_str().unwrap()],
+    ));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("backend   gpu:"));
+    let counts: Vec<u32> = read_csv(&path).iter().map(|r| r.1).collect();
+    assert_eq!(counts, [39, 82, 99, 100, 0]);
+}
+
+#[test]
+fn devices_lists_adapters() {
+    let out = gpulif(&["devices"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("--backend auto uses"));
+    let out = gpulif(&["devices", "--json"]);
+    let adapters: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(adapters.is_array());
+    if common::gpu().is_some() {
+        assert!(!adapters.as_array().unwrap().is_empty());
+    }
+}
+
+/// Every bad input: exit status 2, one `error:` line naming the flag, no panic, and
+/// no output file.
+#[test]
+fn bad_input_is_refused_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("never.csv");
+    let out_arg = out_path.to_str().unwrap().to_owned();
+    let missing = dir.path().join("missing.txt");
+    let missing_arg = format!("@{}", missing.display());
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "# nothing\n").unwrap();
+    let empty_arg = format!("@{}", empty.display());
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--neurons", "0"], "--neurons"),
+        (vec!["--neurons", "-3"], "--neurons"),
+        (vec!["--neurons", "abc"], "--neurons"),
+        (vec!["--neurons", "2000000000"], "--neurons"),
+        (vec!["--tau-rc", "0"], "--tau-rc"),
+        (vec!["--tau-rc", "-1"], "--tau-rc"),
+        (vec!["--tau-rc", "nan"], "--tau-rc"),
+        (vec!["--tau-rc", "x"], "--tau-rc"),
+        (vec!["--tau-ref", "-0.001"], "--tau-ref"),
+        (vec!["--tau-ref", "inf"], "--tau-ref"),
+        (vec!["--v-th", "0"], "--v-th"),
+        (vec!["--v-th", "-1"], "--v-th"),
+        (vec!["--dt", "0"], "--dt"),
+        (vec!["--dt", "0.5"], "--dt"),
+        (vec!["--dt", "NaN"], "--dt"),
+        (vec!["--duration", "0"], "--duration"),
+        (vec!["--duration", "-1"], "--duration"),
+        (vec!["--duration", "0.0105"], "--duration"),
+        (vec!["--duration", "1e7"], "--duration"),
+        (vec!["--i-min", "5", "--i-max", "1"], "--i-min"),
+        (vec!["--i-min", "nan"], "--i-min"),
+        (vec!["--i-max", "1e40"], "--i-max"),
+        (vec!["--currents", "1,abc"], "--currents"),
+        (vec!["--currents", "1,,2"], "--currents"),
+        (vec!["--currents", "inf"], "--currents"),
+        (vec!["--currents", &missing_arg], "--currents"),
+        (vec!["--currents", &empty_arg], "--currents"),
+        (vec!["--currents", "1", "--neurons", "5"], "--neurons"),
+        (vec!["--backend", "tpu"], "--backend"),
+        (vec!["--adapter", "x", "--backend", "cpu"], "--adapter"),
+    ];
+    for (args, flag) in cases {
+        let mut all = vec!["curve", "--duration", "0.1"];
+        all.extend(&args);
+        all.extend(["--backend", "cpu", "--out", &out_arg]);
+        // A later --backend would override the case's own; keep the case's.
+        if args.contains(&"--backend") {
+            all.truncate(all.len() - 4);
+            all.extend(["--out", &out_arg]);
+        }
+        let out = gpulif(&all);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
+        assert!(
+            stderr.lines().next().unwrap().contains(flag),
+            "{args:?} names {flag}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!out_path.exists(), "{args:?} left an output file");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "only the empty input file remains: {leftovers:?}"
+    );
+}
+
+#[test]
+fn bad_output_paths_are_refused_before_simulating() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        dir.path().join("curve.txt"),
+        dir.path().join("no-such-dir").join("curve.csv"),
+        dir.path().to_owned(),
+    ];
+    for path in cases {
+        let out = gpulif(&["curve", "--backend", "cpu", "--out", path.to_str().unwrap()]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", path.display());
+        assert!(stderr.starts_with("error: --out"), "{stderr}");
+        assert!(out.stdout.is_empty(), "nothing was simulated");
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing was written"
+    );
+}
+
+#[test]
+fn missing_gpu_is_explained() {
+    // No Metal or DX12 on Linux: wgpu finds no adapter at all.
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gpu.csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_gpulif"))
+        .args(["curve", "--backend", "gpu", "--out", path.to_str().unwrap()])
+        .env("WGPU_BACKEND", "metal")
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: no GPU adapter found"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("mesa-vulkan-drivers"), "{stderr}");
+    assert!(!path.exists());
+
+    // auto falls back to the CPU backend.
+    let out = Command::new(env!("CARGO_BIN_EXE_gpulif"))
+        .args(["curve", "--neurons", "10", "--duration", "0.1"])
+        .env("WGPU_BACKEND", "metal")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("backend   cpu:"));
+}

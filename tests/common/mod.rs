@@ -1,0 +1,43 @@
+//! Shared by the integration tests: the GPU, when there is one.
+
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use gpulif::{AdapterChoice, GpuContext};
+
+/// One device per test binary, shared by its tests. `None` (the test then returns
+/// after saying so) when no adapter exists, unless `GPULIF_REQUIRE_GPU=1`, where a
+/// missing adapter fails the test: CI runs the real shader on Mesa's lavapipe.
+pub fn gpu() -> Option<&'static GpuContext> {
+    static CONTEXT: OnceLock<Option<GpuContext>> = OnceLock::new();
+    CONTEXT
+        .get_or_init(|| match GpuContext::new(&AdapterChoice::Any) {
+            Ok(context) => {
+                eprintln!("GPU tests run on {}", context.summary().describe());
+                Some(context)
+            }
+            Err(error) if require_gpu() => {
+                panic!("GPULIF_REQUIRE_GPU=1 but no GPU is usable: {error}")
+            }
+            Err(error) => {
+                eprintln!("skipping: no adapter ({error})");
+                None
+            }
+        })
+        .as_ref()
+}
+
+pub fn require_gpu() -> bool {
+    std::env::var("GPULIF_REQUIRE_GPU").is_ok_and(|v| v == "1")
+}
+
+/// A fresh GPU backend on the shared device.
+pub fn gpu_stepper(options: gpulif::GpuOptions) -> Option<gpulif::GpuStepper> {
+    Some(gpulif::GpuStepper::with_options(gpu()?.clone(), options))
+}
+
+/// Evenly spaced currents, both ends included.
+pub fn sweep(i_min: f64, i_max: f64, neurons: usize) -> Vec<f64> {
+    gpulif::curve::sweep(i_min, i_max, neurons).expect("a valid sweep")
+}
