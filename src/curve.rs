@@ -205,6 +205,16 @@ pub struct CurvePoint {
 }
 
 impl CurvePoint {
+    /// The point of a neuron driven by `current` that spiked `count` times in `run`.
+    pub fn new(run: &Run, current: f64, count: u32) -> Self {
+        CurvePoint {
+            current,
+            count,
+            rate: f64::from(count) / run.duration(),
+            analytic_rate: analytic::rate(run.params(), current),
+        }
+    }
+
     /// `rate − analytic_rate`, Hz.
     pub fn rate_error(&self) -> f64 {
         self.rate - self.analytic_rate
@@ -228,6 +238,36 @@ pub struct CurveSummary {
     pub mean_abs_rate_error: f64,
     /// The neuron with the largest `|rate − analytic_rate|`.
     pub worst: CurvePoint,
+}
+
+impl CurveSummary {
+    /// The statistics of a non-empty curve.
+    fn of(run: &Run, currents: &[f64], counts: &[u32]) -> Self {
+        let neurons = currents.len();
+        let mut worst = CurvePoint::new(run, currents[0], counts[0]);
+        let (mut firing, mut total_spikes) = (0, 0u64);
+        let (mut rate_sum, mut max_rate, mut abs_error_sum) = (0.0, 0.0f64, 0.0);
+        for (&current, &count) in currents.iter().zip(counts) {
+            let point = CurvePoint::new(run, current, count);
+            firing += usize::from(count > 0);
+            total_spikes += u64::from(count);
+            rate_sum += point.rate;
+            max_rate = max_rate.max(point.rate);
+            abs_error_sum += point.rate_error().abs();
+            if point.rate_error().abs() > worst.rate_error().abs() {
+                worst = point;
+            }
+        }
+        CurveSummary {
+            neurons,
+            firing,
+            total_spikes,
+            mean_rate: rate_sum / neurons as f64,
+            max_rate,
+            mean_abs_rate_error: abs_error_sum / neurons as f64,
+            worst,
+        }
+    }
 }
 
 /// Spike counts and rates of one neuron per current, beside the analytic curve.
@@ -259,55 +299,15 @@ impl TuningCurve {
     ) -> Self {
         assert_eq!(currents.len(), counts.len(), "one count per current");
         assert!(!currents.is_empty(), "a curve has at least one neuron");
-        let mut curve = TuningCurve {
+        let summary = CurveSummary::of(&run, &currents, &counts);
+        TuningCurve {
             run,
             currents,
             counts,
             backend,
             device,
             elapsed,
-            summary: CurveSummary {
-                neurons: 0,
-                firing: 0,
-                total_spikes: 0,
-                mean_rate: 0.0,
-                max_rate: 0.0,
-                mean_abs_rate_error: 0.0,
-                worst: CurvePoint {
-                    current: 0.0,
-                    count: 0,
-                    rate: 0.0,
-                    analytic_rate: 0.0,
-                },
-            },
-        };
-        curve.summary = curve.summarise();
-        curve
-    }
-
-    fn summarise(&self) -> CurveSummary {
-        let neurons = self.len();
-        let mut worst = self.point(0);
-        let (mut firing, mut total_spikes) = (0, 0u64);
-        let (mut rate_sum, mut max_rate, mut abs_error_sum) = (0.0, 0.0f64, 0.0);
-        for point in self.points() {
-            firing += usize::from(point.count > 0);
-            total_spikes += u64::from(point.count);
-            rate_sum += point.rate;
-            max_rate = max_rate.max(point.rate);
-            abs_error_sum += point.rate_error().abs();
-            if point.rate_error().abs() > worst.rate_error().abs() {
-                worst = point;
-            }
-        }
-        CurveSummary {
-            neurons,
-            firing,
-            total_spikes,
-            mean_rate: rate_sum / neurons as f64,
-            max_rate,
-            mean_abs_rate_error: abs_error_sum / neurons as f64,
-            worst,
+            summary,
         }
     }
 
@@ -338,14 +338,7 @@ impl TuningCurve {
 
     /// Neuron `index`.
     pub fn point(&self, index: usize) -> CurvePoint {
-        let current = self.currents[index];
-        let count = self.counts[index];
-        CurvePoint {
-            current,
-            count,
-            rate: f64::from(count) / self.run.duration(),
-            analytic_rate: analytic::rate(self.run.params(), current),
-        }
+        CurvePoint::new(&self.run, self.currents[index], self.counts[index])
     }
 
     /// Every neuron, in input order.

@@ -185,6 +185,15 @@ fn usage(message: impl Into<String>) -> Failure {
 }
 
 fn main() -> ExitCode {
+    // Mesa's Vulkan device-select layer looks for a Wayland display to pick a default
+    // GPU and, on a headless machine, prints "error: XDG_RUNTIME_DIR is invalid" for
+    // every wgpu instance. gpulif ranks adapters itself, so there it is switched off.
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none()
+        && std::env::var_os("NODEVICE_SELECT").is_none()
+    {
+        // SAFETY: no other thread exists yet, so nothing reads the environment meanwhile.
+        unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => error.exit(),
@@ -264,10 +273,14 @@ fn open_backend(
     Ok(match backend {
         BackendArg::Cpu => (Box::new(CpuStepper), None),
         BackendArg::Reference => (Box::new(ReferenceStepper), None),
-        BackendArg::Gpu => (
-            gpu(adapter.map_or(AdapterChoice::Any, AdapterChoice::Named))?,
-            None,
-        ),
+        BackendArg::Gpu => {
+            let choice = adapter.map_or(AdapterChoice::Any, AdapterChoice::Named);
+            let stepper = gpu(choice).map_err(|error| Failure {
+                message: format!("--backend gpu: {error}"),
+                status: 1,
+            })?;
+            (stepper, None)
+        }
         BackendArg::Auto => {
             let choice = adapter.map_or(AdapterChoice::Hardware, AdapterChoice::Named);
             match gpu(choice) {

@@ -324,7 +324,7 @@ fn missing_gpu_is_explained() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.starts_with("error: no GPU adapter found"),
+        stderr.starts_with("error: --backend gpu: no GPU adapter found"),
         "{stderr}"
     );
     assert!(stderr.contains("mesa-vulkan-drivers"), "{stderr}");
