@@ -31,6 +31,8 @@
 //! On a GPU, open a device with [`GpuContext`] and use [`GpuStepper::new`] instead; a
 //! host that owns its device records steps with [`LifPipeline`] and [`GpuPopulation`].
 
+#![warn(missing_docs)]
+
 pub mod analytic;
 pub mod backend;
 pub mod cpu;
