@@ -393,8 +393,11 @@ fn compact(value: f64) -> String {
 }
 
 fn devices(args: DevicesArgs) -> Result<(), Failure> {
-    let (adapters, hardware) = list_adapters(&AdapterChoice::Hardware);
-    let (_, any) = list_adapters(&AdapterChoice::Any);
+    let gpulif::gpu::AdapterList {
+        adapters,
+        hardware,
+        any,
+    } = list_adapters();
     if args.json {
         let json = serde_json::to_string_pretty(&adapters).context("formatting adapters")?;
         println!("{json}");

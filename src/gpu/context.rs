@@ -120,12 +120,28 @@ fn choose<'a>(adapters: &'a [wgpu::Adapter], choice: &AdapterChoice) -> Option<&
         .min_by_key(|a| preference(a))
 }
 
-/// Every adapter wgpu finds, and the index of the one `choice` would open.
-pub fn list_adapters(choice: &AdapterChoice) -> (Vec<AdapterSummary>, Option<usize>) {
+/// Every adapter wgpu finds, and which ones the two automatic choices would open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdapterList {
+    /// The adapters, in wgpu's order.
+    pub adapters: Vec<AdapterSummary>,
+    /// The index of the adapter [`AdapterChoice::Hardware`] opens, if any.
+    pub hardware: Option<usize>,
+    /// The index of the adapter [`AdapterChoice::Any`] opens, if any.
+    pub any: Option<usize>,
+}
+
+/// Enumerates the adapters once and says which each automatic choice would open.
+pub fn list_adapters() -> AdapterList {
     let adapters = enumerate(&instance());
-    let chosen =
-        choose(&adapters, choice).and_then(|c| adapters.iter().position(|a| std::ptr::eq(a, c)));
-    (adapters.iter().map(AdapterSummary::of).collect(), chosen)
+    let index_of = |choice: &AdapterChoice| {
+        choose(&adapters, choice).and_then(|c| adapters.iter().position(|a| std::ptr::eq(a, c)))
+    };
+    AdapterList {
+        hardware: index_of(&AdapterChoice::Hardware),
+        any: index_of(&AdapterChoice::Any),
+        adapters: adapters.iter().map(AdapterSummary::of).collect(),
+    }
 }
 
 /// An adapter with its device and queue, opened with the adapter's own limits (not

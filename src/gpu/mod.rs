@@ -6,7 +6,7 @@ pub mod pipeline;
 pub mod population;
 mod stepper;
 
-pub use context::{AdapterChoice, AdapterSummary, GpuContext, list_adapters};
+pub use context::{AdapterChoice, AdapterList, AdapterSummary, GpuContext, list_adapters};
 pub use pipeline::LifPipeline;
 pub use population::{GpuPopulation, PopulationOptions};
 pub use stepper::{GpuOptions, GpuStepper};

@@ -89,26 +89,22 @@ impl GpuPopulation {
         let limit = limits
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size);
+        let too_large = || Error::PopulationTooLarge {
+            neurons: currents.len(),
+            bytes,
+            limit,
+        };
         let neuron_count = u32::try_from(currents.len())
             .ok()
             .filter(|_| bytes <= limit)
-            .ok_or(Error::PopulationTooLarge {
-                neurons: currents.len(),
-                bytes,
-                limit,
-            })?;
+            .ok_or_else(too_large)?;
         let max_per_dimension = limits.max_compute_workgroups_per_dimension;
         let max_x = options
             .max_workgroups_per_row
             .unwrap_or(max_per_dimension)
             .min(max_per_dimension);
-        let shape = DispatchShape::for_neurons(neuron_count, max_x, max_per_dimension).ok_or(
-            Error::PopulationTooLarge {
-                neurons: currents.len(),
-                bytes,
-                limit,
-            },
-        )?;
+        let shape = DispatchShape::for_neurons(neuron_count, max_x, max_per_dimension)
+            .ok_or_else(too_large)?;
 
         let auto_chunk = (DISPATCH_NEURON_STEPS / u64::from(neuron_count)).max(1);
         let chunk = options
