@@ -1,8 +1,9 @@
 // The tutorial's FirstOrderLIF neuron, one invocation per neuron, integrated as the
 // gap u = I − v between input and voltage (same recurrence as the tutorial's Euler
 // step in exact arithmetic, full float32 precision where the threshold is decided).
-// Mirrored line by line by `step_euler` in src/cpu/stepper.rs: multiplies and compares
-// only, so both give bit-identical spike counts.
+// Mirrored by the block kernel in src/cpu/kernel.rs (and, one neuron at a time, by
+// `step_euler` in src/cpu/stepper.rs): multiplies and compares only, so all give
+// bit-identical spike counts.
 
 // Must be kept in sync with `PopulationUniforms` in src/gpu/layout.rs.
 struct Population {
@@ -27,38 +28,68 @@ struct Chunk {
 
 override WORKGROUP_SIZE: u32 = 64u;
 
+// Inputs, written by the host (`GpuPopulation::write_currents`).
 @group(0) @binding(0) var<uniform> population: Population;
 @group(0) @binding(1) var<uniform> chunk: Chunk;
 @group(0) @binding(2) var<storage, read> current: array<f32>;
 @group(0) @binding(3) var<storage, read> gap_th: array<f32>;
+// State, carried from one dispatch to the next.
 @group(0) @binding(4) var<storage, read_write> gap: array<f32>;
-@group(0) @binding(5) var<storage, read_write> refractory_left: array<u32>;
-@group(0) @binding(6) var<storage, read_write> spike_count: array<u32>;
+// The current each gap is measured from: the voltage is `drive − gap`.
+@group(0) @binding(5) var<storage, read_write> drive: array<f32>;
+@group(0) @binding(6) var<storage, read_write> refractory_left: array<u32>;
+// Outputs a host may bind in its own shaders.
+@group(0) @binding(7) var<storage, read_write> spike_count: array<u32>;
+@group(0) @binding(8) var<storage, read_write> spiked: array<u32>;
+
+struct Neuron {
+    u: f32,
+    left: u32,
+    spikes: u32,
+}
+
+// One Euler step, branch-free: every value computed, the results selected. Returns
+// whether the neuron fired. Mirrored by `lane_step` in src/cpu/kernel.rs.
+fn euler_step(n: ptr<function, Neuron>, i_in: f32, threshold: f32) -> bool {
+    let refractory = (*n).left > 0u;
+    // A refractory neuron's gap is multiplied by 1, which leaves it exactly as it was.
+    let decayed = (*n).u * select(population.decay, 1.0, refractory);
+    let fire = !refractory && decayed < threshold;
+    (*n).u = select(decayed, i_in, fire);
+    (*n).left = select(max((*n).left, 1u) - 1u, population.frozen_steps, fire);
+    (*n).spikes += select(0u, 1u, fire);
+    return fire;
+}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn step_euler(@builtin(global_invocation_id) id: vec3<u32>) {
-    let neuron = id.y * population.row_stride + id.x;
-    if neuron >= population.neuron_count {
+    let index = id.y * population.row_stride + id.x;
+    if index >= population.neuron_count {
         return;
     }
-    let i_in = current[neuron];
-    let threshold = gap_th[neuron];
-    var u = gap[neuron];
-    var left = refractory_left[neuron];
-    var spikes = spike_count[neuron];
-    for (var s = 0u; s < chunk.steps; s += 1u) {
-        if left > 0u {
-            left -= 1u;
-        } else {
-            u = u * population.decay;
-            if u < threshold {
-                u = i_in;
-                left = population.frozen_steps;
-                spikes += 1u;
-            }
-        }
+    let i_in = current[index];
+    let threshold = gap_th[index];
+    var n = Neuron(gap[index], refractory_left[index], spike_count[index]);
+    // A new current moves the gap so that the voltage stays where it was.
+    let was = drive[index];
+    if was != i_in {
+        n.u = i_in - (was - n.u);
+        drive[index] = i_in;
     }
-    gap[neuron] = u;
-    refractory_left[neuron] = left;
-    spike_count[neuron] = spikes;
+    // All steps but the last, four at a time; then the last, whose spikes are flagged.
+    let body = chunk.steps - 1u;
+    for (var s = 0u; s < body / 4u; s += 1u) {
+        euler_step(&n, i_in, threshold);
+        euler_step(&n, i_in, threshold);
+        euler_step(&n, i_in, threshold);
+        euler_step(&n, i_in, threshold);
+    }
+    for (var s = 0u; s < body % 4u; s += 1u) {
+        euler_step(&n, i_in, threshold);
+    }
+    let fired = euler_step(&n, i_in, threshold);
+    gap[index] = n.u;
+    refractory_left[index] = n.left;
+    spike_count[index] = n.spikes;
+    spiked[index] = select(0u, 1u, fired);
 }

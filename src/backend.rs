@@ -33,6 +33,10 @@ impl std::fmt::Display for BackendKind {
     }
 }
 
+/// Neurons per batch of a streamed experiment unless a backend prefers another size:
+/// 2²⁰ neurons hold 8 MiB of currents and 4 MiB of counts.
+pub const DEFAULT_BATCH_NEURONS: usize = 1 << 20;
+
 /// Progress reports: called with the number of neuron-steps completed since the last
 /// call, possibly from several threads.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
@@ -44,6 +48,13 @@ pub trait Stepper {
 
     /// A human-readable description of the device it runs on.
     fn device(&self) -> String;
+
+    /// How many neurons a caller streaming a large experiment should hand to one
+    /// [`Stepper::spike_counts`] call: enough to keep the device busy, few enough that
+    /// memory stays bounded.
+    fn batch_neurons(&self) -> usize {
+        DEFAULT_BATCH_NEURONS
+    }
 
     /// Simulates one neuron per entry of `currents` (validated, model units) for
     /// `run.steps()` steps from rest (`v = 0`, not refractory) and returns each

@@ -32,19 +32,58 @@ pub enum Currents {
 impl Currents {
     /// The currents, validated.
     pub fn values(&self) -> Result<Vec<f64>> {
+        self.validate()?;
+        Ok(self.range(0..self.len()))
+    }
+
+    /// Checks the sweep's ends and size, or every current of the list.
+    pub fn validate(&self) -> Result<()> {
         match *self {
             Currents::Sweep {
                 i_min,
                 i_max,
                 neurons,
-            } => sweep(i_min, i_max, neurons),
+            } => check_sweep(i_min, i_max, neurons),
             Currents::List(ref list) => {
                 check_neuron_count(list.len())?;
-                for &current in list {
-                    validate_current("currents", current)?;
-                }
-                Ok(list.clone())
+                list.iter()
+                    .try_for_each(|&current| validate_current("currents", current))
             }
+        }
+    }
+
+    /// How many currents (neurons).
+    pub fn len(&self) -> usize {
+        match *self {
+            Currents::Sweep { neurons, .. } => neurons,
+            Currents::List(ref list) => list.len(),
+        }
+    }
+
+    /// True when there are none (never, once validated).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The currents of the neurons in `range`, without forming the others: how a large
+    /// sweep is simulated in batches.
+    ///
+    /// # Panics
+    ///
+    /// If `range` reaches past [`Currents::len`].
+    pub fn range(&self, range: std::ops::Range<usize>) -> Vec<f64> {
+        match *self {
+            Currents::Sweep {
+                i_min,
+                i_max,
+                neurons,
+            } => {
+                assert!(range.end <= neurons, "range past the sweep's end");
+                range
+                    .map(|k| sweep_point(i_min, i_max, neurons, k))
+                    .collect()
+            }
+            Currents::List(ref list) => list[range].to_vec(),
         }
     }
 
@@ -114,6 +153,26 @@ fn check_neuron_count(neurons: usize) -> Result<()> {
 
 /// `neurons` currents from `i_min` to `i_max`, both ends included exactly.
 pub fn sweep(i_min: f64, i_max: f64, neurons: usize) -> Result<Vec<f64>> {
+    check_sweep(i_min, i_max, neurons)?;
+    Ok((0..neurons)
+        .map(|k| sweep_point(i_min, i_max, neurons, k))
+        .collect())
+}
+
+/// Current `k` of a sweep: `i_min + (i_max − i_min)·k/(neurons − 1)`, except that the
+/// last is `i_max` exactly (the formula can land an ulp away). A sweep of one neuron is
+/// `i_min`.
+fn sweep_point(i_min: f64, i_max: f64, neurons: usize, k: usize) -> f64 {
+    if neurons == 1 {
+        i_min
+    } else if k + 1 == neurons {
+        i_max
+    } else {
+        i_min + (i_max - i_min) * k as f64 / (neurons - 1) as f64
+    }
+}
+
+fn check_sweep(i_min: f64, i_max: f64, neurons: usize) -> Result<()> {
     validate_current("i_min", i_min)?;
     validate_current("i_max", i_max)?;
     if i_min > i_max {
@@ -123,17 +182,7 @@ pub fn sweep(i_min: f64, i_max: f64, neurons: usize) -> Result<Vec<f64>> {
             format!("a current no greater than the largest one, i_max = {i_max}"),
         ));
     }
-    check_neuron_count(neurons)?;
-    if neurons == 1 {
-        return Ok(vec![i_min]);
-    }
-    let last = (neurons - 1) as f64;
-    let mut currents: Vec<f64> = (0..neurons)
-        .map(|k| i_min + (i_max - i_min) * k as f64 / last)
-        .collect();
-    // The formula can land an ulp away from i_max; the sweep promises both ends.
-    currents[neurons - 1] = i_max;
-    Ok(currents)
+    check_neuron_count(neurons)
 }
 
 /// What to simulate: neuron parameters, run length and currents.
@@ -148,46 +197,151 @@ pub struct CurveSpec {
 }
 
 impl CurveSpec {
-    /// Validates everything and forms the currents.
+    /// Validates everything; the currents are formed batch by batch as they run.
     pub fn sweep(&self) -> Result<Sweep> {
         let run = Run::new(self.params, self.duration)?;
-        let currents = self.currents.values()?;
-        Ok(Sweep { run, currents })
+        self.currents.validate()?;
+        Ok(Sweep {
+            run,
+            currents: self.currents.clone(),
+        })
     }
 }
 
 /// A validated experiment, ready for a backend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sweep {
-    /// The run every neuron is simulated for.
-    pub run: Run,
-    /// One current per neuron, model units.
-    pub currents: Vec<f64>,
+    run: Run,
+    currents: Currents,
 }
 
 impl Sweep {
-    /// Neuron-steps the experiment takes: the unit of progress and speed.
-    pub fn neuron_steps(&self) -> u64 {
-        self.currents.len() as u64 * u64::from(self.run.steps())
+    /// The run every neuron is simulated for.
+    pub fn run(&self) -> &Run {
+        &self.run
     }
 
-    /// Simulates every neuron on `stepper` and forms the tuning curve.
+    /// The currents, one neuron each.
+    pub fn currents(&self) -> &Currents {
+        &self.currents
+    }
+
+    /// Number of neurons.
+    pub fn len(&self) -> usize {
+        self.currents.len()
+    }
+
+    /// Always false: a validated sweep has at least one neuron.
+    pub fn is_empty(&self) -> bool {
+        self.currents.is_empty()
+    }
+
+    /// Neuron-steps the experiment takes: the unit of progress and speed.
+    pub fn neuron_steps(&self) -> u64 {
+        self.len() as u64 * u64::from(self.run.steps())
+    }
+
+    /// Simulates every neuron on `stepper` and keeps the whole tuning curve in memory.
     pub fn simulate(
         &self,
         stepper: &mut dyn Stepper,
         progress: Progress<'_>,
     ) -> Result<TuningCurve> {
+        let currents = self.currents.range(0..self.len());
         let started = Instant::now();
-        let counts = stepper.spike_counts(&self.run, &self.currents, progress)?;
+        let counts = stepper.spike_counts(&self.run, &currents, progress)?;
         let elapsed = started.elapsed();
         Ok(TuningCurve::new(
             self.run,
-            self.currents.clone(),
+            currents,
             counts,
             stepper.kind(),
             stepper.device(),
             elapsed,
         ))
+    }
+
+    /// Simulates every neuron on `stepper` in batches of its
+    /// [`Stepper::batch_neurons`], handing each batch's currents and counts to `sink`
+    /// in input order, and keeps only the summary: memory stays bounded whatever the
+    /// number of neurons. The report samples `sample_rows` neurons evenly spread over
+    /// the input order.
+    pub fn stream(
+        &self,
+        stepper: &mut dyn Stepper,
+        progress: Progress<'_>,
+        sample_rows: usize,
+        sink: BatchSink<'_>,
+    ) -> Result<CurveReport> {
+        let neurons = self.len();
+        let batch = stepper.batch_neurons().max(1);
+        let mut summary = SummaryBuilder::new(self.run);
+        let sample_at = sample_indices(neurons, sample_rows);
+        let mut sample = Vec::with_capacity(sample_at.len());
+        let mut elapsed = Duration::ZERO;
+        for start in (0..neurons).step_by(batch) {
+            let end = neurons.min(start + batch);
+            let currents = self.currents.range(start..end);
+            let started = Instant::now();
+            let counts = stepper.spike_counts(&self.run, &currents, progress)?;
+            elapsed += started.elapsed();
+            summary.add_all(&currents, &counts);
+            for &k in sample_at.iter().filter(|&&k| (start..end).contains(&k)) {
+                sample.push(CurvePoint::new(
+                    &self.run,
+                    currents[k - start],
+                    counts[k - start],
+                ));
+            }
+            sink(&currents, &counts)?;
+        }
+        Ok(CurveReport {
+            run: self.run,
+            backend: stepper.kind(),
+            device: stepper.device(),
+            elapsed,
+            summary: summary.finish(),
+            sample,
+        })
+    }
+}
+
+/// Where [`Sweep::stream`] hands each batch: its currents and their spike counts, in
+/// input order.
+pub type BatchSink<'a> = &'a mut dyn FnMut(&[f64], &[u32]) -> Result<()>;
+
+/// `rows` indices evenly spread over `0..n`, first and last included (all of them
+/// when `n ≤ rows`).
+fn sample_indices(n: usize, rows: usize) -> Vec<usize> {
+    match rows {
+        _ if n <= rows => (0..n).collect(),
+        0 | 1 => (0..rows).collect(),
+        _ => (0..rows).map(|k| k * (n - 1) / (rows - 1)).collect(),
+    }
+}
+
+/// What a streamed tuning curve leaves behind: where and how fast it ran, its summary
+/// statistics, and a few sampled neurons.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurveReport {
+    /// The run.
+    pub run: Run,
+    /// The backend that simulated it.
+    pub backend: BackendKind,
+    /// The device it ran on.
+    pub device: String,
+    /// Wall time of the simulation alone (not of writing the output).
+    pub elapsed: Duration,
+    /// Summary statistics over every neuron.
+    pub summary: CurveSummary,
+    /// Neurons evenly spread over the input order, first and last included.
+    pub sample: Vec<CurvePoint>,
+}
+
+impl CurveReport {
+    /// Neuron-steps per second of wall time.
+    pub fn neuron_steps_per_second(&self) -> f64 {
+        self.summary.neurons as f64 * f64::from(self.run.steps()) / self.elapsed.as_secs_f64()
     }
 }
 
@@ -240,32 +394,62 @@ pub struct CurveSummary {
     pub worst: CurvePoint,
 }
 
-impl CurveSummary {
-    /// The statistics of a non-empty curve.
-    fn of(run: &Run, currents: &[f64], counts: &[u32]) -> Self {
-        let neurons = currents.len();
-        let mut worst = CurvePoint::new(run, currents[0], counts[0]);
-        let (mut firing, mut total_spikes) = (0, 0u64);
-        let (mut rate_sum, mut max_rate, mut abs_error_sum) = (0.0, 0.0f64, 0.0);
+/// Folds neurons into a [`CurveSummary`] one batch at a time.
+#[derive(Clone, Debug)]
+struct SummaryBuilder {
+    run: Run,
+    neurons: usize,
+    firing: usize,
+    total_spikes: u64,
+    rate_sum: f64,
+    max_rate: f64,
+    abs_error_sum: f64,
+    worst: Option<CurvePoint>,
+}
+
+impl SummaryBuilder {
+    fn new(run: Run) -> Self {
+        SummaryBuilder {
+            run,
+            neurons: 0,
+            firing: 0,
+            total_spikes: 0,
+            rate_sum: 0.0,
+            max_rate: 0.0,
+            abs_error_sum: 0.0,
+            worst: None,
+        }
+    }
+
+    fn add_all(&mut self, currents: &[f64], counts: &[u32]) {
         for (&current, &count) in currents.iter().zip(counts) {
-            let point = CurvePoint::new(run, current, count);
-            firing += usize::from(count > 0);
-            total_spikes += u64::from(count);
-            rate_sum += point.rate;
-            max_rate = max_rate.max(point.rate);
-            abs_error_sum += point.rate_error().abs();
-            if point.rate_error().abs() > worst.rate_error().abs() {
-                worst = point;
+            let point = CurvePoint::new(&self.run, current, count);
+            self.neurons += 1;
+            self.firing += usize::from(count > 0);
+            self.total_spikes += u64::from(count);
+            self.rate_sum += point.rate;
+            self.max_rate = self.max_rate.max(point.rate);
+            let error = point.rate_error().abs();
+            self.abs_error_sum += error;
+            if self.worst.is_none_or(|w| error > w.rate_error().abs()) {
+                self.worst = Some(point);
             }
         }
+    }
+
+    /// The statistics; at least one neuron must have been added.
+    fn finish(self) -> CurveSummary {
+        let neurons = self.neurons.max(1) as f64;
         CurveSummary {
-            neurons,
-            firing,
-            total_spikes,
-            mean_rate: rate_sum / neurons as f64,
-            max_rate,
-            mean_abs_rate_error: abs_error_sum / neurons as f64,
-            worst,
+            neurons: self.neurons,
+            firing: self.firing,
+            total_spikes: self.total_spikes,
+            mean_rate: self.rate_sum / neurons,
+            max_rate: self.max_rate,
+            mean_abs_rate_error: self.abs_error_sum / neurons,
+            worst: self
+                .worst
+                .unwrap_or_else(|| CurvePoint::new(&self.run, 0.0, 0)),
         }
     }
 }
@@ -299,7 +483,9 @@ impl TuningCurve {
     ) -> Self {
         assert_eq!(currents.len(), counts.len(), "one count per current");
         assert!(!currents.is_empty(), "a curve has at least one neuron");
-        let summary = CurveSummary::of(&run, &currents, &counts);
+        let mut summary = SummaryBuilder::new(run);
+        summary.add_all(&currents, &counts);
+        let summary = summary.finish();
         TuningCurve {
             run,
             currents,
@@ -348,16 +534,23 @@ impl TuningCurve {
 
     /// About `rows` neurons evenly spread over the input order, first and last included.
     pub fn sample(&self, rows: usize) -> Vec<CurvePoint> {
-        let n = self.len();
-        if n <= rows {
-            return self.points().collect();
-        }
-        if rows < 2 {
-            return self.points().take(rows).collect();
-        }
-        (0..rows)
-            .map(|k| self.point(k * (n - 1) / (rows - 1)))
+        sample_indices(self.len(), rows)
+            .into_iter()
+            .map(|k| self.point(k))
             .collect()
+    }
+
+    /// The report a streamed run of the same curve gives, sampling `sample_rows`
+    /// neurons.
+    pub fn report(&self, sample_rows: usize) -> CurveReport {
+        CurveReport {
+            run: self.run,
+            backend: self.backend,
+            device: self.device.clone(),
+            elapsed: self.elapsed,
+            summary: self.summary,
+            sample: self.sample(sample_rows),
+        }
     }
 
     /// Summary statistics.

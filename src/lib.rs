@@ -23,18 +23,59 @@
 //!     duration: 20.0,
 //!     currents: Currents::List(vec![1.0000001, 1.1, 10.0, 100.0, 0.8]),
 //! };
-//! let curve = spec.sweep()?.simulate(&mut CpuStepper, &|_| {})?;
+//! let curve = spec.sweep()?.simulate(&mut CpuStepper::new(), &|_| {})?;
 //! assert_eq!(curve.counts(), [39, 82, 99, 100, 0]);
 //! # Ok::<(), gpulif::Error>(())
 //! ```
 //!
-//! On a GPU, open a device with [`GpuContext`] and use [`GpuStepper::new`] instead; a
-//! host that owns its device records steps with [`LifPipeline`] and [`GpuPopulation`].
+//! On a GPU, open a device with [`GpuContext`] and use [`GpuStepper::new`] instead.
+//! Sweeps too large for memory run with [`Sweep::stream`], batch by batch.
+//!
+//! ## Embedding in a wgpu application
+//!
+//! A host that owns its `Device`, `Queue` and command encoders makes a [`LifPipeline`]
+//! once per device and a [`GpuPopulation`] per population. The population records its
+//! dispatches into the host's encoder and never submits; its buffers (spike counts,
+//! last-step spike flags, the state voltage is derived from) can be bound in the host's
+//! own pipelines — [`GpuPopulation`] documents each buffer's layout and the WGSL
+//! declaration that reads it. [`wgpu`] is re-exported so that the host uses the same
+//! version.
+//!
+//! ```no_run
+//! use gpulif::{GpuPopulation, LifParams, LifPipeline, wgpu};
+//!
+//! # fn frame(device: &wgpu::Device, queue: &wgpu::Queue) -> gpulif::Result<()> {
+//! // Once per device, and once per population.
+//! let pipeline = LifPipeline::new(device);
+//! let currents: Vec<f64> = (0..10_000).map(|k| k as f64 * 1e-3).collect();
+//! let population = GpuPopulation::new(device, &pipeline, &LifParams::default(), &currents)?;
+//!
+//! // Every frame: new input (the voltage carries over), 50 steps of 1 ms recorded into
+//! // the host's own encoder, then whatever the host does with the spike buffer.
+//! let input: Vec<f64> = currents.iter().map(|i| i * 1.5).collect();
+//! population.write_currents(queue, &input)?;
+//! let mut encoder = device.create_command_encoder(&Default::default());
+//! population.encode_steps(&mut encoder, 50);
+//! let spikes: &wgpu::Buffer = population.spike_count_buffer(); // array<u32>, one per neuron
+//! # let _ = spikes;
+//! queue.submit([encoder.finish()]);
+//!
+//! // Or read the results back directly.
+//! let counts: Vec<u32> = population.read_counts(device, queue)?;
+//! let voltages: Vec<f32> = population.read_voltages(device, queue)?;
+//! # let _ = (counts, voltages);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! `examples/embed.rs` is a complete host: a time-varying input on every neuron and
+//! the host's own compute shader histogramming the spikes of each frame.
 
 #![warn(missing_docs)]
 
 pub mod analytic;
 pub mod backend;
+pub mod bench;
 pub mod cpu;
 pub mod curve;
 mod error;
@@ -43,8 +84,8 @@ pub mod output;
 pub mod params;
 
 pub use backend::{BackendKind, Progress, Stepper};
-pub use cpu::{CpuStepper, ReferenceStepper};
-pub use curve::{Currents, CurvePoint, CurveSpec, CurveSummary, Sweep, TuningCurve};
+pub use cpu::{CpuPopulation, CpuStepper, ReferenceStepper};
+pub use curve::{Currents, CurvePoint, CurveReport, CurveSpec, CurveSummary, Sweep, TuningCurve};
 pub use error::{Error, Result};
 pub use gpu::{AdapterChoice, GpuContext, GpuOptions, GpuPopulation, GpuStepper, LifPipeline};
 pub use params::{LifParams, Run};

@@ -6,13 +6,24 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use gpulif::curve::MAX_NEURONS;
-use gpulif::gpu::list_adapters;
+use gpulif::bench::{self, Agreement, Workload};
+use gpulif::cpu::Kernel;
+use gpulif::curve::{CurveReport, MAX_NEURONS};
+use gpulif::gpu::{compute_adapters, list_adapters};
 use gpulif::output::AtomicOutput;
 use gpulif::{
-    AdapterChoice, CpuStepper, Currents, CurveSpec, Error, GpuContext, GpuStepper, LifParams,
-    ReferenceStepper, Stepper, TuningCurve,
+    AdapterChoice, BackendKind, CpuStepper, Currents, CurveSpec, Error, GpuContext, GpuStepper,
+    LifParams, ReferenceStepper, Stepper,
 };
+
+/// `println!` that ignores a closed standard output: `gpulif curve | head` stops
+/// reading early, which is not an error worth a panic.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 /// Leaky integrate-and-fire tuning curves, millions of neurons at a time, on the GPU.
 #[derive(Parser, Debug)]
@@ -29,6 +40,9 @@ enum Command {
     Curve(CurveArgs),
     /// List the GPU adapters wgpu finds and say which one `--backend auto` would use.
     Devices(DevicesArgs),
+    /// Time one workload on every backend (the float64 reference, the CPU backend, each
+    /// GPU adapter) and check that their spike counts agree.
+    Bench(BenchArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -117,6 +131,107 @@ struct CurveArgs {
     quiet: bool,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BenchBackend {
+    /// The float64 reference.
+    Reference,
+    /// The float32 CPU backend.
+    Cpu,
+    /// Every GPU adapter that runs compute shaders (or those --adapter names).
+    Gpu,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum KernelArg {
+    /// The fastest kernel this processor runs.
+    Best,
+    /// Every kernel this processor runs, one row each.
+    All,
+    /// AVX-512 (x86-64).
+    Avx512,
+    /// AVX2 (x86-64).
+    Avx2,
+    /// The compilation target's baseline instruction set.
+    Baseline,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Each backend prepares its neurons once (not timed), runs once to warm up, then runs \
+--runs times from rest; the table gives the median. Counts of the last run are compared: \
+the CPU and GPU backends must be identical, and both ≥ 99.9 % identical to the reference.
+
+Examples:
+  gpulif bench
+  gpulif bench --neurons 10000000 --steps 10000 --backend gpu
+  gpulif bench --backend cpu --cpu-kernel all --json")]
+struct BenchArgs {
+    /// Neurons (1 to 1000000000).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000, allow_hyphen_values = true,
+          value_parser = parse_neurons)]
+    neurons: usize,
+
+    /// Steps each neuron is advanced by (1 to 4294967295).
+    #[arg(long, value_name = "N", default_value_t = 1000, allow_hyphen_values = true,
+          value_parser = parse_steps)]
+    steps: u32,
+
+    /// Smallest current of the sweep.
+    #[arg(long, value_name = "I", default_value_t = 0.0, allow_hyphen_values = true,
+          value_parser = parse_number)]
+    i_min: f64,
+
+    /// Largest current of the sweep.
+    #[arg(long, value_name = "I", default_value_t = 10.0, allow_hyphen_values = true,
+          value_parser = parse_number)]
+    i_max: f64,
+
+    /// Time step, seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().dt,
+          allow_hyphen_values = true, value_parser = parse_number)]
+    dt: f64,
+
+    /// Membrane time constant, seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().tau_rc,
+          allow_hyphen_values = true, value_parser = parse_number)]
+    tau_rc: f64,
+
+    /// Refractory period, seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().tau_ref,
+          allow_hyphen_values = true, value_parser = parse_number)]
+    tau_ref: f64,
+
+    /// Firing threshold.
+    #[arg(long, value_name = "V", default_value_t = LifParams::default().v_th,
+          allow_hyphen_values = true, value_parser = parse_number)]
+    v_th: f64,
+
+    /// Backends to time, comma-separated. Default: all of them.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [BenchBackend::Reference, BenchBackend::Cpu, BenchBackend::Gpu])]
+    backend: Vec<BenchBackend>,
+
+    /// Only the GPU adapters whose name contains this text.
+    #[arg(long, value_name = "NAME")]
+    adapter: Option<String>,
+
+    /// Which CPU kernels to time.
+    #[arg(long, value_enum, default_value_t = KernelArg::Best)]
+    cpu_kernel: KernelArg,
+
+    /// Timed runs per backend (1 to 1000); the table gives their median.
+    #[arg(long, value_name = "N", default_value_t = 5, allow_hyphen_values = true,
+          value_parser = parse_runs)]
+    runs: usize,
+
+    /// Print the measurements as a JSON array instead of a table.
+    #[arg(long)]
+    json: bool,
+
+    /// Print nothing on stderr while measuring.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
 #[derive(Args, Debug)]
 struct DevicesArgs {
     /// Print the adapters as a JSON array.
@@ -129,6 +244,20 @@ fn parse_neurons(text: &str) -> Result<usize, String> {
         .ok()
         .filter(|n| (1..=MAX_NEURONS).contains(n))
         .ok_or_else(|| format!("expected a whole number from 1 to {MAX_NEURONS}"))
+}
+
+fn parse_steps(text: &str) -> Result<u32, String> {
+    text.parse::<u32>()
+        .ok()
+        .filter(|&n| n >= 1)
+        .ok_or_else(|| format!("expected a whole number from 1 to {}", u32::MAX))
+}
+
+fn parse_runs(text: &str) -> Result<usize, String> {
+    text.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=1000).contains(n))
+        .ok_or_else(|| "expected a whole number from 1 to 1000".to_owned())
 }
 
 fn parse_number(text: &str) -> Result<f64, String> {
@@ -201,6 +330,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Curve(args) => curve(args),
         Command::Devices(args) => devices(args),
+        Command::Bench(args) => bench(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -245,19 +375,29 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
         eprintln!("note: {note}");
     }
 
+    let path = output.as_ref().map(|o| o.path().to_owned());
+    let mut writer = output.map(AtomicOutput::writer).transpose()?;
+    let run = *sweep.run();
     let bar = progress_bar(sweep.neuron_steps(), args.quiet);
-    let curve = sweep.simulate(stepper.as_mut(), &|done| bar.inc(done))?;
+    let report = sweep.stream(
+        stepper.as_mut(),
+        &|done| bar.inc(done),
+        SUMMARY_ROWS,
+        &mut |currents, counts| match writer.as_mut() {
+            Some(writer) => writer.write(&run, currents, counts),
+            None => Ok(()),
+        },
+    )?;
     bar.finish_and_clear();
 
-    if let Some(output) = output {
-        let path = output.path().to_owned();
-        output.commit(&curve)?;
+    if let (Some(writer), Some(path)) = (writer, path) {
+        writer.finish(&report)?;
         if !args.quiet {
-            eprintln!("wrote {} neurons to {}", curve.len(), path.display());
+            eprintln!("wrote {} neurons to {}", sweep.len(), path.display());
         }
     }
     if !args.quiet {
-        print_summary(&curve);
+        print_summary(&report);
     }
     Ok(())
 }
@@ -271,7 +411,7 @@ fn open_backend(
         Ok(Box::new(GpuStepper::new(GpuContext::new(&choice)?)))
     };
     Ok(match backend {
-        BackendArg::Cpu => (Box::new(CpuStepper), None),
+        BackendArg::Cpu => (Box::new(CpuStepper::new()), None),
         BackendArg::Reference => (Box::new(ReferenceStepper), None),
         BackendArg::Gpu => {
             let choice = adapter.map_or(AdapterChoice::Any, AdapterChoice::Named);
@@ -285,9 +425,9 @@ fn open_backend(
             let choice = adapter.map_or(AdapterChoice::Hardware, AdapterChoice::Named);
             match gpu(choice) {
                 Ok(stepper) => (stepper, None),
-                Err(Error::NoAdapter(_)) => (Box::new(CpuStepper), None),
+                Err(Error::NoAdapter(_)) => (Box::new(CpuStepper::new()), None),
                 Err(error) => (
-                    Box::new(CpuStepper),
+                    Box::new(CpuStepper::new()),
                     Some(format!("{error}; running on the CPU backend instead")),
                 ),
             }
@@ -312,34 +452,43 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
 /// Rows of the curve shown in the summary.
 const SUMMARY_ROWS: usize = 12;
 
-fn print_summary(curve: &TuningCurve) {
-    let run = curve.run();
+fn print_summary(report: &CurveReport) {
+    let run = &report.run;
     let p = run.params();
-    let s = curve.summary();
-    println!(
+    let s = &report.summary;
+    outln!(
         "gpulif curve: {} neurons × {} steps ({} s at dt = {} s), Euler method",
-        grouped(curve.len() as u64),
+        grouped(s.neurons as u64),
         grouped(u64::from(run.steps())),
         run.duration(),
         p.dt
     );
-    println!(
+    outln!(
         "  neuron    tau_rc = {} s, tau_ref = {} s, v_th = {}",
-        p.tau_rc, p.tau_ref, p.v_th
+        p.tau_rc,
+        p.tau_ref,
+        p.v_th
     );
-    println!("  backend   {}: {}", curve.backend(), curve.device());
-    println!(
+    outln!("  backend   {}: {}", report.backend, report.device);
+    outln!(
         "  time      {:.3} s, {:.3e} neuron-steps/s",
-        curve.elapsed().as_secs_f64(),
-        curve.neuron_steps_per_second()
+        report.elapsed.as_secs_f64(),
+        report.neuron_steps_per_second()
     );
-    println!();
-    println!(
+    if let Some(kib) = peak_memory_kib() {
+        outln!("  memory    peak resident {:.1} MiB", kib as f64 / 1024.0);
+    }
+    outln!();
+    outln!(
         "  {:>14}  {:>10}  {:>12}  {:>13}  {:>12}",
-        "current", "count", "rate (Hz)", "analytic (Hz)", "diff (Hz)"
+        "current",
+        "count",
+        "rate (Hz)",
+        "analytic (Hz)",
+        "diff (Hz)"
     );
-    for point in curve.sample(SUMMARY_ROWS) {
-        println!(
+    for point in &report.sample {
+        outln!(
             "  {:>14}  {:>10}  {:>12.3}  {:>13.3}  {:>12.3}",
             compact(point.current),
             point.count,
@@ -348,8 +497,8 @@ fn print_summary(curve: &TuningCurve) {
             point.rate_error()
         );
     }
-    println!();
-    println!(
+    outln!();
+    outln!(
         "  firing    {} of {} neurons, {} spikes, mean rate {:.3} Hz, max {:.3} Hz",
         grouped(s.firing as u64),
         grouped(s.neurons as u64),
@@ -357,7 +506,7 @@ fn print_summary(curve: &TuningCurve) {
         s.mean_rate,
         s.max_rate
     );
-    println!(
+    outln!(
         "  vs analytic: mean |diff| {:.3} Hz; largest |diff| {:.3} Hz at current {} \
          (rate {:.3} Hz, analytic {:.3} Hz)",
         s.mean_abs_rate_error,
@@ -366,6 +515,14 @@ fn print_summary(curve: &TuningCurve) {
         s.worst.rate,
         s.worst.analytic_rate
     );
+}
+
+/// This process's peak resident memory (Linux's `VmHWM`), in KiB; `None` where the
+/// system does not say.
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// `1234567` → `1,234,567`.
@@ -400,11 +557,11 @@ fn devices(args: DevicesArgs) -> Result<(), Failure> {
     } = list_adapters();
     if args.json {
         let json = serde_json::to_string_pretty(&adapters).context("formatting adapters")?;
-        println!("{json}");
+        outln!("{json}");
         return Ok(());
     }
     if adapters.is_empty() {
-        println!("no adapters found");
+        outln!("no adapters found");
     }
     for (i, a) in adapters.iter().enumerate() {
         let mark = if Some(i) == hardware { "*" } else { " " };
@@ -413,25 +570,215 @@ fn devices(args: DevicesArgs) -> Result<(), Failure> {
         } else {
             "  (no compute shaders)"
         };
-        println!(
+        outln!(
             "{mark} {i}: {}  [{}, {}]  {}{compute}",
-            a.name, a.backend, a.device_type, a.driver
+            a.name,
+            a.backend,
+            a.device_type,
+            a.driver
         );
     }
     match (hardware, any) {
-        (Some(i), _) => println!(
+        (Some(i), _) => outln!(
             "--backend auto uses adapter {i}: {}",
             adapters[i].describe()
         ),
-        (None, Some(i)) => println!(
+        (None, Some(i)) => outln!(
             "--backend auto uses the CPU backend (no hardware adapter); \
              --backend gpu uses adapter {i}: {}",
             adapters[i].describe()
         ),
-        (None, None) => println!(
+        (None, None) => outln!(
             "--backend auto uses the CPU backend; --backend gpu has no adapter \
              (install a GPU driver or mesa-vulkan-drivers for lavapipe)"
         ),
     }
     Ok(())
+}
+
+fn bench(args: BenchArgs) -> Result<(), Failure> {
+    let workload = Workload {
+        params: LifParams {
+            tau_rc: args.tau_rc,
+            tau_ref: args.tau_ref,
+            v_th: args.v_th,
+            dt: args.dt,
+        },
+        neurons: args.neurons,
+        steps: args.steps,
+        i_min: args.i_min,
+        i_max: args.i_max,
+    };
+    workload.run()?;
+    workload.currents()?;
+    let kernels = match args.cpu_kernel {
+        KernelArg::Best => vec![Kernel::detect()],
+        KernelArg::All => Kernel::available(),
+        KernelArg::Avx512 => vec![Kernel::Avx512],
+        KernelArg::Avx2 => vec![Kernel::Avx2],
+        KernelArg::Baseline => vec![Kernel::Baseline],
+    };
+    let available = Kernel::available();
+    if let Some(missing) = kernels.iter().find(|k| !available.contains(k)) {
+        let names: Vec<_> = available.iter().map(|k| k.name()).collect();
+        return Err(usage(format!(
+            "--cpu-kernel {}: this processor does not run it (it runs {})",
+            missing.name(),
+            names.join(", ")
+        )));
+    }
+    let say = |what: String| {
+        if !args.quiet {
+            eprintln!("bench: {what}");
+        }
+    };
+    let workload_text = format!(
+        "{} neurons × {} steps, {} timed runs each",
+        grouped(workload.neurons as u64),
+        grouped(u64::from(workload.steps)),
+        args.runs
+    );
+    say(workload_text.clone());
+
+    let mut measurements = Vec::new();
+    if args.backend.contains(&BenchBackend::Reference) {
+        say("reference (float64)…".into());
+        measurements.push(bench::measure_reference(&workload, args.runs)?);
+    }
+    if args.backend.contains(&BenchBackend::Cpu) {
+        for kernel in kernels {
+            say(format!("cpu ({})…", kernel.name()));
+            measurements.push(bench::measure_cpu(&workload, kernel, args.runs)?);
+        }
+    }
+    if args.backend.contains(&BenchBackend::Gpu) {
+        let adapters: Vec<_> = compute_adapters()
+            .into_iter()
+            .filter(|a| {
+                args.adapter.as_ref().is_none_or(|name| {
+                    a.get_info()
+                        .name
+                        .to_lowercase()
+                        .contains(&name.to_lowercase())
+                })
+            })
+            .collect();
+        if adapters.is_empty() {
+            let wanted = args.adapter.as_ref().map_or(String::new(), |name| {
+                format!(" whose name contains {name:?}")
+            });
+            say(format!(
+                "no GPU adapter{wanted} (see `gpulif devices`); skipping the GPU"
+            ));
+        }
+        for adapter in adapters {
+            let context = GpuContext::open(adapter)?;
+            say(format!("gpu ({})…", context.summary().describe()));
+            let mut stepper = GpuStepper::new(context);
+            measurements.push(bench::measure_gpu(&mut stepper, &workload, args.runs)?);
+        }
+    }
+
+    if args.json {
+        let json = serde_json::to_string_pretty(&measurements).context("formatting results")?;
+        outln!("{json}");
+    } else {
+        print_bench(&workload_text, &measurements);
+    }
+    check_agreement(&measurements, args.quiet || args.json)
+}
+
+fn print_bench(workload: &str, measurements: &[bench::Measurement]) {
+    let reference = measurements
+        .iter()
+        .find(|m| m.backend == BackendKind::Reference)
+        .map(|m| m.seconds);
+    outln!("gpulif bench: {workload}");
+    outln!(
+        "  {:<9}  {:>10}  {:>12}  {:>10}  {:>16}  {:>8}  device",
+        "backend",
+        "neurons",
+        "steps",
+        "seconds",
+        "neuron-steps/s",
+        "speed-up"
+    );
+    for m in measurements {
+        let speed_up = reference.map_or("-".to_owned(), |r| format!("{:.1}×", r / m.seconds));
+        outln!(
+            "  {:<9}  {:>10}  {:>12}  {:>10.4}  {:>16.3e}  {:>8}  {}",
+            m.backend.name(),
+            grouped(m.neurons as u64),
+            grouped(u64::from(m.steps)),
+            m.seconds,
+            m.neuron_steps_per_second,
+            speed_up,
+            m.device
+        );
+    }
+}
+
+/// Says how the backends' counts agree; fails when the float32 backends differ from
+/// each other or from the reference beyond the precision contract.
+fn check_agreement(measurements: &[bench::Measurement], quiet: bool) -> Result<(), Failure> {
+    let float32: Vec<_> = measurements
+        .iter()
+        .filter(|m| m.backend != BackendKind::Reference)
+        .collect();
+    let mut failures = Vec::new();
+    if let Some((first, rest)) = float32.split_first() {
+        for other in rest {
+            let agreement = Agreement::of(&first.counts, &other.counts);
+            let verdict = if agreement.is_identical() {
+                "identical"
+            } else {
+                failures.push(format!("{} and {} differ", first.device, other.device));
+                "DIFFERENT"
+            };
+            if !quiet {
+                outln!(
+                    "  counts: {} ({}) vs {} ({}): {} of {} {verdict}",
+                    first.backend,
+                    first.device,
+                    other.backend,
+                    other.device,
+                    grouped(agreement.identical as u64),
+                    grouped(agreement.neurons as u64)
+                );
+            }
+        }
+    }
+    if let (Some(reference), Some(first)) = (
+        measurements
+            .iter()
+            .find(|m| m.backend == BackendKind::Reference),
+        float32.first(),
+    ) {
+        let agreement = Agreement::of(&reference.counts, &first.counts);
+        if agreement.fraction() < 0.999 {
+            failures.push(format!(
+                "{} agrees with the float64 reference on only {:.3} % of neurons",
+                first.backend,
+                100.0 * agreement.fraction()
+            ));
+        }
+        if !quiet {
+            outln!(
+                "  counts: float32 vs float64 reference: {} of {} identical ({:.4} %), \
+                 largest difference {}",
+                grouped(agreement.identical as u64),
+                grouped(agreement.neurons as u64),
+                100.0 * agreement.fraction(),
+                agreement.max_difference
+            );
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure {
+            message: format!("the backends disagree: {}", failures.join("; ")),
+            status: 1,
+        })
+    }
 }

@@ -312,9 +312,13 @@ pub struct NeuronInputs {
 impl NeuronInputs {
     /// The inputs for `currents` under validated `params`.
     pub fn new(params: &LifParams, currents: &[f64]) -> Self {
+        use rayon::prelude::*;
         NeuronInputs {
-            current: currents.iter().map(|&i| i as f32).collect(),
-            gap_th: currents.iter().map(|&i| params.gap_threshold(i)).collect(),
+            current: currents.par_iter().map(|&i| i as f32).collect(),
+            gap_th: currents
+                .par_iter()
+                .map(|&i| params.gap_threshold(i))
+                .collect(),
         }
     }
 

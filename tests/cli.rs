@@ -339,3 +339,126 @@ fn missing_gpu_is_explained() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("backend   cpu:"));
 }
+
+#[test]
+fn bench_times_every_backend_and_compares_their_counts() {
+    let out = gpulif(&[
+        "bench",
+        "--neurons",
+        "3000",
+        "--steps",
+        "400",
+        "--runs",
+        "2",
+        "--cpu-kernel",
+        "all",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    let backends: Vec<&str> = rows
+        .iter()
+        .map(|r| r["backend"].as_str().unwrap())
+        .collect();
+    let kernels = gpulif::cpu::Kernel::available().len();
+    assert_eq!(backends[0], "reference");
+    assert_eq!(backends.iter().filter(|&&b| b == "cpu").count(), kernels);
+    if common::gpu().is_some() {
+        assert_eq!(*backends.last().unwrap(), "gpu", "{backends:?}");
+    }
+    for row in rows {
+        for key in [
+            "device",
+            "neurons",
+            "steps",
+            "seconds",
+            "neuron_steps_per_second",
+        ] {
+            assert!(!row[key].is_null(), "{key} in {row}");
+        }
+        assert_eq!(row["neurons"], 3000);
+        assert_eq!(row["steps"], 400);
+        let seconds = row["seconds"].as_f64().unwrap();
+        let rate = row["neuron_steps_per_second"].as_f64().unwrap();
+        assert!((rate * seconds / 1.2e6 - 1.0).abs() < 1e-9, "{row}");
+        assert_eq!(row["run_seconds"].as_array().unwrap().len(), 2);
+    }
+
+    // The table, with the agreement checks under it.
+    let out = gpulif(&[
+        "bench",
+        "--neurons",
+        "2000",
+        "--steps",
+        "300",
+        "--runs",
+        "1",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("speed-up"), "{stdout}");
+    assert!(
+        stdout.contains("float32 vs float64 reference: "),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("DIFFERENT"), "{stdout}");
+}
+
+#[test]
+fn bench_refuses_bad_input() {
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--neurons", "0"], "--neurons"),
+        (vec!["--steps", "0"], "--steps"),
+        (vec!["--steps", "5000000000"], "--steps"),
+        (vec!["--runs", "0"], "--runs"),
+        (vec!["--backend", "tpu"], "--backend"),
+        (vec!["--tau-rc", "-1"], "--tau-rc"),
+        (vec!["--i-min", "3", "--i-max", "1"], "--i-min"),
+    ];
+    for (args, flag) in cases {
+        let mut all = vec!["bench"];
+        all.extend(&args);
+        let out = gpulif(&all);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
+        assert!(
+            stderr.lines().next().unwrap().contains(flag),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gpulif"))
+        .args([
+            "curve",
+            "--neurons",
+            "100",
+            "--duration",
+            "0.1",
+            "--backend",
+            "cpu",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end at once, as `gpulif curve | head -0` would.
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(status.success(), "{stderr}");
+}

@@ -66,7 +66,9 @@ fn wide_sweep_with_a_ragged_neuron_count() {
     for (name, params, duration) in parameter_sets() {
         let run = Run::new(params, duration).unwrap();
         let on_gpu = gpu.spike_counts(&run, &currents, &|_| {}).unwrap();
-        let on_cpu = CpuStepper.spike_counts(&run, &currents, &|_| {}).unwrap();
+        let on_cpu = CpuStepper::new()
+            .spike_counts(&run, &currents, &|_| {})
+            .unwrap();
         assert_identical(&format!("wide sweep, {name}"), &currents, &on_gpu, &on_cpu);
         assert!(on_cpu.iter().any(|&c| c > 0), "{name}: the sweep fires");
     }
@@ -81,7 +83,9 @@ fn near_threshold_sweep() {
         let currents = common::sweep(params.v_th, params.v_th * 1.001, 2003);
         let run = Run::new(params, duration).unwrap();
         let on_gpu = gpu.spike_counts(&run, &currents, &|_| {}).unwrap();
-        let on_cpu = CpuStepper.spike_counts(&run, &currents, &|_| {}).unwrap();
+        let on_cpu = CpuStepper::new()
+            .spike_counts(&run, &currents, &|_| {})
+            .unwrap();
         assert_identical(
             &format!("near threshold, {name}"),
             &currents,
@@ -111,7 +115,9 @@ fn batches_and_two_dimensional_dispatch() {
     let currents = common::sweep(0.0, 12.0, 1013);
     let run = Run::with_steps(LifParams::default(), 1003).unwrap();
     let on_gpu = gpu.spike_counts(&run, &currents, &|_| {}).unwrap();
-    let on_cpu = CpuStepper.spike_counts(&run, &currents, &|_| {}).unwrap();
+    let on_cpu = CpuStepper::new()
+        .spike_counts(&run, &currents, &|_| {})
+        .unwrap();
     assert_identical("batched 2D dispatch", &currents, &on_gpu, &on_cpu);
 }
 

@@ -138,7 +138,7 @@ fn compare(stepper: &mut dyn Stepper) {
 
 #[test]
 fn cpu_backend_agrees_with_float64() {
-    compare(&mut CpuStepper);
+    compare(&mut CpuStepper::new());
 }
 
 #[test]
@@ -165,7 +165,9 @@ fn a_differing_neuron_is_one_step_off_per_interval() {
     let want = ReferenceStepper
         .spike_counts(&run, &[current], &|_| {})
         .unwrap()[0];
-    let got = CpuStepper.spike_counts(&run, &[current], &|_| {}).unwrap()[0];
+    let got = CpuStepper::new()
+        .spike_counts(&run, &[current], &|_| {})
+        .unwrap()[0];
     assert_eq!((want, got), (232, 235));
     assert_eq!(
         counts_one_step_apart(&params, current, 20_000),

@@ -41,7 +41,7 @@ fn reference_reproduces_the_tutorial() {
 
 #[test]
 fn cpu_backend_reproduces_the_tutorial() {
-    check(&mut CpuStepper);
+    check(&mut CpuStepper::new());
 }
 
 #[test]

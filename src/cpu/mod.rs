@@ -1,13 +1,15 @@
 //! The CPU backends: the float64 reference (the tutorial, transcribed) and the float32
 //! mirror of the GPU kernel.
 
+pub mod kernel;
 pub mod reference;
 pub mod stepper;
 
+pub use kernel::{Block, Kernel, LANES};
 pub use reference::{FirstOrderLif, ReferenceStepper};
-pub use stepper::{CpuStepper, NeuronState};
+pub use stepper::{CpuPopulation, CpuStepper, NeuronState, step_euler};
 
-/// Neurons handed to one rayon task: large enough to amortise scheduling, small enough
+/// Neurons handed to one rayon task (a multiple of [`LANES`]): large enough to amortise scheduling, small enough
 /// to report progress often and balance two or two hundred cores.
 const NEURONS_PER_TASK: usize = 1024;
 

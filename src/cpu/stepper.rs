@@ -1,13 +1,18 @@
 //! The float32 CPU backend: `shaders/lif_euler.wgsl` mirrored in Rust, with the same
-//! names and the same order of operations, so that its spike counts are bit-identical
-//! to the GPU's (multiplies and compares only; Rust never fuses them).
+//! order of operations, so that its spike counts are bit-identical to the GPU's
+//! (multiplies and compares only; Rust never fuses them).
+//!
+//! [`step_euler`] is the readable one-neuron version; [`CpuStepper`] and
+//! [`CpuPopulation`] run the same step on blocks of neurons with the
+//! [`Kernel`](super::Kernel) the processor runs fastest.
 
 use rayon::prelude::*;
 
+use super::kernel::{Block, Kernel, LANES};
 use super::{NEURONS_PER_TASK, cpu_description};
 use crate::backend::{BackendKind, Progress, Stepper};
-use crate::error::Result;
-use crate::params::{EulerConstants, NeuronInputs, Run};
+use crate::error::{Error, Result};
+use crate::params::{EulerConstants, LifParams, Run, validate_current};
 
 /// One neuron's state between dispatches, as the shader keeps it in its storage
 /// buffers.
@@ -63,9 +68,37 @@ pub fn step_euler(
     };
 }
 
-/// The float32 CPU backend, on all of rayon's threads.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CpuStepper;
+/// The float32 CPU backend: the [`Kernel`] this processor runs best, on all of
+/// rayon's threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CpuStepper {
+    kernel: Kernel,
+}
+
+impl Default for CpuStepper {
+    fn default() -> Self {
+        CpuStepper::new()
+    }
+}
+
+impl CpuStepper {
+    /// The backend with the fastest kernel for this processor.
+    pub fn new() -> Self {
+        CpuStepper {
+            kernel: Kernel::detect(),
+        }
+    }
+
+    /// The backend with a chosen kernel (one of [`Kernel::available`]).
+    pub fn with_kernel(kernel: Kernel) -> Self {
+        CpuStepper { kernel }
+    }
+
+    /// The kernel it runs.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
+    }
+}
 
 impl Stepper for CpuStepper {
     fn kind(&self) -> BackendKind {
@@ -73,7 +106,7 @@ impl Stepper for CpuStepper {
     }
 
     fn device(&self) -> String {
-        cpu_description()
+        format!("{} ({})", cpu_description(), self.kernel.name())
     }
 
     fn spike_counts(
@@ -82,21 +115,194 @@ impl Stepper for CpuStepper {
         currents: &[f64],
         progress: Progress<'_>,
     ) -> Result<Vec<u32>> {
-        let inputs = NeuronInputs::new(run.params(), currents);
+        let params = run.params();
         let constants = run.constants();
+        let kernel = self.kernel;
         let mut counts = vec![0; currents.len()];
         counts
             .par_chunks_mut(NEURONS_PER_TASK)
-            .zip(inputs.current.par_chunks(NEURONS_PER_TASK))
-            .zip(inputs.gap_th.par_chunks(NEURONS_PER_TASK))
-            .for_each(|((counts, current), gap_th)| {
-                for ((count, &current), &gap_th) in counts.iter_mut().zip(current).zip(gap_th) {
-                    let mut state = NeuronState::at_rest(current);
-                    step_euler(&mut state, current, gap_th, constants, run.steps());
-                    *count = state.spike_count;
+            .zip(currents.par_chunks(NEURONS_PER_TASK))
+            .for_each(|(counts, currents)| {
+                for (counts, currents) in counts.chunks_mut(LANES).zip(currents.chunks(LANES)) {
+                    let mut block = block_at_rest(params, currents);
+                    kernel.step(&mut block, constants, run.steps());
+                    counts.copy_from_slice(&block.spike_count[..counts.len()]);
                 }
-                progress(current.len() as u64 * u64::from(run.steps()));
+                progress(currents.len() as u64 * u64::from(run.steps()));
             });
         Ok(counts)
+    }
+}
+
+/// A block at rest for (up to [`LANES`]) float64 currents, its inputs formed as
+/// [`NeuronInputs`](crate::params::NeuronInputs) forms them.
+fn block_at_rest(params: &LifParams, currents: &[f64]) -> Block {
+    let mut current = [0.0f32; LANES];
+    let mut gap_th = [0.0f32; LANES];
+    for (lane, &i) in currents.iter().enumerate() {
+        current[lane] = i as f32;
+        gap_th[lane] = params.gap_threshold(i);
+    }
+    Block::at_rest(&current[..currents.len()], &gap_th[..currents.len()])
+}
+
+/// A population of neurons on the CPU with the same life cycle as
+/// [`crate::GpuPopulation`]: inputs that may change between runs of steps, state that
+/// persists, counts that accumulate. Its counts are bit-identical to a `GpuPopulation`
+/// given the same parameters, currents and steps.
+#[derive(Clone, Debug)]
+pub struct CpuPopulation {
+    params: LifParams,
+    constants: EulerConstants,
+    kernel: Kernel,
+    len: usize,
+    blocks: Vec<Block>,
+}
+
+impl CpuPopulation {
+    /// A population with one neuron per entry of `currents` (model units), at rest.
+    pub fn new(params: &LifParams, currents: &[f64]) -> Result<Self> {
+        Self::with_kernel(params, currents, Kernel::detect())
+    }
+
+    /// [`CpuPopulation::new`] with a chosen kernel (one of [`Kernel::available`]).
+    pub fn with_kernel(params: &LifParams, currents: &[f64], kernel: Kernel) -> Result<Self> {
+        params.validate()?;
+        if currents.is_empty() {
+            return Err(Error::parameter("neurons", 0usize, "at least 1"));
+        }
+        for &current in currents {
+            validate_current("currents", current)?;
+        }
+        let blocks = currents
+            .par_chunks(LANES)
+            .map(|currents| block_at_rest(params, currents))
+            .collect();
+        Ok(CpuPopulation {
+            params: *params,
+            constants: EulerConstants::new(params),
+            kernel,
+            len: currents.len(),
+            blocks,
+        })
+    }
+
+    /// Number of neurons.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Always false: a population has at least one neuron.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// New input currents, one per neuron, for the steps that follow. Each neuron's
+    /// voltage carries over unchanged (its gap moves by the change in current), as
+    /// [`crate::GpuPopulation::write_currents`] does.
+    pub fn write_currents(&mut self, currents: &[f64]) -> Result<()> {
+        check_len("currents", currents.len(), self.len)?;
+        for &current in currents {
+            validate_current("currents", current)?;
+        }
+        let params = self.params;
+        self.blocks
+            .par_iter_mut()
+            .zip(currents.par_chunks(LANES))
+            .for_each(|(block, currents)| {
+                for (lane, &i) in currents.iter().enumerate() {
+                    block.current[lane] = i as f32;
+                    block.gap_th[lane] = params.gap_threshold(i);
+                }
+            });
+        Ok(())
+    }
+
+    /// Advances every neuron by `steps` steps on all of rayon's threads.
+    pub fn step(&mut self, steps: u32) {
+        let (kernel, constants) = (self.kernel, self.constants);
+        self.blocks
+            .par_iter_mut()
+            .with_min_len(NEURONS_PER_TASK / LANES)
+            .for_each(|block| kernel.step(block, &constants, steps));
+    }
+
+    /// Every neuron back to rest (`v = 0`, not refractory) under its current input,
+    /// with no spikes counted.
+    pub fn reset(&mut self) {
+        for block in &mut self.blocks {
+            block.gap = block.current;
+            block.drive = block.current;
+            block.refractory_left = [0; LANES];
+            block.spike_count = [0; LANES];
+            block.spiked = [0; LANES];
+        }
+    }
+
+    /// Spike counts back to zero; the neurons' state is kept.
+    pub fn clear_counts(&mut self) {
+        for block in &mut self.blocks {
+            block.spike_count = [0; LANES];
+        }
+    }
+
+    /// Spikes of each neuron since the start or the last reset or clear.
+    pub fn counts(&self) -> Vec<u32> {
+        self.gather(|block| &block.spike_count)
+    }
+
+    /// 1 for each neuron that spiked on the last step, else 0.
+    pub fn spiked(&self) -> Vec<u32> {
+        self.gather(|block| &block.spiked)
+    }
+
+    /// Each neuron's membrane voltage, `v = I − u`, with the current its gap is
+    /// measured from.
+    pub fn voltages(&self) -> Vec<f32> {
+        let mut voltages: Vec<f32> = self
+            .blocks
+            .iter()
+            .flat_map(|block| {
+                std::array::from_fn::<f32, LANES, _>(|lane| block.drive[lane] - block.gap[lane])
+            })
+            .collect();
+        voltages.truncate(self.len);
+        voltages
+    }
+
+    /// Each neuron's state.
+    pub fn states(&self) -> Vec<NeuronState> {
+        let mut states: Vec<NeuronState> = self
+            .blocks
+            .iter()
+            .flat_map(|block| {
+                (0..LANES).map(|lane| NeuronState {
+                    gap: block.gap[lane],
+                    refractory_left: block.refractory_left[lane],
+                    spike_count: block.spike_count[lane],
+                })
+            })
+            .collect();
+        states.truncate(self.len);
+        states
+    }
+
+    fn gather<T: Copy>(&self, field: impl Fn(&Block) -> &[T; LANES]) -> Vec<T> {
+        let mut values: Vec<T> = self.blocks.iter().flat_map(|b| *field(b)).collect();
+        values.truncate(self.len);
+        values
+    }
+}
+
+/// The error for a slice of the wrong length.
+fn check_len(name: &'static str, got: usize, expected: usize) -> Result<()> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(Error::parameter(
+            name,
+            got,
+            format!("one value per neuron, {expected}"),
+        ))
     }
 }

@@ -120,6 +120,17 @@ fn choose<'a>(adapters: &'a [wgpu::Adapter], choice: &AdapterChoice) -> Option<&
         .min_by_key(|a| preference(a))
 }
 
+/// Every adapter that runs compute shaders, best first (hardware before software,
+/// discrete before integrated): what `gpulif bench` measures one by one.
+pub fn compute_adapters() -> Vec<wgpu::Adapter> {
+    let mut adapters: Vec<wgpu::Adapter> = enumerate(&instance())
+        .into_iter()
+        .filter(supports_compute)
+        .collect();
+    adapters.sort_by_key(preference);
+    adapters
+}
+
 /// Every adapter wgpu finds, and which ones the two automatic choices would open.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdapterList {

@@ -6,7 +6,9 @@ pub mod pipeline;
 pub mod population;
 mod stepper;
 
-pub use context::{AdapterChoice, AdapterList, AdapterSummary, GpuContext, list_adapters};
+pub use context::{
+    AdapterChoice, AdapterList, AdapterSummary, GpuContext, compute_adapters, list_adapters,
+};
 pub use pipeline::LifPipeline;
 pub use population::{GpuPopulation, PopulationOptions};
 pub use stepper::{GpuOptions, GpuStepper};

@@ -11,7 +11,16 @@ pub const EULER_WGSL: &str = include_str!("../../shaders/lif_euler.wgsl");
 /// The kernel's entry point.
 pub const EULER_ENTRY_POINT: &str = "step_euler";
 
-/// The compiled Euler kernel for one device. Cheap to clone (wgpu handles are shared).
+/// Storage buffers the kernel binds: the device must allow this many per shader stage
+/// (`wgpu::Limits::max_storage_buffers_per_shader_stage`; wgpu's default limits allow 8).
+pub const STORAGE_BUFFERS: u32 = 7;
+
+/// The compiled Euler kernel for one device: made once per device and shared by any
+/// number of [`GpuPopulation`](super::GpuPopulation)s. Cheap to clone (wgpu handles are
+/// shared).
+///
+/// The device needs [`STORAGE_BUFFERS`] storage buffers per shader stage, which
+/// `wgpu::Limits::default()` grants (`downlevel_defaults` does not).
 #[derive(Clone, Debug)]
 pub struct LifPipeline {
     pub(crate) bind_group_layout: wgpu::BindGroupLayout,
@@ -63,8 +72,10 @@ impl LifPipeline {
                 storage_entry(2, true),  // current
                 storage_entry(3, true),  // gap_th
                 storage_entry(4, false), // gap
-                storage_entry(5, false), // refractory_left
-                storage_entry(6, false), // spike_count
+                storage_entry(5, false), // drive
+                storage_entry(6, false), // refractory_left
+                storage_entry(7, false), // spike_count
+                storage_entry(8, false), // spiked
             ],
         });
         let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {

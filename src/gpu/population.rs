@@ -22,7 +22,8 @@ pub const MAX_STEPS_PER_DISPATCH: u32 = 1 << 20;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PopulationOptions {
     /// The most steps one dispatch advances (rounded down to a power of two). `None`:
-    /// chosen so that one dispatch does about [`DISPATCH_NEURON_STEPS`] neuron-steps.
+    /// chosen so that one dispatch does about [`DISPATCH_NEURON_STEPS`] neuron-steps;
+    /// [`GpuStepper`](super::GpuStepper) then tunes it from a measured dispatch time.
     pub max_steps_per_dispatch: Option<u32>,
     /// The most workgroups in one row of a dispatch. `None`: the device's
     /// `max_compute_workgroups_per_dimension`. Smaller values force the 2D dispatch
@@ -30,21 +31,50 @@ pub struct PopulationOptions {
     pub max_workgroups_per_row: Option<u32>,
 }
 
-/// A population of independent Euler LIF neurons, each with a constant input current,
-/// living in GPU buffers.
+/// A population of independent Euler LIF neurons living in GPU buffers, each driven by
+/// its own input current.
 ///
-/// It never submits work by itself except in the readback helpers:
-/// [`GpuPopulation::encode_steps`] records dispatches into the caller's encoder.
+/// It records work into the caller's command encoders and never submits by itself,
+/// except in the `read_*` helpers, which submit a copy and wait for it.
+///
+/// # Buffers a host may bind
+///
+/// Every per-neuron buffer is a tightly packed array, one 4-byte element per neuron in
+/// the order of the currents given, with usage `STORAGE | COPY_SRC | COPY_DST`. Bind
+/// them read-only in your own pipelines (`var<storage, read>`); writing them from
+/// outside breaks the population's invariants.
+///
+/// | accessor | WGSL declaration | contents |
+/// |---|---|---|
+/// | [`spike_count_buffer`](Self::spike_count_buffer) | `array<u32>` | spikes since the start, the last [`reset`](Self::reset) or [`clear_counts`](Self::clear_counts) |
+/// | [`spiked_buffer`](Self::spiked_buffer) | `array<u32>` | 1 if the neuron spiked on the last step recorded, else 0 |
+/// | [`gap_buffer`](Self::gap_buffer) | `array<f32>` | the gap `u = I − v` the kernel integrates |
+/// | [`drive_buffer`](Self::drive_buffer) | `array<f32>` | the current `I` that gap is measured from |
+/// | [`refractory_left_buffer`](Self::refractory_left_buffer) | `array<u32>` | steps left in the refractory period |
+/// | [`current_buffer`](Self::current_buffer) | `array<f32>` | the input current of the next steps |
+///
+/// The membrane voltage is `v = drive − gap` (what [`read_voltages`](Self::read_voltages)
+/// computes). `drive` differs from `current` only between a
+/// [`write_currents`](Self::write_currents) and the next recorded step.
 #[derive(Debug)]
 pub struct GpuPopulation {
+    params: LifParams,
     neuron_count: u32,
     shape: DispatchShape,
-    /// Dispatch `j` of the chunk table advances `2^j` steps; the last is the full chunk.
-    chunk_log2: u32,
+    /// Dispatch `j` of the chunk table advances `2^j` steps, for `j` up to
+    /// [`MAX_STEPS_PER_DISPATCH`]'s.
     chunk_stride: u32,
+    /// The slot of a full dispatch: `2^chunk_log2` steps.
+    chunk_log2: u32,
     pipeline: wgpu::ComputePipeline,
     bind_group: wgpu::BindGroup,
+    current: wgpu::Buffer,
+    gap_th: wgpu::Buffer,
+    gap: wgpu::Buffer,
+    drive: wgpu::Buffer,
+    refractory_left: wgpu::Buffer,
     spike_count: wgpu::Buffer,
+    spiked: wgpu::Buffer,
 }
 
 /// `floor(log2(x))` for `x ≥ 1`.
@@ -53,7 +83,8 @@ fn floor_log2(x: u32) -> u32 {
 }
 
 impl GpuPopulation {
-    /// A population with one neuron per entry of `currents` (model units), at rest.
+    /// A population with one neuron per entry of `currents` (model units), at rest
+    /// (`v = 0`, not refractory, no spikes).
     pub fn new(
         device: &wgpu::Device,
         pipeline: &LifPipeline,
@@ -106,15 +137,20 @@ impl GpuPopulation {
         let shape = DispatchShape::for_neurons(neuron_count, max_x, max_per_dimension)
             .ok_or_else(too_large)?;
 
-        let auto_chunk = (DISPATCH_NEURON_STEPS / u64::from(neuron_count)).max(1);
-        let chunk = options
-            .max_steps_per_dispatch
-            .map_or(auto_chunk, u64::from)
-            .clamp(1, u64::from(MAX_STEPS_PER_DISPATCH)) as u32;
-        let chunk_log2 = floor_log2(chunk);
         let chunk_stride = limits
             .min_uniform_buffer_offset_alignment
             .max(size_of::<ChunkUniforms>() as u32);
+        let table_slots = floor_log2(MAX_STEPS_PER_DISPATCH) + 1;
+        let mut chunk_table = vec![0u8; (table_slots * chunk_stride) as usize];
+        for j in 0..table_slots {
+            let slot = ChunkUniforms {
+                steps: 1 << j,
+                _pad: [0; 3],
+            };
+            let at = (j * chunk_stride) as usize;
+            chunk_table[at..at + size_of::<ChunkUniforms>()]
+                .copy_from_slice(bytemuck::bytes_of(&slot));
+        }
 
         let constants = EulerConstants::new(params);
         let inputs = NeuronInputs::new(params, currents);
@@ -124,16 +160,6 @@ impl GpuPopulation {
             frozen_steps: constants.frozen_steps,
             decay: constants.decay,
         };
-        let mut chunk_table = vec![0u8; (chunk_log2 as usize + 1) * chunk_stride as usize];
-        for j in 0..=chunk_log2 {
-            let slot = ChunkUniforms {
-                steps: 1 << j,
-                _pad: [0; 3],
-            };
-            let at = (j * chunk_stride) as usize;
-            chunk_table[at..at + size_of::<ChunkUniforms>()]
-                .copy_from_slice(bytemuck::bytes_of(&slot));
-        }
 
         let out_of_memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
@@ -144,82 +170,72 @@ impl GpuPopulation {
                 usage,
             })
         };
-        let state_usage = wgpu::BufferUsages::STORAGE
-            | wgpu::BufferUsages::COPY_SRC
-            | wgpu::BufferUsages::COPY_DST;
+        let zeroed = |label: &str| {
+            // wgpu zero-initialises every buffer it creates.
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: bytes,
+                usage: STATE_USAGE,
+                mapped_at_creation: false,
+            })
+        };
         let population_uniforms = init(
             "gpulif population uniforms",
             bytemuck::bytes_of(&uniforms),
-            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            wgpu::BufferUsages::UNIFORM,
         );
         let chunk_uniforms = init(
             "gpulif chunk table",
             &chunk_table,
             wgpu::BufferUsages::UNIFORM,
         );
-        let current = init(
-            "gpulif current",
-            bytemuck::cast_slice(&inputs.current),
-            state_usage,
-        );
+        let current_bytes = bytemuck::cast_slice(&inputs.current);
+        let current = init("gpulif current", current_bytes, STATE_USAGE);
         let gap_th = init(
             "gpulif gap_th",
             bytemuck::cast_slice(&inputs.gap_th),
-            state_usage,
+            STATE_USAGE,
         );
-        let gap = init(
-            "gpulif gap",
-            bytemuck::cast_slice(&inputs.current),
-            state_usage,
-        );
-        let zeros = vec![0u32; currents.len()];
-        let refractory_left = init(
-            "gpulif refractory_left",
-            bytemuck::cast_slice(&zeros),
-            state_usage,
-        );
-        let spike_count = init(
-            "gpulif spike_count",
-            bytemuck::cast_slice(&zeros),
-            state_usage,
+        let gap = init("gpulif gap", current_bytes, STATE_USAGE);
+        let drive = init("gpulif drive", current_bytes, STATE_USAGE);
+        let refractory_left = zeroed("gpulif refractory_left");
+        let spike_count = zeroed("gpulif spike_count");
+        let spiked = zeroed("gpulif spiked");
+        let storage = [
+            &current,
+            &gap_th,
+            &gap,
+            &drive,
+            &refractory_left,
+            &spike_count,
+            &spiked,
+        ];
+        let mut entries = vec![
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: population_uniforms.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &chunk_uniforms,
+                    offset: 0,
+                    size: wgpu::BufferSize::new(size_of::<ChunkUniforms>() as u64),
+                }),
+            },
+        ];
+        entries.extend(
+            (2..)
+                .zip(storage)
+                .map(|(binding, buffer)| wgpu::BindGroupEntry {
+                    binding,
+                    resource: buffer.as_entire_binding(),
+                }),
         );
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("gpulif population"),
             layout: &pipeline.bind_group_layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: population_uniforms.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                        buffer: &chunk_uniforms,
-                        offset: 0,
-                        size: wgpu::BufferSize::new(size_of::<ChunkUniforms>() as u64),
-                    }),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: current.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 3,
-                    resource: gap_th.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 4,
-                    resource: gap.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 5,
-                    resource: refractory_left.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 6,
-                    resource: spike_count.as_entire_binding(),
-                },
-            ],
+            entries: &entries,
         });
         if let Some(error) = pollster::block_on(validation.pop()) {
             return Err(Error::Gpu(error.to_string()));
@@ -228,19 +244,33 @@ impl GpuPopulation {
             return Err(Error::Gpu(format!(
                 "allocating {} neurons ({} bytes): {error}",
                 currents.len(),
-                bytes * 5
+                bytes * storage.len() as u64
             )));
         }
 
-        Ok(GpuPopulation {
+        let mut population = GpuPopulation {
+            params: *params,
             neuron_count,
             shape,
-            chunk_log2,
             chunk_stride,
+            chunk_log2: 0,
             pipeline: pipeline.pipeline.clone(),
             bind_group,
+            current,
+            gap_th,
+            gap,
+            drive,
+            refractory_left,
             spike_count,
-        })
+            spiked,
+        };
+        let auto_chunk = (DISPATCH_NEURON_STEPS / u64::from(neuron_count)).max(1);
+        population.set_steps_per_dispatch(
+            options
+                .max_steps_per_dispatch
+                .unwrap_or(auto_chunk.min(u64::from(u32::MAX)) as u32),
+        );
+        Ok(population)
     }
 
     /// Number of neurons.
@@ -253,9 +283,22 @@ impl GpuPopulation {
         self.neuron_count == 0
     }
 
+    /// The neuron parameters.
+    pub fn params(&self) -> &LifParams {
+        &self.params
+    }
+
     /// Steps one dispatch advances at most.
     pub fn steps_per_dispatch(&self) -> u32 {
         1 << self.chunk_log2
+    }
+
+    /// Sets the most steps one dispatch advances: `steps` rounded down to a power of
+    /// two, from 1 to [`MAX_STEPS_PER_DISPATCH`]. Longer dispatches cost less overhead;
+    /// a dispatch should still finish in tens of milliseconds, because desktop drivers
+    /// kill one that runs for seconds.
+    pub fn set_steps_per_dispatch(&mut self, steps: u32) {
+        self.chunk_log2 = floor_log2(steps.clamp(1, MAX_STEPS_PER_DISPATCH));
     }
 
     /// The dispatch geometry.
@@ -263,8 +306,33 @@ impl GpuPopulation {
         self.shape
     }
 
+    /// New input currents (model units, one per neuron in the population's order) for
+    /// the steps recorded from now on. Writes the input buffers through `queue`, so it
+    /// takes effect for command buffers submitted after this call.
+    ///
+    /// Each neuron's voltage stays continuous: the next recorded step first moves its
+    /// gap by the change in current, so `v = I − u` is where it was. A refractory
+    /// neuron stays refractory at `v = 0`.
+    pub fn write_currents(&self, queue: &wgpu::Queue, currents: &[f64]) -> Result<()> {
+        if currents.len() != self.len() {
+            return Err(Error::parameter(
+                "currents",
+                currents.len(),
+                format!("one current per neuron, {}", self.len()),
+            ));
+        }
+        for &current in currents {
+            validate_current("currents", current)?;
+        }
+        let inputs = NeuronInputs::new(&self.params, currents);
+        queue.write_buffer(&self.current, 0, bytemuck::cast_slice(&inputs.current));
+        queue.write_buffer(&self.gap_th, 0, bytemuck::cast_slice(&inputs.gap_th));
+        Ok(())
+    }
+
     /// Records dispatches that advance every neuron by `steps` steps into `encoder`, in
-    /// one compute pass. Submits nothing.
+    /// one compute pass. Submits nothing; several calls, and several populations, may
+    /// record into the same encoder, and run in the order recorded.
     ///
     /// The steps are split into full chunks of [`GpuPopulation::steps_per_dispatch`] and
     /// the binary digits of the remainder, each a dispatch reading its step count from a
@@ -286,27 +354,91 @@ impl GpuPopulation {
         }
     }
 
-    /// The spike counts: `array<u32>`, one per neuron in input order, usage
-    /// `STORAGE | COPY_SRC | COPY_DST`.
+    /// Records a return to the start: every neuron at rest (`v = 0`, not refractory)
+    /// under its latest current, counts and spike flags zero.
+    pub fn reset(&self, encoder: &mut wgpu::CommandEncoder) {
+        encoder.copy_buffer_to_buffer(&self.current, 0, &self.gap, 0, None);
+        encoder.copy_buffer_to_buffer(&self.current, 0, &self.drive, 0, None);
+        encoder.clear_buffer(&self.refractory_left, 0, None);
+        encoder.clear_buffer(&self.spike_count, 0, None);
+        encoder.clear_buffer(&self.spiked, 0, None);
+    }
+
+    /// Records zeroing the spike counts; the neurons' state is kept.
+    pub fn clear_counts(&self, encoder: &mut wgpu::CommandEncoder) {
+        encoder.clear_buffer(&self.spike_count, 0, None);
+    }
+
+    /// Spike counts: `array<u32>`, spikes of each neuron since the start, the last
+    /// [`reset`](Self::reset) or [`clear_counts`](Self::clear_counts). In WGSL:
+    /// `@group(G) @binding(B) var<storage, read> spike_count: array<u32>;`
     pub fn spike_count_buffer(&self) -> &wgpu::Buffer {
         &self.spike_count
     }
 
+    /// Spike flags: `array<u32>`, 1 for each neuron that spiked on the last step
+    /// recorded, else 0. In WGSL:
+    /// `@group(G) @binding(B) var<storage, read> spiked: array<u32>;`
+    pub fn spiked_buffer(&self) -> &wgpu::Buffer {
+        &self.spiked
+    }
+
+    /// The gap `u = I − v` the kernel integrates: `array<f32>`. The voltage is
+    /// `drive[i] − gap[i]` with [`drive_buffer`](Self::drive_buffer).
+    pub fn gap_buffer(&self) -> &wgpu::Buffer {
+        &self.gap
+    }
+
+    /// The current each gap is measured from: `array<f32>`.
+    pub fn drive_buffer(&self) -> &wgpu::Buffer {
+        &self.drive
+    }
+
+    /// Steps left in each neuron's refractory period: `array<u32>`.
+    pub fn refractory_left_buffer(&self) -> &wgpu::Buffer {
+        &self.refractory_left
+    }
+
+    /// The input currents of the next steps, in `f32`: `array<f32>`. Write them with
+    /// [`write_currents`](Self::write_currents), which also sets each neuron's
+    /// threshold.
+    pub fn current_buffer(&self) -> &wgpu::Buffer {
+        &self.current
+    }
+
     /// Copies the spike counts back to the host: submits a copy and waits for it.
     pub fn read_counts(&self, device: &wgpu::Device, queue: &wgpu::Queue) -> Result<Vec<u32>> {
-        read_u32s(device, queue, &self.spike_count, self.len())
+        read_values(device, queue, &self.spike_count, self.len())
+    }
+
+    /// Copies the spike flags of the last step back to the host.
+    pub fn read_spiked(&self, device: &wgpu::Device, queue: &wgpu::Queue) -> Result<Vec<u32>> {
+        read_values(device, queue, &self.spiked, self.len())
+    }
+
+    /// Each neuron's membrane voltage `v = drive − gap`, in `f32`: submits a copy and
+    /// waits for it.
+    pub fn read_voltages(&self, device: &wgpu::Device, queue: &wgpu::Queue) -> Result<Vec<f32>> {
+        let gap: Vec<f32> = read_values(device, queue, &self.gap, self.len())?;
+        let drive: Vec<f32> = read_values(device, queue, &self.drive, self.len())?;
+        Ok(drive.iter().zip(&gap).map(|(i, u)| i - u).collect())
     }
 }
 
-/// Reads the first `len` `u32`s of `buffer` (which needs `COPY_SRC`) through a staging
-/// buffer.
-pub(crate) fn read_u32s(
+/// Usage of every per-neuron buffer.
+const STATE_USAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
+    .union(wgpu::BufferUsages::COPY_SRC)
+    .union(wgpu::BufferUsages::COPY_DST);
+
+/// Reads the first `len` 4-byte values of `buffer` (which needs `COPY_SRC`) through a
+/// staging buffer.
+pub(crate) fn read_values<T: bytemuck::Pod>(
     device: &wgpu::Device,
     queue: &wgpu::Queue,
     buffer: &wgpu::Buffer,
     len: usize,
-) -> Result<Vec<u32>> {
-    let size = len as u64 * 4;
+) -> Result<Vec<T>> {
+    let size = (len * size_of::<T>()) as u64;
     let staging = device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("gpulif readback"),
         size,

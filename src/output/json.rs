@@ -1,57 +1,147 @@
-//! JSON: the parameters, backend, device, timing and summary, and the curve as columns.
+//! JSON: one object with the parameters, backend, device, timing and summary, and the
+//! curve as columns (`data.current`, `data.count`, `data.rate`, `data.analytic_rate`),
+//! each one entry per neuron in input order.
 
-use std::io::Write;
+use std::io::{BufWriter, Seek, Write};
 
 use serde::Serialize;
+use tempfile::NamedTempFile;
 
-use crate::curve::{CurveSummary, TuningCurve};
+use crate::curve::{CurvePoint, CurveReport, CurveSummary, TuningCurve};
 use crate::params::LifParams;
 
+/// The columns of `data`, in order.
+pub(super) const COLUMNS: [&str; 4] = ["current", "count", "rate", "analytic_rate"];
+
 #[derive(Serialize)]
-struct Document<'a> {
+struct Metadata<'a> {
     gpulif_version: &'static str,
     method: &'static str,
     params: &'a LifParams,
     duration: f64,
     steps: u32,
+    neurons: usize,
     backend: &'static str,
     device: &'a str,
     wall_seconds: f64,
     neuron_steps_per_second: f64,
     summary: &'a CurveSummary,
-    /// Columns of equal length, one entry per neuron in input order.
-    data: Columns,
-}
-
-#[derive(Serialize)]
-struct Columns {
-    current: Vec<f64>,
-    count: Vec<u32>,
-    rate: Vec<f64>,
-    analytic_rate: Vec<f64>,
 }
 
 /// Writes one JSON object. Floats are written in their shortest round-trip form.
 pub fn write_json(curve: &TuningCurve, out: &mut dyn Write) -> std::io::Result<()> {
-    let points = || curve.points();
-    let document = Document {
+    let mut columns: [Vec<u8>; 4] = Default::default();
+    append(&mut columns, curve.points())?;
+    let report = curve.report(0);
+    write_with(out, &report, |out, k| out.write_all(&columns[k]))
+}
+
+/// Appends each point's values to the four column buffers, comma-separated.
+fn append<W: Write>(
+    columns: &mut [W],
+    points: impl Iterator<Item = CurvePoint>,
+) -> std::io::Result<()> {
+    let [current, count, rate, analytic] = columns else {
+        unreachable!("four columns");
+    };
+    let number = |out: &mut W, value: f64| -> std::io::Result<()> {
+        serde_json::to_writer(&mut *out, &value).map_err(std::io::Error::other)
+    };
+    for point in points {
+        // Every value but the very first of a column is preceded by a comma; a column
+        // is empty exactly when nothing was written yet.
+        for column in [&mut *current, &mut *count, &mut *rate, &mut *analytic] {
+            column.write_all(b",")?;
+        }
+        number(current, point.current)?;
+        write!(count, "{}", point.count)?;
+        number(rate, point.rate)?;
+        number(analytic, point.analytic_rate)?;
+    }
+    Ok(())
+}
+
+pub(super) fn append_columns(
+    columns: &mut [BufWriter<NamedTempFile>],
+    points: impl Iterator<Item = CurvePoint>,
+) -> std::io::Result<()> {
+    append(columns, points)
+}
+
+/// The document around the column spill files of a streamed curve.
+pub(super) fn write_document(
+    out: &mut dyn Write,
+    report: &CurveReport,
+    mut columns: Vec<NamedTempFile>,
+) -> std::io::Result<()> {
+    write_with(out, report, |out, k| {
+        let file = columns[k].as_file_mut();
+        file.rewind()?;
+        std::io::copy(file, out).map(|_| ())
+    })
+}
+
+/// The metadata, then `"data"` with each column's comma-separated values (each with a
+/// leading comma, which is dropped) written by `column`.
+fn write_with(
+    out: &mut dyn Write,
+    report: &CurveReport,
+    mut column: impl FnMut(&mut dyn Write, usize) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let metadata = Metadata {
         gpulif_version: env!("CARGO_PKG_VERSION"),
         method: "euler",
-        params: curve.run().params(),
-        duration: curve.run().duration(),
-        steps: curve.run().steps(),
-        backend: curve.backend().name(),
-        device: curve.device(),
-        wall_seconds: curve.elapsed().as_secs_f64(),
-        neuron_steps_per_second: curve.neuron_steps_per_second(),
-        summary: curve.summary(),
-        data: Columns {
-            current: curve.currents().to_vec(),
-            count: curve.counts().to_vec(),
-            rate: points().map(|p| p.rate).collect(),
-            analytic_rate: points().map(|p| p.analytic_rate).collect(),
-        },
+        params: report.run.params(),
+        duration: report.run.duration(),
+        steps: report.run.steps(),
+        neurons: report.summary.neurons,
+        backend: report.backend.name(),
+        device: &report.device,
+        wall_seconds: report.elapsed.as_secs_f64(),
+        neuron_steps_per_second: report.neuron_steps_per_second(),
+        summary: &report.summary,
     };
-    serde_json::to_writer(&mut *out, &document)?;
-    writeln!(out)
+    let head = serde_json::to_string(&metadata).map_err(std::io::Error::other)?;
+    // The metadata object, reopened to take "data".
+    out.write_all(&head.as_bytes()[..head.len() - 1])?;
+    out.write_all(b",\"data\":{")?;
+    for (k, name) in COLUMNS.iter().enumerate() {
+        if k > 0 {
+            out.write_all(b",")?;
+        }
+        write!(out, "\"{name}\":[")?;
+        column(&mut SkipFirstByte::new(out), k)?;
+        out.write_all(b"]")?;
+    }
+    out.write_all(b"}}\n")
+}
+
+/// A writer that drops the first byte written through it: the leading comma of a
+/// column.
+struct SkipFirstByte<'a> {
+    out: &'a mut dyn Write,
+    skipped: bool,
+}
+
+impl<'a> SkipFirstByte<'a> {
+    fn new(out: &'a mut dyn Write) -> Self {
+        SkipFirstByte {
+            out,
+            skipped: false,
+        }
+    }
+}
+
+impl Write for SkipFirstByte<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if !self.skipped && !buf.is_empty() {
+            self.skipped = true;
+            return Ok(1 + self.out.write(&buf[1..])?);
+        }
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }

@@ -1,13 +1,17 @@
-//! Writers for tuning curves: CSV and JSON, written atomically.
+//! Writers for tuning curves: CSV and JSON, streamed batch by batch and written
+//! atomically.
 
 mod csv;
 mod json;
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::curve::TuningCurve;
+use tempfile::NamedTempFile;
+
+use crate::curve::{CurvePoint, CurveReport, TuningCurve};
 use crate::error::{Error, Result};
+use crate::params::Run;
 
 pub use self::csv::write_csv;
 pub use self::json::write_json;
@@ -114,22 +118,85 @@ impl AtomicOutput {
         &self.path
     }
 
-    /// Writes `curve` to a temporary file, flushes it to disk, and moves it into place.
+    /// Writes `curve`, whole, to a temporary file and moves it into place.
     pub fn commit(self, curve: &TuningCurve) -> Result<()> {
-        let context = || format!("writing {}", self.path.display());
-        let mut file = self.temporary()?;
-        {
-            let mut out = std::io::BufWriter::new(file.as_file_mut());
-            self.format
-                .write(curve, &mut out)
-                .and_then(|()| out.flush())
-                .map_err(|e| Error::io(context(), e))?;
+        let mut writer = self.writer()?;
+        writer.write(curve.run(), curve.currents(), curve.counts())?;
+        writer.finish(&curve.report(0))
+    }
+
+    /// A writer that takes the curve batch by batch, in input order, and moves the file
+    /// into place on [`CurveWriter::finish`]. Dropped unfinished, it leaves nothing.
+    pub fn writer(self) -> Result<CurveWriter> {
+        let file = BufWriter::new(self.temporary()?);
+        let mut writer = CurveWriter {
+            columns: Vec::new(),
+            file,
+            output: self,
+        };
+        match writer.output.format {
+            OutputFormat::Csv => {
+                csv::write_header(&mut writer.file).map_err(|e| Error::io(writer.context(), e))?
+            }
+            OutputFormat::Json => {
+                // One spill file per column: JSON holds each column whole, and memory
+                // holds one batch.
+                for _ in json::COLUMNS {
+                    let spill = BufWriter::new(writer.output.temporary()?);
+                    writer.columns.push(spill);
+                }
+            }
         }
-        file.as_file()
-            .sync_all()
-            .map_err(|e| Error::io(context(), e))?;
-        file.persist(&self.path)
-            .map_err(|e| Error::io(context(), e.error))?;
+        Ok(writer)
+    }
+}
+
+/// A curve being written batch by batch to a temporary file beside its final path.
+#[derive(Debug)]
+pub struct CurveWriter {
+    output: AtomicOutput,
+    file: BufWriter<NamedTempFile>,
+    /// JSON only: each column so far, comma-separated.
+    columns: Vec<BufWriter<NamedTempFile>>,
+}
+
+impl CurveWriter {
+    fn context(&self) -> String {
+        format!("writing {}", self.output.path.display())
+    }
+
+    /// Appends the neurons driven by `currents`, with their `counts`, simulated in
+    /// `run`.
+    pub fn write(&mut self, run: &Run, currents: &[f64], counts: &[u32]) -> Result<()> {
+        let points = currents
+            .iter()
+            .zip(counts)
+            .map(|(&current, &count)| CurvePoint::new(run, current, count));
+        let written = match self.output.format {
+            OutputFormat::Csv => points
+                .into_iter()
+                .try_for_each(|point| csv::write_row(&mut self.file, &point)),
+            OutputFormat::Json => json::append_columns(&mut self.columns, points),
+        };
+        written.map_err(|e| Error::io(self.context(), e))
+    }
+
+    /// Completes the file with what only the end of the run knows (for JSON: timing
+    /// and summary), flushes it to disk and moves it into place.
+    pub fn finish(mut self, report: &CurveReport) -> Result<()> {
+        let context = self.context();
+        let io = |e| Error::io(context.clone(), e);
+        if self.output.format == OutputFormat::Json {
+            let columns = std::mem::take(&mut self.columns)
+                .into_iter()
+                .map(|spill| spill.into_inner().map_err(|e| e.into_error()))
+                .collect::<std::io::Result<Vec<_>>>()
+                .map_err(io)?;
+            json::write_document(&mut self.file, report, columns).map_err(io)?;
+        }
+        let file = self.file.into_inner().map_err(|e| io(e.into_error()))?;
+        file.as_file().sync_all().map_err(io)?;
+        file.persist(&self.output.path).map_err(|e| io(e.error))?;
         Ok(())
     }
 }

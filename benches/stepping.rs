@@ -1,0 +1,93 @@
+//! Neuron-steps per second of each backend, measured by criterion.
+//!
+//! `cargo bench` times the float64 reference, every CPU kernel this processor runs,
+//! and the GPU (the adapter `AdapterChoice::Any` opens, lavapipe included) on the
+//! tutorial's neuron with currents 0 to 10. Each GPU iteration records a reset and the
+//! steps, submits them and polls the device until they are done, so the time is the
+//! device's, launch overhead included. `gpulif bench` measures the same from the
+//! command line.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use gpulif::cpu::Kernel;
+use gpulif::{
+    AdapterChoice, CpuPopulation, GpuContext, GpuStepper, LifParams, ReferenceStepper, Run, Stepper,
+};
+
+const STEPS: u32 = 1000;
+
+fn currents(neurons: usize) -> Vec<f64> {
+    gpulif::curve::sweep(0.0, 10.0, neurons).expect("a valid sweep")
+}
+
+fn run() -> Run {
+    Run::with_steps(LifParams::default(), STEPS).expect("valid parameters")
+}
+
+fn reference(c: &mut Criterion) {
+    let neurons = 10_000;
+    let currents = currents(neurons);
+    let mut group = c.benchmark_group("reference");
+    group.throughput(Throughput::Elements(neurons as u64 * u64::from(STEPS)));
+    group.sample_size(10);
+    group.bench_function(BenchmarkId::new("float64", neurons), |b| {
+        b.iter(|| ReferenceStepper.spike_counts(&run(), black_box(&currents), &|_| {}))
+    });
+    group.finish();
+}
+
+fn cpu(c: &mut Criterion) {
+    let neurons = 100_000;
+    let currents = currents(neurons);
+    let mut group = c.benchmark_group("cpu");
+    group.throughput(Throughput::Elements(neurons as u64 * u64::from(STEPS)));
+    for kernel in Kernel::available() {
+        let mut population = CpuPopulation::with_kernel(&LifParams::default(), &currents, kernel)
+            .expect("a valid population");
+        group.bench_function(BenchmarkId::new(kernel.name(), neurons), |b| {
+            b.iter(|| {
+                population.reset();
+                population.step(black_box(STEPS));
+            })
+        });
+    }
+    group.finish();
+}
+
+fn gpu(c: &mut Criterion) {
+    let context = match GpuContext::new(&AdapterChoice::Any) {
+        Ok(context) => context,
+        Err(error) => {
+            eprintln!("gpu benches skipped: {error}");
+            return;
+        }
+    };
+    let name = context.summary().name.clone();
+    let mut stepper = GpuStepper::new(context.clone());
+    let mut group = c.benchmark_group("gpu");
+    group.sample_size(10);
+    for neurons in [100_000, 1_000_000] {
+        let mut population = stepper
+            .population(&LifParams::default(), &currents(neurons))
+            .expect("a population");
+        group.throughput(Throughput::Elements(neurons as u64 * u64::from(STEPS)));
+        group.bench_function(BenchmarkId::new(&name, neurons), |b| {
+            b.iter(|| {
+                let mut encoder = context
+                    .device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+                population.reset(&mut encoder);
+                context.queue.submit([encoder.finish()]);
+                // Submits the steps and polls the device until they are done.
+                stepper
+                    .advance(&mut population, black_box(STEPS), &|_| {})
+                    .expect("the steps run")
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, reference, cpu, gpu);
+criterion_main!(benches);

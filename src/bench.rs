@@ -1,0 +1,246 @@
+//! Measured speed of each backend on one workload, in neuron-steps per second.
+//!
+//! Every backend is timed the same way: its neurons and inputs are prepared once
+//! (untimed, reported as `setup_seconds`), one warm-up run follows (on the GPU it also
+//! sizes the dispatches), then each timed run brings every neuron back to rest and
+//! advances it by all the steps, to completion. `seconds` is the median of the timed
+//! runs. The counts of the last run are kept so that backends can be compared.
+
+use std::time::{Duration, Instant};
+
+use crate::backend::{BackendKind, Stepper};
+use crate::cpu::{CpuPopulation, Kernel, ReferenceStepper};
+use crate::curve::sweep;
+use crate::error::{Error, Result};
+use crate::gpu::GpuStepper;
+use crate::params::{LifParams, Run};
+
+/// What every backend simulates: `neurons` neurons with currents evenly spread from
+/// `i_min` to `i_max`, for `steps` steps from rest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workload {
+    /// The neuron.
+    pub params: LifParams,
+    /// Neurons.
+    pub neurons: usize,
+    /// Steps.
+    pub steps: u32,
+    /// Smallest current.
+    pub i_min: f64,
+    /// Largest current.
+    pub i_max: f64,
+}
+
+impl Default for Workload {
+    /// 10⁶ neurons × 1000 steps of the tutorial's neuron, currents 0 to 10.
+    fn default() -> Self {
+        Workload {
+            params: LifParams::default(),
+            neurons: 1_000_000,
+            steps: 1000,
+            i_min: 0.0,
+            i_max: 10.0,
+        }
+    }
+}
+
+impl Workload {
+    /// The validated run.
+    pub fn run(&self) -> Result<Run> {
+        Run::with_steps(self.params, self.steps)
+    }
+
+    /// The validated currents.
+    pub fn currents(&self) -> Result<Vec<f64>> {
+        sweep(self.i_min, self.i_max, self.neurons)
+    }
+
+    /// Neuron-steps of one run.
+    pub fn neuron_steps(&self) -> u64 {
+        self.neurons as u64 * u64::from(self.steps)
+    }
+}
+
+/// One backend's speed on a workload.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Measurement {
+    /// The backend.
+    pub backend: BackendKind,
+    /// The device it ran on.
+    pub device: String,
+    /// Neurons.
+    pub neurons: usize,
+    /// Steps.
+    pub steps: u32,
+    /// Median wall time of the timed runs, seconds.
+    pub seconds: f64,
+    /// `neurons × steps / seconds`.
+    pub neuron_steps_per_second: f64,
+    /// Every timed run's wall time, seconds.
+    pub run_seconds: Vec<f64>,
+    /// Preparing the neurons and inputs (and, on the GPU, uploading them), once.
+    pub setup_seconds: f64,
+    /// The spike counts of the last run, in input order.
+    #[serde(skip)]
+    pub counts: Vec<u32>,
+}
+
+impl Measurement {
+    fn new(
+        backend: BackendKind,
+        device: String,
+        workload: &Workload,
+        mut runs: Vec<Duration>,
+        setup: Duration,
+        counts: Vec<u32>,
+    ) -> Self {
+        let run_seconds: Vec<f64> = runs.iter().map(Duration::as_secs_f64).collect();
+        runs.sort();
+        let median = runs[runs.len() / 2].as_secs_f64();
+        Measurement {
+            backend,
+            device,
+            neurons: workload.neurons,
+            steps: workload.steps,
+            seconds: median,
+            neuron_steps_per_second: workload.neuron_steps() as f64 / median,
+            run_seconds,
+            setup_seconds: setup.as_secs_f64(),
+            counts,
+        }
+    }
+}
+
+/// Times `body` `runs` times after one untimed warm-up.
+fn time_runs(runs: usize, mut body: impl FnMut() -> Result<()>) -> Result<Vec<Duration>> {
+    if runs == 0 {
+        return Err(Error::parameter("runs", runs, "at least 1"));
+    }
+    body()?;
+    (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            body().map(|()| started.elapsed())
+        })
+        .collect()
+}
+
+/// The float64 reference, from rest each run.
+pub fn measure_reference(workload: &Workload, runs: usize) -> Result<Measurement> {
+    let run = workload.run()?;
+    let started = Instant::now();
+    let currents = workload.currents()?;
+    let setup = started.elapsed();
+    let mut stepper = ReferenceStepper;
+    let mut counts = Vec::new();
+    let times = time_runs(runs, || {
+        counts = stepper.spike_counts(&run, &currents, &|_| {})?;
+        Ok(())
+    })?;
+    Ok(Measurement::new(
+        BackendKind::Reference,
+        stepper.device(),
+        workload,
+        times,
+        setup,
+        counts,
+    ))
+}
+
+/// The float32 CPU backend with `kernel`.
+pub fn measure_cpu(workload: &Workload, kernel: Kernel, runs: usize) -> Result<Measurement> {
+    let run = workload.run()?;
+    let started = Instant::now();
+    let mut population = CpuPopulation::with_kernel(run.params(), &workload.currents()?, kernel)?;
+    let setup = started.elapsed();
+    let times = time_runs(runs, || {
+        population.reset();
+        population.step(run.steps());
+        Ok(())
+    })?;
+    Ok(Measurement::new(
+        BackendKind::Cpu,
+        crate::cpu::CpuStepper::with_kernel(kernel).device(),
+        workload,
+        times,
+        setup,
+        population.counts(),
+    ))
+}
+
+/// The GPU backend on `stepper`'s device. Each timed run records a reset, submits the
+/// steps and waits until the device has finished them; the readback of the counts is
+/// not timed.
+pub fn measure_gpu(
+    stepper: &mut GpuStepper,
+    workload: &Workload,
+    runs: usize,
+) -> Result<Measurement> {
+    let run = workload.run()?;
+    let context = stepper.context().clone();
+    let started = Instant::now();
+    let mut population = stepper.population(run.params(), &workload.currents()?)?;
+    context.device.poll(wgpu::PollType::wait_indefinitely())?;
+    let setup = started.elapsed();
+    let times = time_runs(runs, || {
+        let mut encoder = context
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("gpulif reset"),
+            });
+        population.reset(&mut encoder);
+        context.queue.submit([encoder.finish()]);
+        stepper.advance(&mut population, run.steps(), &|_| {})
+    })?;
+    let counts = population.read_counts(&context.device, &context.queue)?;
+    Ok(Measurement::new(
+        BackendKind::Gpu,
+        stepper.device(),
+        workload,
+        times,
+        setup,
+        counts,
+    ))
+}
+
+/// How two backends' counts compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Agreement {
+    /// Neurons with the same count.
+    pub identical: usize,
+    /// Neurons compared.
+    pub neurons: usize,
+    /// The largest difference of counts.
+    pub max_difference: u32,
+}
+
+impl Agreement {
+    /// Compares two runs of the same workload.
+    ///
+    /// # Panics
+    ///
+    /// If they have different numbers of neurons.
+    pub fn of(a: &[u32], b: &[u32]) -> Self {
+        assert_eq!(a.len(), b.len(), "the same workload");
+        Agreement {
+            identical: a.iter().zip(b).filter(|(x, y)| x == y).count(),
+            neurons: a.len(),
+            max_difference: a
+                .iter()
+                .zip(b)
+                .map(|(x, y)| x.abs_diff(*y))
+                .max()
+                .unwrap_or(0),
+        }
+    }
+
+    /// Every count equal.
+    pub fn is_identical(&self) -> bool {
+        self.identical == self.neurons
+    }
+
+    /// The share of identical counts.
+    pub fn fraction(&self) -> f64 {
+        self.identical as f64 / self.neurons.max(1) as f64
+    }
+}

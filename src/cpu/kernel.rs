@@ -1,0 +1,229 @@
+//! The fast float32 CPU kernel: the body of `shaders/lif_euler.wgsl` applied to blocks
+//! of [`LANES`] neurons at once, branch-free, with the block's state in registers for
+//! all of its steps.
+//!
+//! The arithmetic is the shader's, operation for operation (one multiply and two
+//! compares per step, the rest selects and integer adds), so the counts are
+//! bit-identical to the GPU's and to the scalar [`super::step_euler`]. Only the speed
+//! differs between the instruction sets: the same generic loop is compiled three
+//! times, for AVX-512, for AVX2 and for the target's baseline, and the best one the
+//! processor supports is chosen at run time.
+
+use crate::params::EulerConstants;
+
+/// Neurons in one block: four AVX-512 vectors of `f32` per state variable, which with
+/// the block's five variables keeps everything in 20 of the 32 vector registers.
+pub const LANES: usize = 64;
+
+/// One block of neurons, as struct of arrays.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Block {
+    /// Each neuron's gap `u = I − v`.
+    pub gap: [f32; LANES],
+    /// Steps left in each neuron's refractory period.
+    pub refractory_left: [u32; LANES],
+    /// Spikes so far.
+    pub spike_count: [u32; LANES],
+    /// Whether each neuron spiked on the most recent step (0 or 1).
+    pub spiked: [u32; LANES],
+    /// The current each gap is measured from. When it differs from `current` (the
+    /// input changed), the next step first moves the gap so that the voltage
+    /// `drive − gap` stays where it was.
+    pub drive: [f32; LANES],
+    /// Each neuron's input current, `f32`.
+    pub current: [f32; LANES],
+    /// Each neuron's gap threshold ([`crate::LifParams::gap_threshold`]).
+    pub gap_th: [f32; LANES],
+}
+
+impl Block {
+    /// A block whose lanes never spike: the padding of a last, partial block.
+    pub const IDLE: Block = Block {
+        gap: [0.0; LANES],
+        refractory_left: [0; LANES],
+        spike_count: [0; LANES],
+        spiked: [0; LANES],
+        drive: [0.0; LANES],
+        current: [0.0; LANES],
+        // u = 0 never falls below −1.
+        gap_th: [-1.0; LANES],
+    };
+
+    /// A block at rest (`v = 0`, so `u = I`) for these inputs; lanes past their end
+    /// are idle.
+    pub fn at_rest(current: &[f32], gap_th: &[f32]) -> Block {
+        let mut block = Block::IDLE;
+        block.current[..current.len()].copy_from_slice(current);
+        block.gap[..current.len()].copy_from_slice(current);
+        block.drive[..current.len()].copy_from_slice(current);
+        block.gap_th[..gap_th.len()].copy_from_slice(gap_th);
+        block
+    }
+}
+
+/// The instruction set a kernel was compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kernel {
+    /// x86-64 with AVX-512 (F, BW, VL, DQ): 16 neurons per instruction, mask registers.
+    Avx512,
+    /// x86-64 with AVX2: 8 neurons per instruction.
+    Avx2,
+    /// The compilation target's baseline (SSE2 on x86-64, NEON on aarch64).
+    Baseline,
+}
+
+impl Kernel {
+    /// The fastest kernel this processor runs.
+    pub fn detect() -> Kernel {
+        Kernel::available()[0]
+    }
+
+    /// Every kernel this processor runs, fastest first; [`Kernel::Baseline`] always.
+    pub fn available() -> Vec<Kernel> {
+        let mut kernels = Vec::with_capacity(3);
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512bw")
+                && std::arch::is_x86_feature_detected!("avx512vl")
+                && std::arch::is_x86_feature_detected!("avx512dq")
+            {
+                kernels.push(Kernel::Avx512);
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                kernels.push(Kernel::Avx2);
+            }
+        }
+        kernels.push(Kernel::Baseline);
+        kernels
+    }
+
+    /// A short name for reports: `avx512`, `avx2` or `baseline`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Avx512 => "avx512",
+            Kernel::Avx2 => "avx2",
+            Kernel::Baseline => "baseline",
+        }
+    }
+
+    /// Advances every neuron of `block` by `steps` Euler steps.
+    ///
+    /// # Panics
+    ///
+    /// If this processor does not run this kernel (one not in [`Kernel::available`]).
+    pub fn step(self, block: &mut Block, constants: &EulerConstants, steps: u32) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => {
+                assert!(Kernel::available().contains(&self), "no AVX-512 here");
+                // SAFETY: the processor has the features, checked just above.
+                unsafe { step_avx512(block, constants, steps) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => {
+                assert!(Kernel::available().contains(&self), "no AVX2 here");
+                // SAFETY: the processor has the feature, checked just above.
+                unsafe { step_avx2(block, constants, steps) }
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            Kernel::Avx512 | Kernel::Avx2 => panic!("{} is x86-64 only", self.name()),
+            Kernel::Baseline => step_block(block, constants, steps),
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
+fn step_avx512(block: &mut Block, constants: &EulerConstants, steps: u32) {
+    step_block(block, constants, steps);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn step_avx2(block: &mut Block, constants: &EulerConstants, steps: u32) {
+    step_block(block, constants, steps);
+}
+
+/// The shader's loop over a block. Always inlined, so that each `#[target_feature]`
+/// copy above compiles it for its own instruction set.
+#[inline(always)]
+fn step_block(block: &mut Block, constants: &EulerConstants, steps: u32) {
+    if steps == 0 {
+        return;
+    }
+    let decay = constants.decay;
+    let frozen = constants.frozen_steps;
+    apply_currents(block);
+    // Locals rather than the block's fields: the compiler keeps them in registers.
+    let current = block.current;
+    let gap_th = block.gap_th;
+    let mut u = block.gap;
+    let mut left = block.refractory_left;
+    let mut spikes = block.spike_count;
+    let mut fired = [false; LANES];
+    // All steps but the last ignore which neurons fired; the last one records it.
+    for _ in 1..steps {
+        for lane in 0..LANES {
+            lane_step(
+                &mut u[lane],
+                &mut left[lane],
+                &mut spikes[lane],
+                current[lane],
+                gap_th[lane],
+                decay,
+                frozen,
+            );
+        }
+    }
+    for lane in 0..LANES {
+        fired[lane] = lane_step(
+            &mut u[lane],
+            &mut left[lane],
+            &mut spikes[lane],
+            current[lane],
+            gap_th[lane],
+            decay,
+            frozen,
+        );
+    }
+    block.gap = u;
+    block.refractory_left = left;
+    block.spike_count = spikes;
+    block.spiked = fired.map(u32::from);
+}
+
+/// Moves each gap whose current changed so that the voltage stays continuous: the
+/// shader's `apply_current`, same operations.
+#[inline(always)]
+fn apply_currents(block: &mut Block) {
+    for lane in 0..LANES {
+        if block.drive[lane] != block.current[lane] {
+            block.gap[lane] = block.current[lane] - (block.drive[lane] - block.gap[lane]);
+            block.drive[lane] = block.current[lane];
+        }
+    }
+}
+
+/// One Euler step of one neuron, as `euler_step` in the shader writes it: every value
+/// computed, the results selected. Returns whether the neuron fired.
+#[inline(always)]
+fn lane_step(
+    u: &mut f32,
+    left: &mut u32,
+    spikes: &mut u32,
+    current: f32,
+    gap_th: f32,
+    decay: f32,
+    frozen: u32,
+) -> bool {
+    let refractory = *left > 0;
+    // A refractory neuron's gap is multiplied by 1, which leaves it exactly as it was:
+    // the same value as not touching it, in a form that every lane can share.
+    let decayed = *u * if refractory { 1.0 } else { decay };
+    let fire = !refractory & (decayed < gap_th);
+    *u = if fire { current } else { decayed };
+    *left = if fire { frozen } else { left.saturating_sub(1) };
+    *spikes = spikes.wrapping_add(u32::from(fire));
+    fire
+}

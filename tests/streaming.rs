@@ -1,0 +1,108 @@
+//! A curve streamed in batches, through the output writers, is the same curve as one
+//! simulated whole: same counts, same summary, byte-identical files.
+
+use gpulif::output::AtomicOutput;
+use gpulif::{
+    BackendKind, CpuStepper, Currents, CurveSpec, LifParams, Progress, Result, Run, Stepper,
+};
+
+/// The CPU backend in batches of an awkward size.
+struct SmallBatches(CpuStepper);
+
+impl Stepper for SmallBatches {
+    fn kind(&self) -> BackendKind {
+        self.0.kind()
+    }
+    fn device(&self) -> String {
+        self.0.device()
+    }
+    fn batch_neurons(&self) -> usize {
+        97
+    }
+    fn spike_counts(
+        &mut self,
+        run: &Run,
+        currents: &[f64],
+        progress: Progress<'_>,
+    ) -> Result<Vec<u32>> {
+        assert!(currents.len() <= 97, "handed a batch of {}", currents.len());
+        self.0.spike_counts(run, currents, progress)
+    }
+}
+
+#[test]
+fn streamed_files_equal_whole_ones() {
+    let spec = CurveSpec {
+        params: LifParams::default(),
+        duration: 1.0,
+        currents: Currents::Sweep {
+            i_min: 0.5,
+            i_max: 7.0,
+            neurons: 1000,
+        },
+    };
+    let sweep = spec.sweep().unwrap();
+    let whole = sweep.simulate(&mut CpuStepper::new(), &|_| {}).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for extension in ["csv", "json"] {
+        let streamed_path = dir.path().join(format!("streamed.{extension}"));
+        let whole_path = dir.path().join(format!("whole.{extension}"));
+        let mut writer = AtomicOutput::create(&streamed_path)
+            .unwrap()
+            .writer()
+            .unwrap();
+        let mut batches = 0;
+        let report = sweep
+            .stream(
+                &mut SmallBatches(CpuStepper::new()),
+                &|_| {},
+                12,
+                &mut |currents, counts| {
+                    batches += 1;
+                    writer.write(sweep.run(), currents, counts)
+                },
+            )
+            .unwrap();
+        assert_eq!(batches, 11, "1000 neurons in batches of 97");
+        assert_eq!(report.summary, *whole.summary());
+        assert_eq!(report.sample, whole.sample(12));
+        assert!(!streamed_path.exists(), "nothing at the path before finish");
+        // The same timing in both, so that the files can be compared byte for byte.
+        let mut timed = report.clone();
+        timed.elapsed = whole.elapsed();
+        writer.finish(&timed).unwrap();
+        AtomicOutput::create(&whole_path)
+            .unwrap()
+            .commit(&whole)
+            .unwrap();
+        let streamed = std::fs::read_to_string(&streamed_path).unwrap();
+        assert_eq!(
+            streamed,
+            std::fs::read_to_string(&whole_path).unwrap(),
+            "{extension}"
+        );
+        if extension == "json" {
+            let json: serde_json::Value = serde_json::from_str(&streamed).unwrap();
+            assert_eq!(json["data"]["count"].as_array().unwrap().len(), 1000);
+            assert_eq!(json["data"]["current"][999], 7.0);
+            assert_eq!(json["neurons"], 1000);
+        }
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|name| name.to_string_lossy().starts_with(".gpulif-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn an_unfinished_writer_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("curve.json");
+    let run = Run::with_steps(LifParams::default(), 10).unwrap();
+    let mut writer = AtomicOutput::create(&path).unwrap().writer().unwrap();
+    writer.write(&run, &[1.5, 2.5], &[0, 1]).unwrap();
+    drop(writer);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
