@@ -33,6 +33,15 @@ pub enum Error {
         reason: String,
     },
 
+    /// A figure path is unusable (unknown extension, unwritable folder).
+    #[error("cannot draw {}: {reason}", path.display())]
+    Plot {
+        /// The path the caller asked for.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+
     /// No adapter matched the request.
     #[error("no GPU adapter found: {0}")]
     NoAdapter(String),
@@ -111,7 +120,10 @@ impl Error {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            Error::InvalidParameter { .. } | Error::Currents(_) | Error::Output { .. }
+            Error::InvalidParameter { .. }
+                | Error::Currents(_)
+                | Error::Output { .. }
+                | Error::Plot { .. }
         )
     }
 }

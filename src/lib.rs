@@ -82,6 +82,7 @@ mod error;
 pub mod gpu;
 pub mod output;
 pub mod params;
+pub mod trace;
 
 pub use backend::{BackendKind, Progress, Stepper};
 pub use cpu::{CpuPopulation, CpuStepper, ReferenceStepper};
@@ -89,6 +90,7 @@ pub use curve::{Currents, CurvePoint, CurveReport, CurveSpec, CurveSummary, Swee
 pub use error::{Error, Result};
 pub use gpu::{AdapterChoice, GpuContext, GpuOptions, GpuPopulation, GpuStepper, LifPipeline};
 pub use params::{LifParams, Run};
+pub use trace::Trace;
 
 /// The wgpu this crate is built against, so that hosts can match its version.
 pub use wgpu;

@@ -3,6 +3,8 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -10,10 +12,11 @@ use gpulif::bench::{self, Agreement, Workload};
 use gpulif::cpu::Kernel;
 use gpulif::curve::{CurveReport, MAX_NEURONS};
 use gpulif::gpu::{compute_adapters, list_adapters};
-use gpulif::output::AtomicOutput;
+use gpulif::output::plot::{CurveFigure, MAX_LINE_POINTS, PlotOutput};
+use gpulif::output::{AtomicOutput, TraceOutput};
 use gpulif::{
     AdapterChoice, BackendKind, CpuStepper, Currents, CurveSpec, Error, GpuContext, GpuStepper,
-    LifParams, ReferenceStepper, Stepper,
+    LifParams, ReferenceStepper, Run, Stepper, Trace,
 };
 
 /// `println!` that ignores a closed standard output: `gpulif curve | head` stops
@@ -40,6 +43,9 @@ enum Command {
     Curve(CurveArgs),
     /// List the GPU adapters wgpu finds and say which one `--backend auto` would use.
     Devices(DevicesArgs),
+    /// Follow one neuron per input current over time: the tutorial's sentence for each,
+    /// and its voltage and spikes as a figure or a CSV time series.
+    Trace(TraceArgs),
     /// Time one workload on every backend (the float64 reference, the CPU backend, each
     /// GPU adapter) and check that their spike counts agree.
     Bench(BenchArgs),
@@ -121,12 +127,76 @@ struct CurveArgs {
     #[arg(long, value_name = "NAME")]
     adapter: Option<String>,
 
-    /// Write the full curve: .csv (current,count,rate,analytic_rate) or .json (with the
-    /// parameters, backend, device and timing). Written only when complete.
+    /// Write the full curve: .csv (current,count,rate,analytic_rate), .json (with the
+    /// parameters, backend, device and timing) or .npy (float64, N×4, the CSV's columns).
+    /// Written only when complete.
     #[arg(long, value_name = "PATH")]
     out: Option<PathBuf>,
 
+    /// Draw the tuning curve beside the analytic one: .png or .svg.
+    #[arg(long, value_name = "PATH")]
+    plot: Option<PathBuf>,
+
     /// Print nothing but errors (no progress bar, no summary).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples (the tutorial's):
+  gpulif trace --current 1.1 --tau-ref 0.2 --duration 20 --plot trace.png
+  gpulif trace --current 1.0000001,1.1,10,100,0.8 --tau-rc 0.02 --tau-ref 0.2 --duration 20")]
+struct TraceArgs {
+    /// Input current; repeat the flag or give a comma-separated list for one neuron
+    /// (one raster row) each.
+    #[arg(long, value_name = "I", value_delimiter = ',',
+          allow_hyphen_values = true, value_parser = parse_number)]
+    current: Vec<f64>,
+
+    /// Simulated time, seconds; a whole number of --dt steps.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0, allow_hyphen_values = true,
+          value_parser = parse_number)]
+    duration: f64,
+
+    /// Time step, seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().dt,
+          allow_hyphen_values = true, value_parser = parse_number)]
+    dt: f64,
+
+    /// Membrane time constant, seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().tau_rc,
+          allow_hyphen_values = true, value_parser = parse_number)]
+    tau_rc: f64,
+
+    /// Refractory period, seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().tau_ref,
+          allow_hyphen_values = true, value_parser = parse_number)]
+    tau_ref: f64,
+
+    /// Firing threshold (model units).
+    #[arg(long, value_name = "V", default_value_t = LifParams::default().v_th,
+          allow_hyphen_values = true, value_parser = parse_number)]
+    v_th: f64,
+
+    /// Where to simulate.
+    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
+    backend: BackendArg,
+
+    /// Use the GPU adapter whose name contains this text (see `gpulif devices`).
+    #[arg(long, value_name = "NAME")]
+    adapter: Option<String>,
+
+    /// Draw the first neuron's input, threshold, voltage and spikes over time, and every
+    /// neuron's spike raster below: .png or .svg.
+    #[arg(long, value_name = "PATH")]
+    plot: Option<PathBuf>,
+
+    /// Write the time series as CSV: time,current,v,spike (one row per neuron per step).
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
+
+    /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
 }
@@ -286,6 +356,7 @@ impl From<Error> for Failure {
             ),
             Error::Currents(_) => format!("--currents: {error}"),
             Error::Output { .. } => format!("--out: {error}"),
+            Error::Plot { .. } => format!("--plot: {error}"),
             _ => error.to_string(),
         };
         Failure { message, status }
@@ -331,6 +402,7 @@ fn main() -> ExitCode {
         Command::Curve(args) => curve(args),
         Command::Devices(args) => devices(args),
         Command::Bench(args) => bench(args),
+        Command::Trace(args) => trace(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -370,30 +442,56 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
         ));
     }
     let output = args.out.as_deref().map(AtomicOutput::create).transpose()?;
+    let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
     let (mut stepper, note) = open_backend(args.backend, args.adapter)?;
     if let (Some(note), false) = (note, args.quiet) {
         eprintln!("note: {note}");
     }
 
+    let neurons = sweep.len();
     let path = output.as_ref().map(|o| o.path().to_owned());
-    let mut writer = output.map(AtomicOutput::writer).transpose()?;
+    let mut writer = output.map(|o| o.writer(neurons)).transpose()?;
     let run = *sweep.run();
-    let bar = progress_bar(sweep.neuron_steps(), args.quiet);
+    // Every stride-th neuron (and the last) is drawn: the figure stays readable and
+    // quick whatever the number of neurons; the data and the summary keep them all.
+    let stride = neurons.div_ceil(MAX_LINE_POINTS).max(1);
+    let mut drawn = Vec::new();
+    let mut done = 0;
+    let bar = Progress::new(sweep.neuron_steps(), args.quiet);
     let report = sweep.stream(
         stepper.as_mut(),
-        &|done| bar.inc(done),
+        &|steps| bar.inc(steps),
         SUMMARY_ROWS,
-        &mut |currents, counts| match writer.as_mut() {
-            Some(writer) => writer.write(&run, currents, counts),
-            None => Ok(()),
+        &mut |currents, counts| {
+            if plot.is_some() {
+                for (k, (&current, &count)) in currents.iter().zip(counts).enumerate() {
+                    if (done + k) % stride == 0 || done + k + 1 == neurons {
+                        drawn.push((current, f64::from(count) / run.duration()));
+                    }
+                }
+            }
+            done += currents.len();
+            match writer.as_mut() {
+                Some(writer) => writer.write(&run, currents, counts),
+                None => Ok(()),
+            }
         },
     )?;
-    bar.finish_and_clear();
+    bar.finish();
 
     if let (Some(writer), Some(path)) = (writer, path) {
         writer.finish(&report)?;
         if !args.quiet {
-            eprintln!("wrote {} neurons to {}", sweep.len(), path.display());
+            eprintln!("wrote {} neurons to {}", neurons, path.display());
+        }
+    }
+    if let Some(plot) = plot {
+        plot.tuning_curve(&CurveFigure {
+            report: &report,
+            points: drawn,
+        })?;
+        if !args.quiet {
+            eprintln!("drew the tuning curve in {}", plot.path().display());
         }
     }
     if !args.quiet {
@@ -435,18 +533,57 @@ fn open_backend(
     })
 }
 
-fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
+/// A progress bar on stderr that appears once a run has taken a second (so quick runs
+/// print nothing), only when stderr is a terminal and not with `--quiet`.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    started: Instant,
+    enabled: bool,
+    shown: AtomicBool,
+}
+
+impl Progress {
+    fn new(total: u64, quiet: bool) -> Self {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        let style = indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{wide_bar}] {percent:>3}% of {human_len} neuron-steps, \
+             {rate}, {eta} left",
+        )
+        .map(|style| {
+            style.progress_chars("=> ").with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.2e} neuron-steps/s", state.per_sec());
+                },
+            )
+        })
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        bar.set_style(style);
+        Progress {
+            bar,
+            started: Instant::now(),
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            shown: AtomicBool::new(false),
+        }
     }
-    let bar = indicatif::ProgressBar::new(total);
-    let style = indicatif::ProgressStyle::with_template(
-        "{elapsed_precise} [{wide_bar}] {percent:>3}% of {human_len} neuron-steps, eta {eta}",
-    )
-    .map(|s| s.progress_chars("=> "))
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar
+
+    fn inc(&self, neuron_steps: u64) {
+        self.bar.inc(neuron_steps);
+        if self.enabled
+            && self.started.elapsed() >= Duration::from_secs(1)
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// Rows of the curve shown in the summary.
@@ -781,4 +918,71 @@ fn check_agreement(measurements: &[bench::Measurement], quiet: bool) -> Result<(
             status: 1,
         })
     }
+}
+
+fn trace(args: TraceArgs) -> Result<(), Failure> {
+    let params = LifParams {
+        tau_rc: args.tau_rc,
+        tau_ref: args.tau_ref,
+        v_th: args.v_th,
+        dt: args.dt,
+    };
+    if args.current.is_empty() {
+        return Err(usage(
+            "--current: give at least one input current, e.g. --current 1.1 (a list or \
+             a repeated flag gives one neuron each)",
+        ));
+    }
+    let run = Run::new(params, args.duration)?;
+    if args.adapter.is_some() && !matches!(args.backend, BackendArg::Auto | BackendArg::Gpu) {
+        return Err(usage(
+            "--adapter picks a GPU: use it with --backend gpu or --backend auto",
+        ));
+    }
+    let output = args.out.as_deref().map(TraceOutput::create).transpose()?;
+    let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
+    let trace = match args.backend {
+        BackendArg::Reference => Trace::reference(&run, &args.current)?,
+        BackendArg::Cpu => Trace::cpu(&run, &args.current)?,
+        BackendArg::Gpu | BackendArg::Auto => {
+            let choice = match (args.adapter, args.backend) {
+                (Some(name), _) => AdapterChoice::Named(name),
+                (None, BackendArg::Gpu) => AdapterChoice::Any,
+                (None, _) => AdapterChoice::Hardware,
+            };
+            match GpuContext::new(&choice) {
+                Ok(context) => Trace::gpu(&context, &run, &args.current)?,
+                Err(error) if args.backend == BackendArg::Gpu => {
+                    return Err(Failure {
+                        message: format!("--backend gpu: {error}"),
+                        status: 1,
+                    });
+                }
+                Err(_) => Trace::cpu(&run, &args.current)?,
+            }
+        }
+    };
+    if let Some(output) = output {
+        output.commit(&trace)?;
+        if !args.quiet {
+            eprintln!(
+                "wrote {} steps × {} neurons to {}",
+                run.steps(),
+                trace.currents().len(),
+                output.path().display()
+            );
+        }
+    }
+    if let Some(plot) = plot {
+        plot.trace(&trace)?;
+        if !args.quiet {
+            eprintln!("drew the trace in {}", plot.path().display());
+        }
+    }
+    if !args.quiet {
+        for n in 0..trace.currents().len() {
+            outln!("{}", trace.sentence(n));
+        }
+    }
+    Ok(())
 }

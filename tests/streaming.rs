@@ -44,12 +44,12 @@ fn streamed_files_equal_whole_ones() {
     let sweep = spec.sweep().unwrap();
     let whole = sweep.simulate(&mut CpuStepper::new(), &|_| {}).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    for extension in ["csv", "json"] {
+    for extension in ["csv", "json", "npy"] {
         let streamed_path = dir.path().join(format!("streamed.{extension}"));
         let whole_path = dir.path().join(format!("whole.{extension}"));
         let mut writer = AtomicOutput::create(&streamed_path)
             .unwrap()
-            .writer()
+            .writer(sweep.len())
             .unwrap();
         let mut batches = 0;
         let report = sweep
@@ -75,14 +75,13 @@ fn streamed_files_equal_whole_ones() {
             .unwrap()
             .commit(&whole)
             .unwrap();
-        let streamed = std::fs::read_to_string(&streamed_path).unwrap();
-        assert_eq!(
-            streamed,
-            std::fs::read_to_string(&whole_path).unwrap(),
-            "{extension}"
+        let streamed = std::fs::read(&streamed_path).unwrap();
+        assert!(
+            streamed == std::fs::read(&whole_path).unwrap(),
+            "{extension}: streamed and whole files differ"
         );
         if extension == "json" {
-            let json: serde_json::Value = serde_json::from_str(&streamed).unwrap();
+            let json: serde_json::Value = serde_json::from_slice(&streamed).unwrap();
             assert_eq!(json["data"]["count"].as_array().unwrap().len(), 1000);
             assert_eq!(json["data"]["current"][999], 7.0);
             assert_eq!(json["neurons"], 1000);
@@ -101,8 +100,33 @@ fn an_unfinished_writer_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("curve.json");
     let run = Run::with_steps(LifParams::default(), 10).unwrap();
-    let mut writer = AtomicOutput::create(&path).unwrap().writer().unwrap();
+    let mut writer = AtomicOutput::create(&path).unwrap().writer(2).unwrap();
     writer.write(&run, &[1.5, 2.5], &[0, 1]).unwrap();
     drop(writer);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_writer_given_fewer_neurons_than_announced_refuses_to_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("curve.npy");
+    let run = Run::with_steps(LifParams::default(), 10).unwrap();
+    let curve = gpulif::TuningCurve::new(
+        run,
+        vec![1.5, 2.5],
+        vec![0, 1],
+        BackendKind::Cpu,
+        String::new(),
+        std::time::Duration::from_secs(1),
+    );
+    let mut writer = AtomicOutput::create(&path).unwrap().writer(3).unwrap();
+    writer
+        .write(&run, curve.currents(), curve.counts())
+        .unwrap();
+    let error = writer.finish(&curve.report(0)).unwrap_err().to_string();
+    assert!(
+        error.contains("2 neurons written of the 3 announced"),
+        "{error}"
+    );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

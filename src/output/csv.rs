@@ -1,9 +1,12 @@
-//! CSV: `current,count,rate,analytic_rate`, one row per neuron in input order.
+//! CSV: curves (`current,count,rate,analytic_rate`, one row per neuron in input order)
+//! and traces (`time,current,v,spike`).
 
 use std::io::Write;
 
 use super::shortest;
+use crate::backend::BackendKind;
 use crate::curve::{CurvePoint, TuningCurve};
+use crate::trace::Trace;
 
 /// Writes the header and one row per neuron. Currents and rates are printed in the
 /// shortest form that parses back to the same float64.
@@ -25,4 +28,33 @@ pub(super) fn write_row(out: &mut dyn Write, point: &CurvePoint) -> std::io::Res
         shortest(point.rate),
         shortest(point.analytic_rate)
     )
+}
+
+/// Writes a trace: header `time,current,v,spike`, one row per neuron per step
+/// (neuron by neuron, in the order of the currents), `time` the end of the step,
+/// `spike` 1 on the step where the neuron fired.
+pub fn write_trace_csv(trace: &Trace, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "time,current,v,spike")?;
+    for (n, &current) in trace.currents().iter().enumerate() {
+        let mut spikes = trace.spike_steps(n).iter().peekable();
+        // The float32 backends' voltages in float32's own shortest form.
+        let float32 = trace.backend() != BackendKind::Reference;
+        for (k, &v) in trace.voltages(n).iter().enumerate() {
+            let k = k as u32;
+            let spike = spikes.next_if_eq(&&k).is_some();
+            writeln!(
+                out,
+                "{},{},{},{}",
+                shortest(trace.time(k)),
+                shortest(current),
+                if float32 {
+                    (v as f32).to_string()
+                } else {
+                    shortest(v)
+                },
+                u8::from(spike)
+            )?;
+        }
+    }
+    Ok(())
 }

@@ -3,6 +3,8 @@
 
 mod csv;
 mod json;
+mod npy;
+pub mod plot;
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -13,8 +15,9 @@ use crate::curve::{CurvePoint, CurveReport, TuningCurve};
 use crate::error::{Error, Result};
 use crate::params::Run;
 
-pub use self::csv::write_csv;
+pub use self::csv::{write_csv, write_trace_csv};
 pub use self::json::write_json;
+pub use self::npy::write_npy;
 
 /// The file formats a curve can be written in, chosen by extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +26,9 @@ pub enum OutputFormat {
     Csv,
     /// `.json`: parameters, backend, device, timing, summary and the columns.
     Json,
+    /// `.npy`: a NumPy `float64` array of shape `(neurons, 4)`, columns `current`,
+    /// `count`, `rate`, `analytic_rate`.
+    Npy,
 }
 
 impl OutputFormat {
@@ -35,9 +41,10 @@ impl OutputFormat {
         match extension.as_deref() {
             Some("csv") => Ok(OutputFormat::Csv),
             Some("json") => Ok(OutputFormat::Json),
+            Some("npy") => Ok(OutputFormat::Npy),
             _ => Err(Error::Output {
                 path: path.to_owned(),
-                reason: "unknown extension: expected .csv or .json".into(),
+                reason: "unknown extension: expected .csv, .json or .npy".into(),
             }),
         }
     }
@@ -47,7 +54,69 @@ impl OutputFormat {
         match self {
             OutputFormat::Csv => write_csv(curve, out),
             OutputFormat::Json => write_json(curve, out),
+            OutputFormat::Npy => write_npy(curve, out),
         }
+    }
+}
+
+/// Where a file is going: its final path and the folder its temporary file is written
+/// in, checked before anything is simulated.
+#[derive(Clone, Debug)]
+pub(crate) struct Destination {
+    pub(crate) path: PathBuf,
+    dir: PathBuf,
+    error: fn(PathBuf, String) -> Error,
+}
+
+impl Destination {
+    /// Checks that `path` is not a folder and that its folder takes new files (by
+    /// creating and removing a temporary file there); `error` builds the errors.
+    pub(crate) fn new(path: &Path, error: fn(PathBuf, String) -> Error) -> Result<Self> {
+        if path.is_dir() {
+            return Err(error(path.to_owned(), "it is a directory".into()));
+        }
+        let dir = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let destination = Destination {
+            path: path.to_owned(),
+            dir,
+            error,
+        };
+        destination.temporary(".partial")?;
+        Ok(destination)
+    }
+
+    /// A new temporary file beside the destination, removed when dropped.
+    pub(crate) fn temporary(&self, suffix: &str) -> Result<NamedTempFile> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".gpulif-").suffix(suffix);
+        // What a plain create gives (0666 less the umask), not the 0600 of a temporary
+        // file: the file is the user's output once renamed.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        builder.tempfile_in(&self.dir).map_err(|e| {
+            let reason = if self.dir.is_dir() {
+                // The kind alone: the temporary file's name means nothing to a user.
+                let kind = std::io::Error::from(e.kind());
+                format!("cannot create a file in {}: {kind}", self.dir.display())
+            } else {
+                format!("no such folder: {}", self.dir.display())
+            };
+            (self.error)(self.path.clone(), reason)
+        })
+    }
+
+    /// Flushes `file` to disk and moves it to the destination.
+    pub(crate) fn persist(&self, file: NamedTempFile) -> Result<()> {
+        let context = || format!("writing {}", self.path.display());
+        file.as_file()
+            .sync_all()
+            .map_err(|e| Error::io(context(), e))?;
+        file.persist(&self.path)
+            .map_err(|e| Error::io(context(), e.error))?;
+        Ok(())
     }
 }
 
@@ -56,11 +125,10 @@ impl OutputFormat {
 /// run never leaves a partial file at the path.
 ///
 /// Create it before a long simulation: that checks the extension and that the folder
-/// is writable, and nothing is left on disk until [`AtomicOutput::commit`].
+/// is writable, and nothing is left on disk until the curve is complete.
 #[derive(Clone, Debug)]
 pub struct AtomicOutput {
-    path: PathBuf,
-    dir: PathBuf,
+    destination: Destination,
     format: OutputFormat,
 }
 
@@ -68,44 +136,11 @@ impl AtomicOutput {
     /// Prepares to write `path`, whose extension chooses the format.
     pub fn create(path: &Path) -> Result<Self> {
         let format = OutputFormat::from_path(path)?;
-        if path.is_dir() {
-            return Err(Error::Output {
-                path: path.to_owned(),
-                reason: "it is a directory".into(),
-            });
-        }
-        let dir = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        let output = AtomicOutput {
-            path: path.to_owned(),
-            dir,
+        let destination = Destination::new(path, |path, reason| Error::Output { path, reason })?;
+        Ok(AtomicOutput {
+            destination,
             format,
-        };
-        // A probe: the same temporary file the commit will write, removed at once.
-        output.temporary()?;
-        Ok(output)
-    }
-
-    fn temporary(&self) -> Result<tempfile::NamedTempFile> {
-        tempfile::Builder::new()
-            .prefix(".gpulif-")
-            .suffix(".partial")
-            .tempfile_in(&self.dir)
-            .map_err(|e| {
-                let reason = if self.dir.is_dir() {
-                    // The kind alone: the temporary file's name means nothing to a user.
-                    let kind = std::io::Error::from(e.kind());
-                    format!("cannot create a file in {}: {kind}", self.dir.display())
-                } else {
-                    format!("no such folder: {}", self.dir.display())
-                };
-                Error::Output {
-                    path: self.path.clone(),
-                    reason,
-                }
-            })
+        })
     }
 
     /// The format chosen by the extension.
@@ -115,39 +150,83 @@ impl AtomicOutput {
 
     /// The final path.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.destination.path
     }
 
     /// Writes `curve`, whole, to a temporary file and moves it into place.
     pub fn commit(self, curve: &TuningCurve) -> Result<()> {
-        let mut writer = self.writer()?;
+        let mut writer = self.writer(curve.len())?;
         writer.write(curve.run(), curve.currents(), curve.counts())?;
         writer.finish(&curve.report(0))
     }
 
-    /// A writer that takes the curve batch by batch, in input order, and moves the file
-    /// into place on [`CurveWriter::finish`]. Dropped unfinished, it leaves nothing.
-    pub fn writer(self) -> Result<CurveWriter> {
-        let file = BufWriter::new(self.temporary()?);
+    /// A writer for a curve of `neurons` neurons that takes it batch by batch, in input
+    /// order, and moves the file into place on [`CurveWriter::finish`]. Dropped
+    /// unfinished, it leaves nothing.
+    pub fn writer(self, neurons: usize) -> Result<CurveWriter> {
+        let file = BufWriter::new(self.destination.temporary(".partial")?);
         let mut writer = CurveWriter {
             columns: Vec::new(),
             file,
+            neurons,
+            written: 0,
             output: self,
         };
-        match writer.output.format {
-            OutputFormat::Csv => {
-                csv::write_header(&mut writer.file).map_err(|e| Error::io(writer.context(), e))?
-            }
+        let header = match writer.output.format {
+            OutputFormat::Csv => csv::write_header(&mut writer.file),
+            OutputFormat::Npy => npy::write_header(&mut writer.file, neurons),
             OutputFormat::Json => {
                 // One spill file per column: JSON holds each column whole, and memory
                 // holds one batch.
                 for _ in json::COLUMNS {
-                    let spill = BufWriter::new(writer.output.temporary()?);
-                    writer.columns.push(spill);
+                    let spill = writer.output.destination.temporary(".partial")?;
+                    writer.columns.push(BufWriter::new(spill));
                 }
+                Ok(())
             }
-        }
+        };
+        header.map_err(|e| Error::io(writer.context(), e))?;
         Ok(writer)
+    }
+}
+
+/// A trace's CSV file (`time,current,v,spike`), written atomically like
+/// [`AtomicOutput`].
+#[derive(Clone, Debug)]
+pub struct TraceOutput {
+    destination: Destination,
+}
+
+impl TraceOutput {
+    /// Prepares to write `path`, which must end in `.csv`.
+    pub fn create(path: &Path) -> Result<Self> {
+        let error = |path, reason| Error::Output { path, reason };
+        if OutputFormat::from_path(path).ok() != Some(OutputFormat::Csv) {
+            return Err(error(
+                path.to_owned(),
+                "unknown extension: a trace is written as .csv".into(),
+            ));
+        }
+        Ok(TraceOutput {
+            destination: Destination::new(path, error)?,
+        })
+    }
+
+    /// The final path.
+    pub fn path(&self) -> &Path {
+        &self.destination.path
+    }
+
+    /// Writes `trace` and moves the file into place.
+    pub fn commit(&self, trace: &crate::trace::Trace) -> Result<()> {
+        let context = || format!("writing {}", self.destination.path.display());
+        let file = self.destination.temporary(".partial")?;
+        let mut out = BufWriter::new(file);
+        write_trace_csv(trace, &mut out).map_err(|e| Error::io(context(), e))?;
+        let file = out
+            .into_inner()
+            .map_err(|e| Error::io(context(), e.into_error()))?;
+        self.destination.persist(file)
     }
 }
 
@@ -158,11 +237,14 @@ pub struct CurveWriter {
     file: BufWriter<NamedTempFile>,
     /// JSON only: each column so far, comma-separated.
     columns: Vec<BufWriter<NamedTempFile>>,
+    /// Neurons the header promised, and neurons written.
+    neurons: usize,
+    written: usize,
 }
 
 impl CurveWriter {
     fn context(&self) -> String {
-        format!("writing {}", self.output.path.display())
+        format!("writing {}", self.output.destination.path.display())
     }
 
     /// Appends the neurons driven by `currents`, with their `counts`, simulated in
@@ -172,10 +254,14 @@ impl CurveWriter {
             .iter()
             .zip(counts)
             .map(|(&current, &count)| CurvePoint::new(run, current, count));
+        self.written += currents.len();
         let written = match self.output.format {
             OutputFormat::Csv => points
                 .into_iter()
                 .try_for_each(|point| csv::write_row(&mut self.file, &point)),
+            OutputFormat::Npy => points
+                .into_iter()
+                .try_for_each(|point| npy::write_row(&mut self.file, &point)),
             OutputFormat::Json => json::append_columns(&mut self.columns, points),
         };
         written.map_err(|e| Error::io(self.context(), e))
@@ -186,6 +272,12 @@ impl CurveWriter {
     pub fn finish(mut self, report: &CurveReport) -> Result<()> {
         let context = self.context();
         let io = |e| Error::io(context.clone(), e);
+        if self.written != self.neurons {
+            return Err(io(std::io::Error::other(format!(
+                "{} neurons written of the {} announced",
+                self.written, self.neurons
+            ))));
+        }
         if self.output.format == OutputFormat::Json {
             let columns = std::mem::take(&mut self.columns)
                 .into_iter()
@@ -195,9 +287,7 @@ impl CurveWriter {
             json::write_document(&mut self.file, report, columns).map_err(io)?;
         }
         let file = self.file.into_inner().map_err(|e| io(e.into_error()))?;
-        file.as_file().sync_all().map_err(io)?;
-        file.persist(&self.output.path).map_err(|e| io(e.error))?;
-        Ok(())
+        self.output.destination.persist(file)
     }
 }
 

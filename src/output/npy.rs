@@ -1,0 +1,39 @@
+//! NPY: a NumPy `float64` array of shape `(neurons, 4)` in C order, columns `current`,
+//! `count`, `rate`, `analytic_rate` (NPY format version 1.0), for `numpy.load`.
+
+use std::io::Write;
+
+use crate::curve::{CurvePoint, TuningCurve};
+
+/// Writes the whole curve.
+pub fn write_npy(curve: &TuningCurve, out: &mut dyn Write) -> std::io::Result<()> {
+    write_header(out, curve.len())?;
+    curve.points().try_for_each(|point| write_row(out, &point))
+}
+
+/// The magic string, version 1.0, and the header dictionary padded with spaces so that
+/// the data starts on a 64-byte boundary.
+pub(super) fn write_header(out: &mut dyn Write, neurons: usize) -> std::io::Result<()> {
+    let dict = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': ({neurons}, 4), }}");
+    let unpadded = 6 + 2 + 2 + dict.len() + 1;
+    let padding = unpadded.next_multiple_of(64) - unpadded;
+    let header_len = u16::try_from(dict.len() + padding + 1)
+        .map_err(|_| std::io::Error::other("NPY header too long"))?;
+    out.write_all(b"\x93NUMPY\x01\x00")?;
+    out.write_all(&header_len.to_le_bytes())?;
+    out.write_all(dict.as_bytes())?;
+    out.write_all(&vec![b' '; padding])?;
+    out.write_all(b"\n")
+}
+
+pub(super) fn write_row(out: &mut dyn Write, point: &CurvePoint) -> std::io::Result<()> {
+    for value in [
+        point.current,
+        f64::from(point.count),
+        point.rate,
+        point.analytic_rate,
+    ] {
+        out.write_all(&value.to_le_bytes())?;
+    }
+    Ok(())
+}

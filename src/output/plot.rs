@@ -1,0 +1,456 @@
+//! Figures: the tuning curve beside the analytic one, and a trace (voltage and spikes
+//! over time above, a spike raster below), as PNG or SVG.
+//!
+//! Text is set in DejaVu Sans, which ships inside the crate (`assets/fonts`), so that
+//! figures render the same on a machine without any system font.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::Destination;
+use crate::analytic;
+use crate::curve::CurveReport;
+use crate::error::{Error, Result};
+use crate::params::Run;
+use crate::trace::Trace;
+
+/// The most points one line of a figure is drawn with; longer series are reduced to
+/// the minimum and maximum of each of this many buckets, which keeps every peak.
+pub const MAX_LINE_POINTS: usize = 4000;
+
+const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const FAMILY: &str = "sans-serif";
+const WIDTH: u32 = 1000;
+
+/// The figure formats, chosen by extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlotFormat {
+    /// `.png`, a bitmap.
+    Png,
+    /// `.svg`, vector graphics.
+    Svg,
+}
+
+impl PlotFormat {
+    /// The format for `path`'s extension (case-insensitive).
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("png") => Ok(PlotFormat::Png),
+            Some("svg") => Ok(PlotFormat::Svg),
+            _ => Err(Error::Plot {
+                path: path.to_owned(),
+                reason: "unknown extension: expected .png or .svg".into(),
+            }),
+        }
+    }
+}
+
+fn register_font() -> Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    if *REGISTERED
+        .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok())
+    {
+        Ok(())
+    } else {
+        Err(Error::io(
+            "loading the bundled font",
+            std::io::Error::other("DejaVuSans.ttf is not a usable font"),
+        ))
+    }
+}
+
+/// A figure file that appears at its path only when complete. Create it before a long
+/// simulation: that checks the extension and that the folder is writable.
+#[derive(Clone, Debug)]
+pub struct PlotOutput {
+    destination: Destination,
+    format: PlotFormat,
+}
+
+/// A tuning curve to draw: sampled points of the simulated curve and what it was.
+#[derive(Clone, Debug)]
+pub struct CurveFigure<'a> {
+    /// The run, its parameters, and what simulated it.
+    pub report: &'a CurveReport,
+    /// `(current, rate)` of the neurons drawn (at most about [`MAX_LINE_POINTS`] of
+    /// them, evenly spread over the input order).
+    pub points: Vec<(f64, f64)>,
+}
+
+type DrawResult<T> = std::result::Result<T, String>;
+
+impl PlotOutput {
+    /// Prepares to write `path`, whose extension chooses the format.
+    pub fn create(path: &Path) -> Result<Self> {
+        let format = PlotFormat::from_path(path)?;
+        let destination = Destination::new(path, |path, reason| Error::Plot { path, reason })?;
+        Ok(PlotOutput {
+            destination,
+            format,
+        })
+    }
+
+    /// The final path.
+    pub fn path(&self) -> &Path {
+        &self.destination.path
+    }
+
+    /// Draws the tuning curve: the simulated rates as a line, the analytic rate dashed
+    /// over the same range, axes "Input current" and "Output rate (Hz)", a legend, and
+    /// the parameters in the title.
+    pub fn tuning_curve(&self, figure: &CurveFigure<'_>) -> Result<()> {
+        self.render(640, Figure::Curve(figure))
+    }
+
+    /// Draws a trace: the first neuron's input current, threshold, voltage and spikes
+    /// over time (above), and every neuron's spike raster (below).
+    pub fn trace(&self, trace: &Trace) -> Result<()> {
+        let rows = trace.currents().len() as u32;
+        self.render(560 + 70 + 40 * rows, Figure::Trace(trace))
+    }
+
+    fn render(&self, height: u32, figure: Figure<'_>) -> Result<()> {
+        register_font()?;
+        let suffix = match self.format {
+            PlotFormat::Png => ".png",
+            PlotFormat::Svg => ".svg",
+        };
+        let file = self.destination.temporary(suffix)?;
+        let temp = file.path().to_owned();
+        let failed = |reason: String| {
+            let context = format!("drawing {}", self.destination.path.display());
+            Error::io(context, std::io::Error::other(reason))
+        };
+        let size = (WIDTH, height);
+        match self.format {
+            PlotFormat::Png => {
+                let root = BitMapBackend::new(&temp, size).into_drawing_area();
+                root.fill(&WHITE).map_err(|e| failed(e.to_string()))?;
+                figure.draw(&root).map_err(failed)?;
+                root.present().map_err(|e| failed(e.to_string()))?;
+            }
+            PlotFormat::Svg => {
+                let root = SVGBackend::new(&temp, size).into_drawing_area();
+                root.fill(&WHITE).map_err(|e| failed(e.to_string()))?;
+                figure.draw(&root).map_err(failed)?;
+                root.present().map_err(|e| failed(e.to_string()))?;
+            }
+        }
+        self.destination.persist(file)
+    }
+}
+
+/// What a file shows.
+#[derive(Clone, Copy)]
+enum Figure<'a> {
+    Curve(&'a CurveFigure<'a>),
+    Trace(&'a Trace),
+}
+
+impl Figure<'_> {
+    fn draw<DB: DrawingBackend>(self, root: &DrawingArea<DB, Shift>) -> DrawResult<()> {
+        match self {
+            Figure::Curve(figure) => draw_curve(root, figure),
+            Figure::Trace(trace) => draw_trace(root, trace),
+        }
+    }
+}
+
+/// `points` reduced to at most about `2·buckets` points: the first and last, and the
+/// lowest and highest of each bucket in order, so that peaks survive.
+pub fn reduce(points: &[(f64, f64)], buckets: usize) -> Vec<(f64, f64)> {
+    if points.len() <= 2 * buckets.max(1) {
+        return points.to_vec();
+    }
+    let size = points.len().div_ceil(buckets);
+    let mut out = Vec::with_capacity(2 * buckets + 2);
+    for chunk in points.chunks(size) {
+        let (mut lo, mut hi) = (0, 0);
+        for (k, p) in chunk.iter().enumerate() {
+            if p.1 < chunk[lo].1 {
+                lo = k;
+            }
+            if p.1 > chunk[hi].1 {
+                hi = k;
+            }
+        }
+        let (a, b) = (lo.min(hi), lo.max(hi));
+        out.push(chunk[a]);
+        if b != a {
+            out.push(chunk[b]);
+        }
+    }
+    out
+}
+
+/// An axis label: the value rounded to 10⁻⁶ in its shortest form, so that no label
+/// reads `-0.0` or `0.30000000000000004`.
+fn tick(value: &f64) -> String {
+    let rounded = (value * 1e6).round() / 1e6;
+    format!("{}", if rounded == 0.0 { 0.0 } else { rounded })
+}
+
+/// `1234567` → `1,234,567`.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "tau_rc 0.2 s, tau_ref 0.002 s, v_th 1, dt 0.001 s".
+fn describe(run: &Run) -> String {
+    let p = run.params();
+    format!(
+        "tau_rc {} s, tau_ref {} s, v_th {}, dt {} s",
+        p.tau_rc, p.tau_ref, p.v_th, p.dt
+    )
+}
+
+/// The analytic curve over `[lo, hi]`, dense near the threshold where it rises
+/// steeply.
+fn analytic_points(run: &Run, lo: f64, hi: f64) -> Vec<(f64, f64)> {
+    let p = run.params();
+    let mut currents: Vec<f64> = (0..=1000)
+        .map(|k| lo + (hi - lo) * f64::from(k) / 1000.0)
+        .collect();
+    currents.extend((1..=400).map(|k| p.v_th * (1.0 + 1e-7 * 1.05f64.powi(k))));
+    currents.push(p.v_th);
+    currents.retain(|i| (lo..=hi).contains(i));
+    currents.sort_by(f64::total_cmp);
+    currents
+        .into_iter()
+        .map(|i| (i, analytic::rate(p, i)))
+        .collect()
+}
+
+fn draw_curve<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    figure: &CurveFigure<'_>,
+) -> DrawResult<()> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let report = figure.report;
+    let mut simulated = figure.points.clone();
+    simulated.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (lo, hi) = match (simulated.first(), simulated.last()) {
+        (Some(first), Some(last)) if last.0 > first.0 => (first.0, last.0),
+        (Some(only), _) => (only.0 - 0.5, only.0 + 0.5),
+        _ => (0.0, 1.0),
+    };
+    let analytic = analytic_points(&report.run, lo, hi);
+    let top = simulated
+        .iter()
+        .chain(&analytic)
+        .map(|p| p.1)
+        .fold(0.0f64, f64::max);
+    let top = if top > 0.0 { top * 1.08 } else { 1.0 };
+    let title = format!(
+        "LIF tuning curve: {}, {} s, {} neurons ({})",
+        describe(&report.run),
+        report.run.duration(),
+        grouped(report.summary.neurons),
+        report.backend
+    );
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FAMILY, 20))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d(lo..hi, 0.0..top)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("Input current")
+        .y_desc("Output rate (Hz)")
+        .label_style((FAMILY, 15))
+        .axis_desc_style((FAMILY, 17))
+        .light_line_style(TRANSPARENT)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .draw()
+        .map_err(e)?;
+    let blue = RGBColor(31, 119, 180);
+    let orange = RGBColor(255, 127, 14);
+    chart
+        .draw_series(LineSeries::new(
+            reduce(&simulated, MAX_LINE_POINTS / 2),
+            blue.stroke_width(2),
+        ))
+        .map_err(e)?
+        .label("Simulated")
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], blue.stroke_width(2)));
+    chart
+        .draw_series(DashedLineSeries::new(
+            analytic,
+            8,
+            6,
+            orange.stroke_width(2),
+        ))
+        .map_err(e)?
+        .label("Analytical")
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], orange.stroke_width(2)));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font((FAMILY, 15))
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
+fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) -> DrawResult<()> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let run = trace.run();
+    let p = run.params();
+    let (upper, lower) = root.split_vertically(560);
+    let end = run.duration();
+    let current = trace.currents()[0];
+    let voltage: Vec<(f64, f64)> = trace
+        .voltages(0)
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| (trace.time(k as u32), v))
+        .collect();
+    let v_min = voltage
+        .iter()
+        .map(|p| p.1)
+        .fold(0.0f64, f64::min)
+        .min(current);
+    let v_max = voltage
+        .iter()
+        .map(|p| p.1)
+        .fold(p.v_th, f64::max)
+        .max(current);
+    let spike_lo = v_max + 0.05 * (v_max - v_min);
+    let spike_hi = v_max + 0.15 * (v_max - v_min);
+    let y_top = v_max + 0.2 * (v_max - v_min);
+    // Room below the lowest voltage for the legend.
+    let y_bottom = v_min - 0.45 * (v_max - v_min);
+
+    let title = format!(
+        "LIF neuron, input {current}: {} ({})",
+        describe(run),
+        trace.backend()
+    );
+    let mut chart = ChartBuilder::on(&upper)
+        .caption(title, (FAMILY, 20))
+        .margin(16)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..end, y_bottom..y_top)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("Time (s)")
+        .y_desc("Voltage, current (model units)")
+        .label_style((FAMILY, 15))
+        .axis_desc_style((FAMILY, 17))
+        .light_line_style(TRANSPARENT)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .draw()
+        .map_err(e)?;
+    let grey = RGBColor(128, 128, 128);
+    let green = RGBColor(44, 160, 44);
+    let blue = RGBColor(31, 119, 180);
+    let red = RGBColor(214, 39, 40);
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(0.0, current), (end, current)],
+            8,
+            6,
+            grey.stroke_width(2),
+        ))
+        .map_err(e)?
+        .label("Input current")
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], grey.stroke_width(2)));
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(0.0, p.v_th), (end, p.v_th)],
+            8,
+            6,
+            green.stroke_width(2),
+        ))
+        .map_err(e)?
+        .label("Threshold v_th")
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], green.stroke_width(2)));
+    chart
+        .draw_series(LineSeries::new(
+            reduce(&voltage, MAX_LINE_POINTS / 2),
+            blue.stroke_width(1),
+        ))
+        .map_err(e)?
+        .label("Voltage v")
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], blue.stroke_width(2)));
+    chart
+        .draw_series(trace.spike_steps(0).iter().map(|&k| {
+            let t = trace.time(k);
+            PathElement::new([(t, spike_lo), (t, spike_hi)], red.stroke_width(2))
+        }))
+        .map_err(e)?
+        .label("Spikes")
+        .legend(move |(x, y)| {
+            PathElement::new([(x + 12, y - 6), (x + 12, y + 6)], red.stroke_width(2))
+        });
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font((FAMILY, 15))
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()
+        .map_err(e)?;
+
+    // The raster: one row per current, a tick per spike, the tutorial's sentence beside.
+    let rows = trace.currents().len();
+    let mut raster = ChartBuilder::on(&lower)
+        .margin_left(16)
+        .margin_right(16)
+        .margin_bottom(10)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..end, 0.0..rows as f64)
+        .map_err(e)?;
+    raster
+        .configure_mesh()
+        .disable_mesh()
+        .disable_y_axis()
+        .x_label_formatter(&tick)
+        .x_desc("Time (s)")
+        .label_style((FAMILY, 15))
+        .axis_desc_style((FAMILY, 17))
+        .draw()
+        .map_err(e)?;
+    for n in 0..rows {
+        // Row 0 on top, as the inputs were given.
+        let y = (rows - 1 - n) as f64;
+        raster
+            .draw_series(trace.spike_steps(n).iter().map(|&k| {
+                let t = trace.time(k);
+                PathElement::new([(t, y + 0.06), (t, y + 0.5)], red.stroke_width(1))
+            }))
+            .map_err(e)?;
+        raster
+            .draw_series([Text::new(
+                trace.sentence(n),
+                (end * 0.005, y + 0.95),
+                (FAMILY, 13).into_font().color(&BLACK.mix(0.75)),
+            )])
+            .map_err(e)?;
+    }
+    Ok(())
+}
