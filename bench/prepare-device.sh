@@ -11,7 +11,7 @@ apt-get $o update >/dev/null
 (cd .gl && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
 cargo build --release --locked --bin gpulif --example embed
 cp target/release/gpulif target/release/examples/embed .gl/
-for test in embedding gpu_matches_cpu tutorial cpu_kernels reference_agreement; do
+for test in exact embedding gpu_matches_cpu tutorial cpu_kernels reference_agreement; do
     exe=$(cargo test --release --locked --no-run --test "$test" --message-format=json 2>/dev/null |
         python3 -c 'import json, sys
 for line in sys.stdin:
@@ -20,5 +20,6 @@ for line in sys.stdin:
         print(m["executable"])' | tail -1)
     cp "$exe" ".gl/$test"
 done
-strip .gl/gpulif .gl/embed .gl/embedding .gl/gpu_matches_cpu .gl/tutorial .gl/cpu_kernels .gl/reference_agreement
+strip .gl/gpulif .gl/embed .gl/exact .gl/embedding .gl/gpu_matches_cpu .gl/tutorial .gl/cpu_kernels \
+    .gl/reference_agreement
 du -sh .gl

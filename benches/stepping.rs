@@ -12,7 +12,8 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use gpulif::cpu::Kernel;
 use gpulif::{
-    AdapterChoice, CpuPopulation, GpuContext, GpuStepper, LifParams, ReferenceStepper, Run, Stepper,
+    AdapterChoice, CpuPopulation, GpuContext, GpuStepper, LifParams, NeuronParams,
+    ReferenceStepper, Run, Stepper,
 };
 
 const STEPS: u32 = 1000;
@@ -69,7 +70,7 @@ fn gpu(c: &mut Criterion) {
     group.sample_size(10);
     for neurons in [100_000, 1_000_000] {
         let mut population = stepper
-            .population(&LifParams::default(), &currents(neurons))
+            .population(&run(), &currents(neurons), &NeuronParams::SHARED)
             .expect("a population");
         group.throughput(Throughput::Elements(neurons as u64 * u64::from(STEPS)));
         group.bench_function(BenchmarkId::new(&name, neurons), |b| {

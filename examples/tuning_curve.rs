@@ -6,7 +6,8 @@
 //! ```
 
 use gpulif::{
-    AdapterChoice, CpuStepper, Currents, CurveSpec, GpuContext, GpuStepper, LifParams, Stepper,
+    AdapterChoice, CpuStepper, Currents, CurveSpec, GpuContext, GpuStepper, LifParams, Method,
+    Stepper,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,6 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             i_max: 10.0,
             neurons: 10_000,
         },
+        method: Method::Euler,
     };
     let mut stepper: Box<dyn Stepper> = match GpuContext::new(&AdapterChoice::Hardware) {
         Ok(context) => Box::new(GpuStepper::new(context)),

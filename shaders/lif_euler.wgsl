@@ -11,10 +11,21 @@ struct Population {
     neuron_count: u32,
     // Invocations per row of a 2D dispatch: workgroups_x × WORKGROUP_SIZE.
     row_stride: u32,
-    // Steps a neuron stays frozen after a spike (the host replays the float64 countdown).
-    frozen_steps: u32,
+    // 1 when each neuron has its own constants, 0 when all share entry 0.
+    per_neuron: u32,
+    // The time step (used by the exact kernel).
+    dt: f32,
+}
+
+// Must be kept in sync with `NeuronConstants` in src/gpu/layout.rs.
+struct NeuronConstants {
     // 1 − dt/tau_rc, formed in float64 by the host.
     decay: f32,
+    // Used by the exact kernel.
+    tau: f32,
+    tau_ref: f32,
+    // Steps a neuron stays frozen after a spike (the host replays the float64 countdown).
+    frozen_steps: u32,
 }
 
 // Must be kept in sync with `ChunkUniforms` in src/gpu/layout.rs.
@@ -41,6 +52,8 @@ override WORKGROUP_SIZE: u32 = 64u;
 // Outputs a host may bind in its own shaders.
 @group(0) @binding(7) var<storage, read_write> spike_count: array<u32>;
 @group(0) @binding(8) var<storage, read_write> spiked: array<u32>;
+// One entry per neuron, or one for all (then `population.per_neuron` is 0).
+@group(0) @binding(9) var<storage, read> constants: array<NeuronConstants>;
 
 struct Neuron {
     u: f32,
@@ -50,13 +63,19 @@ struct Neuron {
 
 // One Euler step, branch-free: every value computed, the results selected. Returns
 // whether the neuron fired. Mirrored by `lane_step` in src/cpu/kernel.rs.
-fn euler_step(n: ptr<function, Neuron>, i_in: f32, threshold: f32) -> bool {
+fn euler_step(
+    n: ptr<function, Neuron>,
+    i_in: f32,
+    threshold: f32,
+    decay: f32,
+    frozen_steps: u32,
+) -> bool {
     let refractory = (*n).left > 0u;
     // A refractory neuron's gap is multiplied by 1, which leaves it exactly as it was.
-    let decayed = (*n).u * select(population.decay, 1.0, refractory);
+    let decayed = (*n).u * select(decay, 1.0, refractory);
     let fire = !refractory && decayed < threshold;
     (*n).u = select(decayed, i_in, fire);
-    (*n).left = select(max((*n).left, 1u) - 1u, population.frozen_steps, fire);
+    (*n).left = select(max((*n).left, 1u) - 1u, frozen_steps, fire);
     (*n).spikes += select(0u, 1u, fire);
     return fire;
 }
@@ -69,6 +88,9 @@ fn step_euler(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let i_in = current[index];
     let threshold = gap_th[index];
+    let own = constants[index * population.per_neuron];
+    let decay = own.decay;
+    let frozen = own.frozen_steps;
     var n = Neuron(gap[index], refractory_left[index], spike_count[index]);
     // A new current moves the gap so that the voltage stays where it was.
     let was = drive[index];
@@ -79,15 +101,15 @@ fn step_euler(@builtin(global_invocation_id) id: vec3<u32>) {
     // All steps but the last, four at a time; then the last, whose spikes are flagged.
     let body = chunk.steps - 1u;
     for (var s = 0u; s < body / 4u; s += 1u) {
-        euler_step(&n, i_in, threshold);
-        euler_step(&n, i_in, threshold);
-        euler_step(&n, i_in, threshold);
-        euler_step(&n, i_in, threshold);
+        euler_step(&n, i_in, threshold, decay, frozen);
+        euler_step(&n, i_in, threshold, decay, frozen);
+        euler_step(&n, i_in, threshold, decay, frozen);
+        euler_step(&n, i_in, threshold, decay, frozen);
     }
     for (var s = 0u; s < body % 4u; s += 1u) {
-        euler_step(&n, i_in, threshold);
+        euler_step(&n, i_in, threshold, decay, frozen);
     }
-    let fired = euler_step(&n, i_in, threshold);
+    let fired = euler_step(&n, i_in, threshold, decay, frozen);
     gap[index] = n.u;
     refractory_left[index] = n.left;
     spike_count[index] = n.spikes;

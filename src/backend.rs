@@ -2,7 +2,7 @@
 //! know which one runs.
 
 use crate::error::Result;
-use crate::params::Run;
+use crate::params::{NeuronParams, Run, validate_current};
 
 /// Which implementation simulated a population.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -56,13 +56,34 @@ pub trait Stepper {
         DEFAULT_BATCH_NEURONS
     }
 
-    /// Simulates one neuron per entry of `currents` (validated, model units) for
-    /// `run.steps()` steps from rest (`v = 0`, not refractory) and returns each
-    /// neuron's spike count, in input order.
+    /// Simulates one neuron per entry of `currents` (model units) for `run.steps()`
+    /// steps of `run.method()` from rest (`v = 0`, not refractory) and returns each
+    /// neuron's spike count, in input order. Every neuron has `run.params()` except the
+    /// parameters `each` gives per neuron.
+    fn simulate(
+        &mut self,
+        run: &Run,
+        currents: &[f64],
+        each: &NeuronParams<'_>,
+        progress: Progress<'_>,
+    ) -> Result<Vec<u32>>;
+
+    /// [`Stepper::simulate`] with every neuron's parameters `run.params()`.
     fn spike_counts(
         &mut self,
         run: &Run,
         currents: &[f64],
         progress: Progress<'_>,
-    ) -> Result<Vec<u32>>;
+    ) -> Result<Vec<u32>> {
+        self.simulate(run, currents, &NeuronParams::SHARED, progress)
+    }
+}
+
+/// What every backend checks before simulating: the currents, and the per-neuron
+/// parameters against the number of neurons.
+pub(crate) fn check_inputs(run: &Run, currents: &[f64], each: &NeuronParams<'_>) -> Result<()> {
+    for &current in currents {
+        validate_current("currents", current)?;
+    }
+    each.validate(run.params(), currents.len())
 }

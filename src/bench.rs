@@ -9,11 +9,11 @@
 use std::time::{Duration, Instant};
 
 use crate::backend::{BackendKind, Stepper};
-use crate::cpu::{CpuPopulation, Kernel, ReferenceStepper};
+use crate::cpu::{CpuPopulation, CpuStepper, Kernel, ReferenceStepper};
 use crate::curve::sweep;
 use crate::error::{Error, Result};
 use crate::gpu::GpuStepper;
-use crate::params::{LifParams, Run};
+use crate::params::{LifParams, Method, NeuronParams, Run};
 
 /// What every backend simulates: `neurons` neurons with currents evenly spread from
 /// `i_min` to `i_max`, for `steps` steps from rest.
@@ -29,6 +29,8 @@ pub struct Workload {
     pub i_min: f64,
     /// Largest current.
     pub i_max: f64,
+    /// How the neurons are integrated.
+    pub method: Method,
 }
 
 impl Default for Workload {
@@ -40,6 +42,7 @@ impl Default for Workload {
             steps: 1000,
             i_min: 0.0,
             i_max: 10.0,
+            method: Method::Euler,
         }
     }
 }
@@ -47,7 +50,7 @@ impl Default for Workload {
 impl Workload {
     /// The validated run.
     pub fn run(&self) -> Result<Run> {
-        Run::with_steps(self.params, self.steps)
+        Ok(Run::with_steps(self.params, self.steps)?.with_method(self.method))
     }
 
     /// The validated currents.
@@ -147,9 +150,29 @@ pub fn measure_reference(workload: &Workload, runs: usize) -> Result<Measurement
     ))
 }
 
-/// The float32 CPU backend with `kernel`.
+/// The float32 CPU backend with `kernel`. The exact method has no block kernel and is
+/// timed as [`CpuStepper`] runs it, inputs formed in each run.
 pub fn measure_cpu(workload: &Workload, kernel: Kernel, runs: usize) -> Result<Measurement> {
     let run = workload.run()?;
+    if run.method() == Method::Exact {
+        let started = Instant::now();
+        let currents = workload.currents()?;
+        let setup = started.elapsed();
+        let mut stepper = CpuStepper::with_kernel(kernel);
+        let mut counts = Vec::new();
+        let times = time_runs(runs, || {
+            counts = stepper.spike_counts(&run, &currents, &|_| {})?;
+            Ok(())
+        })?;
+        return Ok(Measurement::new(
+            BackendKind::Cpu,
+            stepper.device(),
+            workload,
+            times,
+            setup,
+            counts,
+        ));
+    }
     let started = Instant::now();
     let mut population = CpuPopulation::with_kernel(run.params(), &workload.currents()?, kernel)?;
     let setup = started.elapsed();
@@ -160,7 +183,7 @@ pub fn measure_cpu(workload: &Workload, kernel: Kernel, runs: usize) -> Result<M
     })?;
     Ok(Measurement::new(
         BackendKind::Cpu,
-        crate::cpu::CpuStepper::with_kernel(kernel).device(),
+        CpuStepper::with_kernel(kernel).device(),
         workload,
         times,
         setup,
@@ -179,7 +202,8 @@ pub fn measure_gpu(
     let run = workload.run()?;
     let context = stepper.context().clone();
     let started = Instant::now();
-    let mut population = stepper.population(run.params(), &workload.currents()?)?;
+    let currents = workload.currents()?;
+    let mut population = stepper.population(&run, &currents, &NeuronParams::SHARED)?;
     context.device.poll(wgpu::PollType::wait_indefinitely())?;
     let setup = started.elapsed();
     let times = time_runs(runs, || {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::analytic;
 use crate::backend::{BackendKind, Progress, Stepper};
 use crate::error::{Error, Result};
-use crate::params::{LifParams, Run, validate_current};
+use crate::params::{LifParams, Method, Run, validate_current};
 
 /// The most neurons one curve simulates.
 pub const MAX_NEURONS: usize = 1_000_000_000;
@@ -194,12 +194,14 @@ pub struct CurveSpec {
     pub duration: f64,
     /// The currents, one neuron each.
     pub currents: Currents,
+    /// How the neurons are integrated.
+    pub method: Method,
 }
 
 impl CurveSpec {
     /// Validates everything; the currents are formed batch by batch as they run.
     pub fn sweep(&self) -> Result<Sweep> {
-        let run = Run::new(self.params, self.duration)?;
+        let run = Run::new(self.params, self.duration)?.with_method(self.method);
         self.currents.validate()?;
         Ok(Sweep {
             run,

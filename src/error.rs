@@ -146,6 +146,12 @@ impl ParameterValue for usize {
     }
 }
 
+impl ParameterValue for String {
+    fn show(&self) -> String {
+        self.clone()
+    }
+}
+
 impl ParameterValue for u32 {
     fn show(&self) -> String {
         self.to_string()

@@ -16,12 +16,13 @@
 //! float64 tutorial's where a naive float32 port never fires (`I = 1.0000001`).
 //!
 //! ```
-//! use gpulif::{CpuStepper, CurveSpec, Currents, LifParams};
+//! use gpulif::{CpuStepper, CurveSpec, Currents, LifParams, Method};
 //!
 //! let spec = CurveSpec {
 //!     params: LifParams { tau_rc: 0.02, tau_ref: 0.2, ..LifParams::default() },
 //!     duration: 20.0,
 //!     currents: Currents::List(vec![1.0000001, 1.1, 10.0, 100.0, 0.8]),
+//!     method: Method::Euler,
 //! };
 //! let curve = spec.sweep()?.simulate(&mut CpuStepper::new(), &|_| {})?;
 //! assert_eq!(curve.counts(), [39, 82, 99, 100, 0]);
@@ -78,6 +79,7 @@ pub mod backend;
 pub mod bench;
 pub mod cpu;
 pub mod curve;
+pub mod ensemble;
 mod error;
 pub mod gpu;
 pub mod output;
@@ -89,7 +91,7 @@ pub use cpu::{CpuPopulation, CpuStepper, ReferenceStepper};
 pub use curve::{Currents, CurvePoint, CurveReport, CurveSpec, CurveSummary, Sweep, TuningCurve};
 pub use error::{Error, Result};
 pub use gpu::{AdapterChoice, GpuContext, GpuOptions, GpuPopulation, GpuStepper, LifPipeline};
-pub use params::{LifParams, Run};
+pub use params::{LifParams, Method, NeuronParams, Run};
 pub use trace::Trace;
 
 /// The wgpu this crate is built against, so that hosts can match its version.

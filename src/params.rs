@@ -171,6 +171,37 @@ impl LifParams {
     }
 }
 
+/// How the neuron is integrated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// The tutorial's forward Euler step, with its refractory countdown in whole steps.
+    #[default]
+    Euler,
+    /// Exact integration for piecewise-constant input: the membrane relaxes
+    /// exponentially over the non-refractory part of each step, the spike time is
+    /// located inside the step, the refractory period starts there (the overshoot
+    /// charged to it), and several spikes fit in one step when `tau_ref < dt`. The
+    /// inter-spike interval is the analytic one, `tau_ref + tau_rc·ln(I/(I − v_th))`.
+    Exact,
+}
+
+impl Method {
+    /// The lowercase name used on the command line and in output files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Euler => "euler",
+            Method::Exact => "exact",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Checks one input current; `name` is the parameter the caller knows it by.
 pub fn validate_current(name: &'static str, current: f64) -> Result<()> {
     if current.is_finite() && current.abs() <= MAX_CURRENT {
@@ -191,6 +222,7 @@ pub struct Run {
     params: LifParams,
     duration: f64,
     steps: u32,
+    method: Method,
     constants: EulerConstants,
 }
 
@@ -260,6 +292,7 @@ impl Run {
             params,
             duration,
             steps: steps as u32,
+            method: Method::Euler,
             constants: EulerConstants::new(&params),
         })
     }
@@ -274,8 +307,20 @@ impl Run {
             params,
             duration: f64::from(steps) * params.dt,
             steps,
+            method: Method::Euler,
             constants: EulerConstants::new(&params),
         })
+    }
+
+    /// The same run integrated with `method` (runs are Euler unless told otherwise).
+    pub fn with_method(mut self, method: Method) -> Run {
+        self.method = method;
+        self
+    }
+
+    /// How the neurons are integrated.
+    pub fn method(&self) -> Method {
+        self.method
     }
 
     /// The neuron parameters.
@@ -299,6 +344,149 @@ impl Run {
     }
 }
 
+/// The float32 constants of the exact kernel for one parameter set, formed in float64.
+///
+/// Between events the gap `u = I − v` is multiplied by `decay = exp(−dt/tau_rc)`
+/// rounded to float32. That rounding changes the time constant the multiplications
+/// realise, so every time inside a step is measured with that realised constant,
+/// `tau = −dt / ln(decay)`, and each neuron's threshold is placed where this decay
+/// reaches it after exactly the analytic time to threshold (see
+/// [`ExactInputs`]): the float32 neuron then fires at the analytic times.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ExactConstants {
+    /// `exp(−dt/tau_rc)` in float32.
+    pub decay: f32,
+    /// The time constant that `decay` realises, `−dt / ln(decay)`, seconds.
+    pub tau: f32,
+    /// The refractory period, seconds.
+    pub tau_ref: f32,
+    /// The time step, seconds.
+    pub dt: f32,
+}
+
+impl ExactConstants {
+    /// The constants for validated `params`.
+    pub fn new(params: &LifParams) -> Self {
+        let decay = (-params.dt / params.tau_rc).exp_m1() + 1.0;
+        let decay = decay as f32;
+        ExactConstants {
+            decay,
+            tau: (-params.dt / f64::from(decay).ln()) as f32,
+            tau_ref: params.tau_ref as f32,
+            dt: params.dt as f32,
+        }
+    }
+
+    /// The exact kernel's threshold and period for a neuron driven by `current`.
+    pub fn inputs(&self, params: &LifParams, current: f64) -> (f32, f32) {
+        if current <= params.v_th {
+            // Never fires: the plain gap threshold, which a decaying gap never crosses.
+            return ((current - params.v_th) as f32, f32::MAX);
+        }
+        // The analytic time from v = 0 to threshold, and the gap the float32 decay
+        // reaches after exactly that time.
+        let to_threshold = -params.tau_rc * (-params.v_th / current).ln_1p();
+        let start = f64::from(current as f32);
+        let gap_th = start * (-to_threshold / f64::from(self.tau)).exp();
+        (gap_th as f32, (params.tau_ref + to_threshold) as f32)
+    }
+}
+
+/// The per-neuron float32 inputs of the exact kernel.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExactInputs {
+    /// `current as f32`.
+    pub current: Vec<f32>,
+    /// The gap at which the neuron fires: `I₃₂·exp(−t_th/tau)`, with `t_th` the
+    /// analytic time from rest to threshold and `tau` the realised time constant.
+    pub gap_th: Vec<f32>,
+    /// The analytic inter-spike interval, `tau_ref + t_th`, seconds.
+    pub period: Vec<f32>,
+}
+
+/// Per-neuron parameters: `tau_rc`, `tau_ref` and `v_th` either shared by every neuron
+/// (the run's [`LifParams`]) or given one per neuron. `dt` is always shared.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct NeuronParams<'a> {
+    /// Membrane time constants, one per neuron, or `None` for the run's.
+    pub tau_rc: Option<&'a [f64]>,
+    /// Refractory periods, one per neuron, or `None` for the run's.
+    pub tau_ref: Option<&'a [f64]>,
+    /// Thresholds, one per neuron, or `None` for the run's.
+    pub v_th: Option<&'a [f64]>,
+}
+
+impl<'a> NeuronParams<'a> {
+    /// Every parameter shared.
+    pub const SHARED: NeuronParams<'static> = NeuronParams {
+        tau_rc: None,
+        tau_ref: None,
+        v_th: None,
+    };
+
+    /// True when no parameter is given per neuron.
+    pub fn is_shared(&self) -> bool {
+        self.tau_rc.is_none() && self.tau_ref.is_none() && self.v_th.is_none()
+    }
+
+    /// Neuron `k`'s parameters, the shared ones taken from `shared`.
+    pub fn of(&self, shared: &LifParams, k: usize) -> LifParams {
+        LifParams {
+            tau_rc: self.tau_rc.map_or(shared.tau_rc, |v| v[k]),
+            tau_ref: self.tau_ref.map_or(shared.tau_ref, |v| v[k]),
+            v_th: self.v_th.map_or(shared.v_th, |v| v[k]),
+            dt: shared.dt,
+        }
+    }
+
+    /// The parameters of neurons `range` only.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> NeuronParams<'a> {
+        NeuronParams {
+            tau_rc: self.tau_rc.map(|v| &v[range.clone()]),
+            tau_ref: self.tau_ref.map(|v| &v[range.clone()]),
+            v_th: self.v_th.map(|v| &v[range]),
+        }
+    }
+
+    /// Checks that each per-neuron slice has one value per neuron and that every
+    /// neuron's parameters are valid; the error names the parameter and the neuron.
+    pub fn validate(&self, shared: &LifParams, neurons: usize) -> Result<()> {
+        for (name, values) in [
+            ("tau_rc", self.tau_rc),
+            ("tau_ref", self.tau_ref),
+            ("v_th", self.v_th),
+        ] {
+            if let Some(values) = values
+                && values.len() != neurons
+            {
+                return Err(Error::parameter(
+                    name,
+                    values.len(),
+                    format!("one value per neuron, {neurons}"),
+                ));
+            }
+        }
+        if self.is_shared() {
+            return shared.validate();
+        }
+        for k in 0..neurons {
+            self.of(shared, k).validate().map_err(|e| match e {
+                Error::InvalidParameter {
+                    name,
+                    value,
+                    expected,
+                } => Error::InvalidParameter {
+                    name,
+                    value: format!("{value} (neuron {k})"),
+                    expected,
+                },
+                other => other,
+            })?;
+        }
+        Ok(())
+    }
+}
+
 /// The per-neuron float32 inputs of the Euler kernel, formed in float64 from the
 /// float64 currents: the current itself (to which the gap resets) and the gap threshold.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -309,7 +497,48 @@ pub struct NeuronInputs {
     pub gap_th: Vec<f32>,
 }
 
+impl ExactInputs {
+    /// The inputs for `currents` under validated `params`, some given per neuron.
+    pub fn new(params: &LifParams, each: &NeuronParams<'_>, currents: &[f64]) -> Self {
+        use rayon::prelude::*;
+        let shared = ExactConstants::new(params);
+        let pairs: Vec<(f32, f32)> = currents
+            .par_iter()
+            .enumerate()
+            .map(|(k, &i)| {
+                if each.is_shared() {
+                    shared.inputs(params, i)
+                } else {
+                    let p = each.of(params, k);
+                    ExactConstants::new(&p).inputs(&p, i)
+                }
+            })
+            .collect();
+        ExactInputs {
+            current: currents.iter().map(|&i| i as f32).collect(),
+            gap_th: pairs.iter().map(|p| p.0).collect(),
+            period: pairs.iter().map(|p| p.1).collect(),
+        }
+    }
+}
+
 impl NeuronInputs {
+    /// The inputs for `currents` under validated `params`, some given per neuron.
+    pub fn each(params: &LifParams, each: &NeuronParams<'_>, currents: &[f64]) -> Self {
+        use rayon::prelude::*;
+        if each.is_shared() {
+            return NeuronInputs::new(params, currents);
+        }
+        NeuronInputs {
+            current: currents.par_iter().map(|&i| i as f32).collect(),
+            gap_th: currents
+                .par_iter()
+                .enumerate()
+                .map(|(k, &i)| each.of(params, k).gap_threshold(i))
+                .collect(),
+        }
+    }
+
     /// The inputs for `currents` under validated `params`.
     pub fn new(params: &LifParams, currents: &[f64]) -> Self {
         use rayon::prelude::*;

@@ -4,10 +4,10 @@
 
 use crate::backend::{BackendKind, Stepper};
 use crate::cpu::reference::FirstOrderLif;
-use crate::cpu::{NeuronState, step_euler};
+use crate::cpu::{ExactLif, ExactState, NeuronState, step_euler, step_exact};
 use crate::error::{Error, Result};
-use crate::gpu::{GpuContext, GpuPopulation, LifPipeline};
-use crate::params::{NeuronInputs, Run, validate_current};
+use crate::gpu::{GpuContext, GpuPopulation, LifPipeline, PopulationDesc, PopulationOptions};
+use crate::params::{ExactConstants, Method, NeuronInputs, NeuronParams, Run, validate_current};
 
 /// The most samples (steps × neurons) one trace records: each is kept in memory and
 /// becomes a row of the CSV output.
@@ -61,14 +61,26 @@ impl Trace {
         let mut voltages = Vec::with_capacity(currents.len());
         let mut spikes = Vec::with_capacity(currents.len());
         for &current in currents {
-            let mut neuron = FirstOrderLif::new(p);
             let mut v = Vec::with_capacity(run.steps() as usize);
             let mut fired = Vec::new();
-            for k in 0..run.steps() {
-                if neuron.step(current, p.dt) > 0.0 {
-                    fired.push(k);
+            match run.method() {
+                Method::Euler => {
+                    let mut neuron = FirstOrderLif::new(p);
+                    for k in 0..run.steps() {
+                        if neuron.step(current, p.dt) > 0.0 {
+                            fired.push(k);
+                        }
+                        v.push(neuron.v);
+                    }
                 }
-                v.push(neuron.v);
+                Method::Exact => {
+                    let mut neuron = ExactLif::new(p);
+                    for k in 0..run.steps() {
+                        let spikes = neuron.step(current);
+                        fired.extend(std::iter::repeat_n(k, spikes as usize));
+                        v.push(neuron.v);
+                    }
+                }
             }
             voltages.push(v);
             spikes.push(fired);
@@ -86,21 +98,36 @@ impl Trace {
     /// The float32 kernel on the CPU, one step at a time; the voltage is `I − u`.
     pub fn cpu(run: &Run, currents: &[f64]) -> Result<Trace> {
         check(run, currents)?;
-        let inputs = NeuronInputs::new(run.params(), currents);
+        let p = run.params();
+        let inputs = NeuronInputs::new(p, currents);
         let constants = run.constants();
+        let exact = ExactConstants::new(p);
         let mut voltages = Vec::with_capacity(currents.len());
         let mut spikes = Vec::with_capacity(currents.len());
-        for (&current, &gap_th) in inputs.current.iter().zip(&inputs.gap_th) {
-            let mut state = NeuronState::at_rest(current);
+        for (n, (&current, &gap_th)) in inputs.current.iter().zip(&inputs.gap_th).enumerate() {
             let mut v = Vec::with_capacity(run.steps() as usize);
             let mut fired = Vec::new();
-            for k in 0..run.steps() {
-                let before = state.spike_count;
-                step_euler(&mut state, current, gap_th, constants, 1);
-                if state.spike_count != before {
-                    fired.push(k);
+            match run.method() {
+                Method::Euler => {
+                    let mut state = NeuronState::at_rest(current);
+                    for k in 0..run.steps() {
+                        let before = state.spike_count;
+                        step_euler(&mut state, current, gap_th, constants, 1);
+                        if state.spike_count != before {
+                            fired.push(k);
+                        }
+                        v.push(f64::from(current - state.gap));
+                    }
                 }
-                v.push(f64::from(current - state.gap));
+                Method::Exact => {
+                    let (gap_th, period) = exact.inputs(p, currents[n]);
+                    let mut state = ExactState::at_rest(current);
+                    for k in 0..run.steps() {
+                        step_exact(&mut state, current, gap_th, period, &exact, 1);
+                        fired.extend(std::iter::repeat_n(k, state.spiked as usize));
+                        v.push(f64::from(current - state.gap));
+                    }
+                }
             }
             voltages.push(v);
             spikes.push(fired);
@@ -121,7 +148,14 @@ impl Trace {
         check(run, currents)?;
         let (device, queue) = (&context.device, &context.queue);
         let pipeline = LifPipeline::new(device);
-        let population = GpuPopulation::new(device, &pipeline, run.params(), currents)?;
+        let desc = PopulationDesc {
+            params: run.params(),
+            method: run.method(),
+            each: NeuronParams::SHARED,
+            currents,
+        };
+        let population =
+            GpuPopulation::from_desc(device, &pipeline, &desc, &PopulationOptions::default())?;
         let neurons = currents.len();
         let row = (neurons * 4) as u64;
         let steps = run.steps();
@@ -196,7 +230,8 @@ impl Trace {
         &self.voltages[n]
     }
 
-    /// The steps (0-based) on which neuron `n` fired.
+    /// The steps (0-based) on which neuron `n` fired, a step repeated for each spike it
+    /// holds (the exact method fires several times in a step when `tau_ref < dt`).
     pub fn spike_steps(&self, n: usize) -> &[u32] {
         &self.spikes[n]
     }

@@ -462,3 +462,101 @@ fn a_closed_stdout_is_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(status.success(), "{stderr}");
 }
+
+#[test]
+fn ensemble_writes_its_curves_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let base = [
+        "ensemble",
+        "--neurons",
+        "30",
+        "--x-points",
+        "11",
+        "--seed",
+        "5",
+        "--backend",
+        "cpu",
+    ];
+    for name in ["e.csv", "e.json", "e.npy"] {
+        let out = gpulif(&with(&base, &["--out", &path(name)]));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let out = gpulif(&base);
+    assert!(
+        text(&out.stdout).contains("at the preferred end"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let csv = std::fs::read_to_string(path("e.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "neuron,x,rate");
+    assert_eq!(rows.len(), 1 + 30 * 11);
+    assert!(rows[1].starts_with("0,-1,") && rows[11].starts_with("0,1,"));
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path("e.json")).unwrap()).unwrap();
+    assert_eq!(json["method"], "exact");
+    assert_eq!(json["rates"].as_array().unwrap().len(), 11);
+    assert_eq!(json["rates"][0].as_array().unwrap().len(), 30);
+    assert_eq!(json["gain"].as_array().unwrap().len(), 30);
+
+    let npy = std::fs::read(path("e.npy")).unwrap();
+    let header_len = u16::from_le_bytes([npy[8], npy[9]]) as usize;
+    let header = String::from_utf8_lossy(&npy[10..10 + header_len]);
+    assert!(header.contains("'descr': '<f4'") && header.contains("'shape': (11, 30)"));
+    assert_eq!(npy.len() - 10 - header_len, 11 * 30 * 4);
+    // Row k of the matrix is every neuron at x[k]; the CSV is neuron by neuron.
+    let rate = |k: usize, n: usize| {
+        let at = 10 + header_len + 4 * (k * 30 + n);
+        f32::from_le_bytes(npy[at..at + 4].try_into().unwrap())
+    };
+    let csv_rate: f32 = rows[1 + 3 * 11 + 7]
+        .split(',')
+        .nth(2)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(rate(7, 3), csv_rate);
+
+    // The same seed gives the same ensemble; another seed another one.
+    let again = tempfile::tempdir().unwrap();
+    let other = again.path().join("e.json");
+    let out = gpulif(&with(&base, &["--out", other.to_str().unwrap()]));
+    assert!(out.status.success());
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&other).unwrap()).unwrap();
+    assert_eq!(again["gain"], json["gain"]);
+}
+
+#[test]
+fn ensemble_refuses_bad_input() {
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--max-rates", "400:200"], "--max-rates"),
+        (vec!["--max-rates", "200"], "--max-rates"),
+        (vec!["--max-rates", "a:b"], "--max-rates"),
+        (vec!["--max-rates", "600:700"], "--max-rates"),
+        (vec!["--intercepts", "0.5:1.5"], "--intercepts"),
+        (vec!["--intercepts", "-2:0"], "--intercepts"),
+        (vec!["--x-points", "1"], "--x-points"),
+        (vec!["--neurons", "0"], "--neurons"),
+        (vec!["--duration", "0"], "--duration"),
+        (vec!["--method", "rk4"], "--method"),
+        (vec!["--out", "e.txt"], "--out"),
+        (vec!["--seed", "-1"], "--seed"),
+    ];
+    for (args, flag) in cases {
+        let mut all = vec!["ensemble", "--backend", "cpu"];
+        all.extend(&args);
+        let out = gpulif(&all);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
+        assert!(
+            stderr.lines().next().unwrap().contains(flag),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

@@ -3,7 +3,8 @@
 
 use gpulif::output::AtomicOutput;
 use gpulif::{
-    BackendKind, CpuStepper, Currents, CurveSpec, LifParams, Progress, Result, Run, Stepper,
+    BackendKind, CpuStepper, Currents, CurveSpec, LifParams, Method, NeuronParams, Progress,
+    Result, Run, Stepper,
 };
 
 /// The CPU backend in batches of an awkward size.
@@ -19,14 +20,15 @@ impl Stepper for SmallBatches {
     fn batch_neurons(&self) -> usize {
         97
     }
-    fn spike_counts(
+    fn simulate(
         &mut self,
         run: &Run,
         currents: &[f64],
+        each: &NeuronParams<'_>,
         progress: Progress<'_>,
     ) -> Result<Vec<u32>> {
         assert!(currents.len() <= 97, "handed a batch of {}", currents.len());
-        self.0.spike_counts(run, currents, progress)
+        self.0.simulate(run, currents, each, progress)
     }
 }
 
@@ -40,6 +42,7 @@ fn streamed_files_equal_whole_ones() {
             i_max: 7.0,
             neurons: 1000,
         },
+        method: Method::Euler,
     };
     let sweep = spec.sweep().unwrap();
     let whole = sweep.simulate(&mut CpuStepper::new(), &|_| {}).unwrap();

@@ -107,12 +107,27 @@ impl Kernel {
         }
     }
 
-    /// Advances every neuron of `block` by `steps` Euler steps.
+    /// Advances every neuron of `block` by `steps` Euler steps, all with the same
+    /// constants.
     ///
     /// # Panics
     ///
     /// If this processor does not run this kernel (one not in [`Kernel::available`]).
     pub fn step(self, block: &mut Block, constants: &EulerConstants, steps: u32) {
+        self.dispatch(block, constants, steps);
+    }
+
+    /// Advances every neuron of `block` by `steps` Euler steps, each lane with its own
+    /// constants.
+    ///
+    /// # Panics
+    ///
+    /// As [`Kernel::step`].
+    pub fn step_each(self, block: &mut Block, constants: &LaneConstants, steps: u32) {
+        self.dispatch(block, constants, steps);
+    }
+
+    fn dispatch<C: Constants>(self, block: &mut Block, constants: &C, steps: u32) {
         match self {
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx512 => {
@@ -133,27 +148,74 @@ impl Kernel {
     }
 }
 
+/// Per-lane Euler constants, for a block whose neurons have their own parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LaneConstants {
+    /// Each lane's [`EulerConstants::decay`].
+    pub decay: [f32; LANES],
+    /// Each lane's [`EulerConstants::frozen_steps`].
+    pub frozen_steps: [u32; LANES],
+}
+
+impl Default for LaneConstants {
+    fn default() -> Self {
+        LaneConstants {
+            decay: [0.0; LANES],
+            frozen_steps: [0; LANES],
+        }
+    }
+}
+
+/// Where a lane's constants come from: one set for the block (kept in a scalar the
+/// compiler broadcasts) or one per lane.
+trait Constants {
+    fn decay(&self, lane: usize) -> f32;
+    fn frozen_steps(&self, lane: usize) -> u32;
+}
+
+impl Constants for EulerConstants {
+    #[inline(always)]
+    fn decay(&self, _lane: usize) -> f32 {
+        self.decay
+    }
+    #[inline(always)]
+    fn frozen_steps(&self, _lane: usize) -> u32 {
+        self.frozen_steps
+    }
+}
+
+impl Constants for LaneConstants {
+    #[inline(always)]
+    fn decay(&self, lane: usize) -> f32 {
+        self.decay[lane]
+    }
+    #[inline(always)]
+    fn frozen_steps(&self, lane: usize) -> u32 {
+        self.frozen_steps[lane]
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
-fn step_avx512(block: &mut Block, constants: &EulerConstants, steps: u32) {
+fn step_avx512<C: Constants>(block: &mut Block, constants: &C, steps: u32) {
     step_block(block, constants, steps);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn step_avx2(block: &mut Block, constants: &EulerConstants, steps: u32) {
+fn step_avx2<C: Constants>(block: &mut Block, constants: &C, steps: u32) {
     step_block(block, constants, steps);
 }
 
 /// The shader's loop over a block. Always inlined, so that each `#[target_feature]`
 /// copy above compiles it for its own instruction set.
 #[inline(always)]
-fn step_block(block: &mut Block, constants: &EulerConstants, steps: u32) {
+fn step_block<C: Constants>(block: &mut Block, constants: &C, steps: u32) {
     if steps == 0 {
         return;
     }
-    let decay = constants.decay;
-    let frozen = constants.frozen_steps;
+    let decay: [f32; LANES] = std::array::from_fn(|lane| constants.decay(lane));
+    let frozen: [u32; LANES] = std::array::from_fn(|lane| constants.frozen_steps(lane));
     apply_currents(block);
     // Locals rather than the block's fields: the compiler keeps them in registers.
     let current = block.current;
@@ -171,8 +233,8 @@ fn step_block(block: &mut Block, constants: &EulerConstants, steps: u32) {
                 &mut spikes[lane],
                 current[lane],
                 gap_th[lane],
-                decay,
-                frozen,
+                decay[lane],
+                frozen[lane],
             );
         }
     }
@@ -183,8 +245,8 @@ fn step_block(block: &mut Block, constants: &EulerConstants, steps: u32) {
             &mut spikes[lane],
             current[lane],
             gap_th[lane],
-            decay,
-            frozen,
+            decay[lane],
+            frozen[lane],
         );
     }
     block.gap = u;

@@ -1,11 +1,13 @@
 //! The CPU backends: the float64 reference (the tutorial, transcribed) and the float32
 //! mirror of the GPU kernel.
 
+pub mod exact;
 pub mod kernel;
 pub mod reference;
 pub mod stepper;
 
-pub use kernel::{Block, Kernel, LANES};
+pub use exact::{ExactLif, ExactState, step_exact};
+pub use kernel::{Block, Kernel, LANES, LaneConstants};
 pub use reference::{FirstOrderLif, ReferenceStepper};
 pub use stepper::{CpuPopulation, CpuStepper, NeuronState, step_euler};
 

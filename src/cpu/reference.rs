@@ -1,4 +1,5 @@
-//! The float64 reference: the tutorial's `FirstOrderLIF`, transcribed line by line.
+//! The float64 reference: the tutorial's `FirstOrderLIF`, transcribed line by line, and
+//! the exact method in float64 ([`ExactLif`]).
 //!
 //! Plain, obvious and slow on purpose: it is the oracle every other backend is tested
 //! against. It counts the refractory period down in floating point exactly as the
@@ -7,10 +8,11 @@
 
 use rayon::prelude::*;
 
+use super::exact::ExactLif;
 use super::{NEURONS_PER_TASK, cpu_description};
-use crate::backend::{BackendKind, Progress, Stepper};
+use crate::backend::{BackendKind, Progress, Stepper, check_inputs};
 use crate::error::Result;
-use crate::params::{LifParams, Run};
+use crate::params::{LifParams, Method, NeuronParams, Run};
 
 /// The tutorial's first-order leaky integrate-and-fire neuron.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -75,6 +77,13 @@ pub fn spike_count(params: &LifParams, current: f64, steps: u32) -> u32 {
     count
 }
 
+/// Spikes of one exact float64 neuron ([`ExactLif`]) under a constant `current` over
+/// `steps` steps.
+pub fn exact_spike_count(params: &LifParams, current: f64, steps: u32) -> u32 {
+    let mut neuron = ExactLif::new(params);
+    (0..steps).map(|_| neuron.step(current)).sum()
+}
+
 /// The reference as a [`Stepper`]: one neuron at a time per thread.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ReferenceStepper;
@@ -88,19 +97,26 @@ impl Stepper for ReferenceStepper {
         format!("{} (float64)", cpu_description())
     }
 
-    fn spike_counts(
+    fn simulate(
         &mut self,
         run: &Run,
         currents: &[f64],
+        each: &NeuronParams<'_>,
         progress: Progress<'_>,
     ) -> Result<Vec<u32>> {
+        check_inputs(run, currents, each)?;
         let mut counts = vec![0; currents.len()];
         counts
             .par_chunks_mut(NEURONS_PER_TASK)
             .zip(currents.par_chunks(NEURONS_PER_TASK))
-            .for_each(|(counts, currents)| {
-                for (count, &current) in counts.iter_mut().zip(currents) {
-                    *count = spike_count(run.params(), current, run.steps());
+            .enumerate()
+            .for_each(|(task, (counts, currents))| {
+                for (k, (count, &current)) in counts.iter_mut().zip(currents).enumerate() {
+                    let params = each.of(run.params(), task * NEURONS_PER_TASK + k);
+                    *count = match run.method() {
+                        Method::Euler => spike_count(&params, current, run.steps()),
+                        Method::Exact => exact_spike_count(&params, current, run.steps()),
+                    };
                 }
                 progress(currents.len() as u64 * u64::from(run.steps()));
             });

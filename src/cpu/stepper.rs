@@ -8,11 +8,14 @@
 
 use rayon::prelude::*;
 
-use super::kernel::{Block, Kernel, LANES};
+use super::exact::{ExactState, step_exact};
+use super::kernel::{Block, Kernel, LANES, LaneConstants};
 use super::{NEURONS_PER_TASK, cpu_description};
-use crate::backend::{BackendKind, Progress, Stepper};
+use crate::backend::{BackendKind, Progress, Stepper, check_inputs};
 use crate::error::{Error, Result};
-use crate::params::{EulerConstants, LifParams, Run, validate_current};
+use crate::params::{
+    EulerConstants, ExactConstants, LifParams, Method, NeuronParams, Run, validate_current,
+};
 
 /// One neuron's state between dispatches, as the shader keeps it in its storage
 /// buffers.
@@ -109,24 +112,53 @@ impl Stepper for CpuStepper {
         format!("{} ({})", cpu_description(), self.kernel.name())
     }
 
-    fn spike_counts(
+    fn simulate(
         &mut self,
         run: &Run,
         currents: &[f64],
+        each: &NeuronParams<'_>,
         progress: Progress<'_>,
     ) -> Result<Vec<u32>> {
+        check_inputs(run, currents, each)?;
         let params = run.params();
         let constants = run.constants();
         let kernel = self.kernel;
+        let method = run.method();
+        let exact = ExactConstants::new(params);
         let mut counts = vec![0; currents.len()];
         counts
             .par_chunks_mut(NEURONS_PER_TASK)
             .zip(currents.par_chunks(NEURONS_PER_TASK))
-            .for_each(|(counts, currents)| {
-                for (counts, currents) in counts.chunks_mut(LANES).zip(currents.chunks(LANES)) {
-                    let mut block = block_at_rest(params, currents);
-                    kernel.step(&mut block, constants, run.steps());
-                    counts.copy_from_slice(&block.spike_count[..counts.len()]);
+            .enumerate()
+            .for_each(|(task, (counts, currents))| {
+                let first = task * NEURONS_PER_TASK;
+                let each = each.slice(first..first + currents.len());
+                if method == Method::Exact {
+                    for (k, (count, &i)) in counts.iter_mut().zip(currents).enumerate() {
+                        let (p, c) = if each.is_shared() {
+                            (*params, exact)
+                        } else {
+                            let p = each.of(params, k);
+                            (p, ExactConstants::new(&p))
+                        };
+                        let (gap_th, period) = c.inputs(&p, i);
+                        let mut state = ExactState::at_rest(i as f32);
+                        step_exact(&mut state, i as f32, gap_th, period, &c, run.steps());
+                        *count = state.spike_count;
+                    }
+                } else {
+                    let blocks = counts.chunks_mut(LANES).zip(currents.chunks(LANES));
+                    for (b, (counts, currents)) in blocks.enumerate() {
+                        let each = each.slice(b * LANES..b * LANES + currents.len());
+                        let mut block = block_at_rest(params, &each, currents);
+                        if each.is_shared() {
+                            kernel.step(&mut block, constants, run.steps());
+                        } else {
+                            let lanes = lane_constants(params, &each, currents.len());
+                            kernel.step_each(&mut block, &lanes, run.steps());
+                        }
+                        counts.copy_from_slice(&block.spike_count[..counts.len()]);
+                    }
                 }
                 progress(currents.len() as u64 * u64::from(run.steps()));
             });
@@ -134,14 +166,33 @@ impl Stepper for CpuStepper {
     }
 }
 
+/// Each lane's Euler constants from its own parameters; idle lanes get the shared ones.
+fn lane_constants(params: &LifParams, each: &NeuronParams<'_>, len: usize) -> LaneConstants {
+    let shared = EulerConstants::new(params);
+    let mut lanes = LaneConstants {
+        decay: [shared.decay; LANES],
+        frozen_steps: [shared.frozen_steps; LANES],
+    };
+    for lane in 0..len {
+        let own = EulerConstants::new(&each.of(params, lane));
+        lanes.decay[lane] = own.decay;
+        lanes.frozen_steps[lane] = own.frozen_steps;
+    }
+    lanes
+}
+
 /// A block at rest for (up to [`LANES`]) float64 currents, its inputs formed as
 /// [`NeuronInputs`](crate::params::NeuronInputs) forms them.
-fn block_at_rest(params: &LifParams, currents: &[f64]) -> Block {
+fn block_at_rest(params: &LifParams, each: &NeuronParams<'_>, currents: &[f64]) -> Block {
     let mut current = [0.0f32; LANES];
     let mut gap_th = [0.0f32; LANES];
     for (lane, &i) in currents.iter().enumerate() {
         current[lane] = i as f32;
-        gap_th[lane] = params.gap_threshold(i);
+        gap_th[lane] = if each.is_shared() {
+            params.gap_threshold(i)
+        } else {
+            each.of(params, lane).gap_threshold(i)
+        };
     }
     Block::at_rest(&current[..currents.len()], &gap_th[..currents.len()])
 }
@@ -176,7 +227,7 @@ impl CpuPopulation {
         }
         let blocks = currents
             .par_chunks(LANES)
-            .map(|currents| block_at_rest(params, currents))
+            .map(|currents| block_at_rest(params, &NeuronParams::SHARED, currents))
             .collect();
         Ok(CpuPopulation {
             params: *params,

@@ -7,8 +7,8 @@ pub const WORKGROUP_SIZE: u32 = 64;
 
 /// The per-population uniform.
 ///
-/// Must be kept in sync with `struct Population` in `shaders/lif_euler.wgsl`
-/// (a test compares the two layouts through naga).
+/// Must be kept in sync with `struct Population` in `shaders/lif_euler.wgsl` and
+/// `shaders/lif_exact.wgsl` (a test compares the layouts through naga).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
 pub struct PopulationUniforms {
@@ -16,10 +16,27 @@ pub struct PopulationUniforms {
     pub neuron_count: u32,
     /// Invocations per row of a 2D dispatch.
     pub row_stride: u32,
-    /// Steps frozen after a spike.
-    pub frozen_steps: u32,
-    /// `1 − dt/tau_rc` in float32.
+    /// 1 when each neuron has its own [`NeuronConstants`], 0 when all share entry 0.
+    pub per_neuron: u32,
+    /// The time step, seconds (the exact kernel's).
+    pub dt: f32,
+}
+
+/// One neuron's constants, or the whole population's when it is homogeneous (then the
+/// buffer holds this one entry and every invocation reads it).
+///
+/// Must be kept in sync with `struct NeuronConstants` in both shaders.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct NeuronConstants {
+    /// Euler: `1 − dt/tau_rc`; exact: `exp(−dt/tau_rc)`; in float32.
     pub decay: f32,
+    /// Exact: the time constant `decay` realises, seconds.
+    pub tau: f32,
+    /// Exact: the refractory period, seconds.
+    pub tau_ref: f32,
+    /// Euler: steps frozen after a spike.
+    pub frozen_steps: u32,
 }
 
 /// The per-dispatch uniform: how many steps one dispatch advances.

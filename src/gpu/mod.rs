@@ -10,5 +10,5 @@ pub use context::{
     AdapterChoice, AdapterList, AdapterSummary, GpuContext, compute_adapters, list_adapters,
 };
 pub use pipeline::LifPipeline;
-pub use population::{GpuPopulation, PopulationOptions};
+pub use population::{GpuPopulation, PopulationDesc, PopulationOptions};
 pub use stepper::{GpuOptions, GpuStepper};

@@ -3,10 +3,13 @@
 
 use wgpu::util::DeviceExt;
 
-use super::layout::{ChunkUniforms, DispatchShape, PopulationUniforms};
+use super::layout::{ChunkUniforms, DispatchShape, NeuronConstants, PopulationUniforms};
 use super::pipeline::LifPipeline;
 use crate::error::{Error, Result};
-use crate::params::{EulerConstants, LifParams, NeuronInputs, validate_current};
+use crate::params::{
+    EulerConstants, ExactConstants, ExactInputs, LifParams, Method, NeuronInputs, NeuronParams,
+    validate_current,
+};
 
 /// Neuron-steps one dispatch aims at when the step chunk is chosen automatically: about
 /// 0.1 s on Mesa's lavapipe (≈1.5×10⁹ neuron-steps/s on two cores), well under a
@@ -47,10 +50,10 @@ pub struct PopulationOptions {
 /// | accessor | WGSL declaration | contents |
 /// |---|---|---|
 /// | [`spike_count_buffer`](Self::spike_count_buffer) | `array<u32>` | spikes since the start, the last [`reset`](Self::reset) or [`clear_counts`](Self::clear_counts) |
-/// | [`spiked_buffer`](Self::spiked_buffer) | `array<u32>` | 1 if the neuron spiked on the last step recorded, else 0 |
+/// | [`spiked_buffer`](Self::spiked_buffer) | `array<u32>` | spikes on the last step recorded: 0 or 1 (the exact method may fire more than once in a step when `tau_ref < dt`) |
 /// | [`gap_buffer`](Self::gap_buffer) | `array<f32>` | the gap `u = I − v` the kernel integrates |
 /// | [`drive_buffer`](Self::drive_buffer) | `array<f32>` | the current `I` that gap is measured from |
-/// | [`refractory_left_buffer`](Self::refractory_left_buffer) | `array<u32>` | steps left in the refractory period |
+/// | [`refractory_left_buffer`](Self::refractory_left_buffer) | Euler: `array<u32>`; exact: `array<f32>` | Euler: steps left in the refractory period; exact: seconds left |
 /// | [`current_buffer`](Self::current_buffer) | `array<f32>` | the input current of the next steps |
 ///
 /// The membrane voltage is `v = drive − gap` (what [`read_voltages`](Self::read_voltages)
@@ -59,6 +62,8 @@ pub struct PopulationOptions {
 #[derive(Debug)]
 pub struct GpuPopulation {
     params: LifParams,
+    method: Method,
+    each: OwnedNeuronParams,
     neuron_count: u32,
     shape: DispatchShape,
     /// Dispatch `j` of the chunk table advances `2^j` steps, for `j` up to
@@ -69,7 +74,9 @@ pub struct GpuPopulation {
     pipeline: wgpu::ComputePipeline,
     bind_group: wgpu::BindGroup,
     current: wgpu::Buffer,
-    gap_th: wgpu::Buffer,
+    /// Euler: each neuron's gap threshold (`f32`); exact: its threshold and period
+    /// (`vec2<f32>`).
+    thresholds: wgpu::Buffer,
     gap: wgpu::Buffer,
     drive: wgpu::Buffer,
     refractory_left: wgpu::Buffer,
@@ -108,6 +115,30 @@ impl GpuPopulation {
         currents: &[f64],
         options: &PopulationOptions,
     ) -> Result<Self> {
+        let desc = PopulationDesc {
+            params,
+            method: Method::Euler,
+            each: NeuronParams::SHARED,
+            currents,
+        };
+        Self::from_desc(device, pipeline, &desc, options)
+    }
+
+    /// A population integrated with `desc.method`, whose neurons may have their own
+    /// parameters. Parameters given per neuron live in a buffer of per-neuron constants;
+    /// a homogeneous population's holds one entry that every neuron reads.
+    pub fn from_desc(
+        device: &wgpu::Device,
+        pipeline: &LifPipeline,
+        desc: &PopulationDesc<'_>,
+        options: &PopulationOptions,
+    ) -> Result<Self> {
+        let PopulationDesc {
+            params,
+            method,
+            each,
+            currents,
+        } = *desc;
         params.validate()?;
         if currents.is_empty() {
             return Err(Error::parameter("neurons", 0usize, "at least 1"));
@@ -115,8 +146,10 @@ impl GpuPopulation {
         for &current in currents {
             validate_current("currents", current)?;
         }
+        each.validate(params, currents.len())?;
         let limits = device.limits();
-        let bytes = currents.len() as u64 * 4;
+        // The largest per-neuron buffer: the exact kernel's thresholds and periods.
+        let bytes = currents.len() as u64 * if method == Method::Exact { 8 } else { 4 };
         let limit = limits
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size);
@@ -152,14 +185,15 @@ impl GpuPopulation {
                 .copy_from_slice(bytemuck::bytes_of(&slot));
         }
 
-        let constants = EulerConstants::new(params);
-        let inputs = NeuronInputs::new(params, currents);
+        let inputs = Inputs::new(method, params, &each, currents);
+        let constants = neuron_constants(method, params, &each, currents.len());
         let uniforms = PopulationUniforms {
             neuron_count,
             row_stride: shape.row_stride(),
-            frozen_steps: constants.frozen_steps,
-            decay: constants.decay,
+            per_neuron: u32::from(!each.is_shared()),
+            dt: params.dt as f32,
         };
+        let state_bytes = currents.len() as u64 * 4;
 
         let out_of_memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
@@ -174,7 +208,7 @@ impl GpuPopulation {
             // wgpu zero-initialises every buffer it creates.
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
-                size: bytes,
+                size: state_bytes,
                 usage: STATE_USAGE,
                 mapped_at_creation: false,
             })
@@ -191,24 +225,26 @@ impl GpuPopulation {
         );
         let current_bytes = bytemuck::cast_slice(&inputs.current);
         let current = init("gpulif current", current_bytes, STATE_USAGE);
-        let gap_th = init(
-            "gpulif gap_th",
-            bytemuck::cast_slice(&inputs.gap_th),
-            STATE_USAGE,
-        );
+        let thresholds = init("gpulif thresholds", &inputs.thresholds, STATE_USAGE);
         let gap = init("gpulif gap", current_bytes, STATE_USAGE);
         let drive = init("gpulif drive", current_bytes, STATE_USAGE);
-        let refractory_left = zeroed("gpulif refractory_left");
+        let refractory_left = zeroed("gpulif refractory");
         let spike_count = zeroed("gpulif spike_count");
         let spiked = zeroed("gpulif spiked");
+        let constants = init(
+            "gpulif constants",
+            bytemuck::cast_slice(&constants),
+            wgpu::BufferUsages::STORAGE,
+        );
         let storage = [
             &current,
-            &gap_th,
+            &thresholds,
             &gap,
             &drive,
             &refractory_left,
             &spike_count,
             &spiked,
+            &constants,
         ];
         let mut entries = vec![
             wgpu::BindGroupEntry {
@@ -244,20 +280,25 @@ impl GpuPopulation {
             return Err(Error::Gpu(format!(
                 "allocating {} neurons ({} bytes): {error}",
                 currents.len(),
-                bytes * storage.len() as u64
+                state_bytes * storage.len() as u64
             )));
         }
 
         let mut population = GpuPopulation {
             params: *params,
+            method,
+            each: OwnedNeuronParams::from(&each),
             neuron_count,
             shape,
             chunk_stride,
             chunk_log2: 0,
-            pipeline: pipeline.pipeline.clone(),
+            pipeline: match method {
+                Method::Euler => pipeline.euler.clone(),
+                Method::Exact => pipeline.exact.clone(),
+            },
             bind_group,
             current,
-            gap_th,
+            thresholds,
             gap,
             drive,
             refractory_left,
@@ -283,9 +324,14 @@ impl GpuPopulation {
         self.neuron_count == 0
     }
 
-    /// The neuron parameters.
+    /// The neuron parameters shared by the neurons (those not given per neuron).
     pub fn params(&self) -> &LifParams {
         &self.params
+    }
+
+    /// How the population is integrated.
+    pub fn method(&self) -> Method {
+        self.method
     }
 
     /// Steps one dispatch advances at most.
@@ -324,9 +370,9 @@ impl GpuPopulation {
         for &current in currents {
             validate_current("currents", current)?;
         }
-        let inputs = NeuronInputs::new(&self.params, currents);
+        let inputs = Inputs::new(self.method, &self.params, &self.each.borrow(), currents);
         queue.write_buffer(&self.current, 0, bytemuck::cast_slice(&inputs.current));
-        queue.write_buffer(&self.gap_th, 0, bytemuck::cast_slice(&inputs.gap_th));
+        queue.write_buffer(&self.thresholds, 0, &inputs.thresholds);
         Ok(())
     }
 
@@ -376,8 +422,8 @@ impl GpuPopulation {
         &self.spike_count
     }
 
-    /// Spike flags: `array<u32>`, 1 for each neuron that spiked on the last step
-    /// recorded, else 0. In WGSL:
+    /// Spike flags: `array<u32>`, the spikes each neuron fired on the last step
+    /// recorded: 0 or 1 (more only with the exact method when `tau_ref < dt`). In WGSL:
     /// `@group(G) @binding(B) var<storage, read> spiked: array<u32>;`
     pub fn spiked_buffer(&self) -> &wgpu::Buffer {
         &self.spiked
@@ -394,7 +440,8 @@ impl GpuPopulation {
         &self.drive
     }
 
-    /// Steps left in each neuron's refractory period: `array<u32>`.
+    /// Each neuron's refractory countdown: steps left (`array<u32>`) for the Euler
+    /// method, seconds left (`array<f32>`) for the exact one.
     pub fn refractory_left_buffer(&self) -> &wgpu::Buffer {
         &self.refractory_left
     }
@@ -411,7 +458,7 @@ impl GpuPopulation {
         read_values(device, queue, &self.spike_count, self.len())
     }
 
-    /// Copies the spike flags of the last step back to the host.
+    /// Copies the spikes of the last step back to the host.
     pub fn read_spiked(&self, device: &wgpu::Device, queue: &wgpu::Queue) -> Result<Vec<u32>> {
         read_values(device, queue, &self.spiked, self.len())
     }
@@ -422,6 +469,114 @@ impl GpuPopulation {
         let gap: Vec<f32> = read_values(device, queue, &self.gap, self.len())?;
         let drive: Vec<f32> = read_values(device, queue, &self.drive, self.len())?;
         Ok(drive.iter().zip(&gap).map(|(i, u)| i - u).collect())
+    }
+}
+
+/// What a [`GpuPopulation`] simulates.
+#[derive(Clone, Copy, Debug)]
+pub struct PopulationDesc<'a> {
+    /// The neurons' parameters, except those `each` gives per neuron.
+    pub params: &'a LifParams,
+    /// How they are integrated.
+    pub method: Method,
+    /// Parameters given per neuron.
+    pub each: NeuronParams<'a>,
+    /// One input current per neuron, model units.
+    pub currents: &'a [f64],
+}
+
+/// Per-neuron parameters kept by a population, for [`GpuPopulation::write_currents`].
+#[derive(Clone, Debug, Default)]
+struct OwnedNeuronParams {
+    tau_rc: Option<Vec<f64>>,
+    tau_ref: Option<Vec<f64>>,
+    v_th: Option<Vec<f64>>,
+}
+
+impl OwnedNeuronParams {
+    fn from(each: &NeuronParams<'_>) -> Self {
+        OwnedNeuronParams {
+            tau_rc: each.tau_rc.map(<[f64]>::to_vec),
+            tau_ref: each.tau_ref.map(<[f64]>::to_vec),
+            v_th: each.v_th.map(<[f64]>::to_vec),
+        }
+    }
+
+    fn borrow(&self) -> NeuronParams<'_> {
+        NeuronParams {
+            tau_rc: self.tau_rc.as_deref(),
+            tau_ref: self.tau_ref.as_deref(),
+            v_th: self.v_th.as_deref(),
+        }
+    }
+}
+
+/// The input buffers' contents: `f32` currents, and the thresholds buffer (Euler: an
+/// `f32` gap threshold per neuron; exact: a `vec2<f32>` of gap threshold and period).
+struct Inputs {
+    current: Vec<f32>,
+    thresholds: Vec<u8>,
+}
+
+impl Inputs {
+    fn new(method: Method, params: &LifParams, each: &NeuronParams<'_>, currents: &[f64]) -> Self {
+        match method {
+            Method::Euler => {
+                let inputs = NeuronInputs::each(params, each, currents);
+                Inputs {
+                    thresholds: bytemuck::cast_slice(&inputs.gap_th).to_vec(),
+                    current: inputs.current,
+                }
+            }
+            Method::Exact => {
+                let inputs = ExactInputs::new(params, each, currents);
+                let pairs: Vec<[f32; 2]> = inputs
+                    .gap_th
+                    .iter()
+                    .zip(&inputs.period)
+                    .map(|(&g, &p)| [g, p])
+                    .collect();
+                Inputs {
+                    thresholds: bytemuck::cast_slice(&pairs).to_vec(),
+                    current: inputs.current,
+                }
+            }
+        }
+    }
+}
+
+/// The constants buffer: one entry per neuron when `each` gives any parameter per
+/// neuron, else the one entry every neuron reads.
+fn neuron_constants(
+    method: Method,
+    params: &LifParams,
+    each: &NeuronParams<'_>,
+    neurons: usize,
+) -> Vec<NeuronConstants> {
+    let of = |p: &LifParams| match method {
+        Method::Euler => {
+            let c = EulerConstants::new(p);
+            NeuronConstants {
+                decay: c.decay,
+                tau: 0.0,
+                tau_ref: 0.0,
+                frozen_steps: c.frozen_steps,
+            }
+        }
+        Method::Exact => {
+            let c = ExactConstants::new(p);
+            NeuronConstants {
+                decay: c.decay,
+                tau: c.tau,
+                tau_ref: c.tau_ref,
+                frozen_steps: 0,
+            }
+        }
+    };
+    if each.is_shared() {
+        vec![of(params)]
+    } else {
+        (0..neurons).map(|k| of(&each.of(params, k))).collect()
     }
 }
 

@@ -4,13 +4,14 @@ use std::time::Instant;
 
 use super::context::GpuContext;
 use super::pipeline::LifPipeline;
-use super::population::{GpuPopulation, PopulationOptions};
-use crate::backend::{BackendKind, Progress, Stepper};
+use super::population::{GpuPopulation, PopulationDesc, PopulationOptions};
+use crate::backend::{BackendKind, Progress, Stepper, check_inputs};
 use crate::error::Result;
-use crate::params::{LifParams, Run};
+use crate::params::{NeuronParams, Run};
 
 /// Neurons per batch unless the device's storage binding limit is smaller: 2²⁴ neurons
-/// take 448 MiB of GPU memory across the seven per-neuron buffers.
+/// take 448 MiB of GPU memory across the seven per-neuron buffers of a homogeneous Euler
+/// population (512 MiB exact; 256 MiB more with per-neuron parameters).
 pub const DEFAULT_MAX_BATCH_NEURONS: usize = 1 << 24;
 
 /// How long one dispatch should run once the device's speed is known: long enough that
@@ -104,13 +105,24 @@ impl GpuStepper {
         self.options.max_batch_neurons.clamp(1, binding.max(1))
     }
 
-    /// A population for `currents` on this stepper's device, at rest.
-    pub fn population(&self, params: &LifParams, currents: &[f64]) -> Result<GpuPopulation> {
-        GpuPopulation::with_options(
+    /// A population of `run`'s neurons and method for `currents` on this stepper's
+    /// device, at rest, with the parameters `each` gives per neuron.
+    pub fn population(
+        &self,
+        run: &Run,
+        currents: &[f64],
+        each: &NeuronParams<'_>,
+    ) -> Result<GpuPopulation> {
+        let desc = PopulationDesc {
+            params: run.params(),
+            method: run.method(),
+            each: *each,
+            currents,
+        };
+        GpuPopulation::from_desc(
             &self.context.device,
             &self.pipeline,
-            params,
-            currents,
+            &desc,
             &self.options.population,
         )
     }
@@ -198,9 +210,10 @@ impl GpuStepper {
         &mut self,
         run: &Run,
         currents: &[f64],
+        each: &NeuronParams<'_>,
         progress: Progress<'_>,
     ) -> Result<Vec<u32>> {
-        let mut population = self.population(run.params(), currents)?;
+        let mut population = self.population(run, currents, each)?;
         self.advance(&mut population, run.steps(), progress)?;
         let GpuContext { device, queue, .. } = &self.context;
         let counts = population.read_counts(device, queue)?;
@@ -230,15 +243,19 @@ impl Stepper for GpuStepper {
         GpuStepper::batch_neurons(self)
     }
 
-    fn spike_counts(
+    fn simulate(
         &mut self,
         run: &Run,
         currents: &[f64],
+        each: &NeuronParams<'_>,
         progress: Progress<'_>,
     ) -> Result<Vec<u32>> {
+        check_inputs(run, currents, each)?;
         let mut counts = Vec::with_capacity(currents.len());
-        for batch in currents.chunks(self.batch_neurons()) {
-            counts.extend(self.run_batch(run, batch, progress)?);
+        let batch = self.batch_neurons();
+        for (b, currents) in currents.chunks(batch).enumerate() {
+            let each = each.slice(b * batch..b * batch + currents.len());
+            counts.extend(self.run_batch(run, currents, &each, progress)?);
         }
         Ok(counts)
     }

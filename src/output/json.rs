@@ -8,7 +8,7 @@ use serde::Serialize;
 use tempfile::NamedTempFile;
 
 use crate::curve::{CurvePoint, CurveReport, CurveSummary, TuningCurve};
-use crate::params::LifParams;
+use crate::params::{LifParams, Method};
 
 /// The columns of `data`, in order.
 pub(super) const COLUMNS: [&str; 4] = ["current", "count", "rate", "analytic_rate"];
@@ -16,7 +16,7 @@ pub(super) const COLUMNS: [&str; 4] = ["current", "count", "rate", "analytic_rat
 #[derive(Serialize)]
 struct Metadata<'a> {
     gpulif_version: &'static str,
-    method: &'static str,
+    method: Method,
     params: &'a LifParams,
     duration: f64,
     steps: u32,
@@ -90,7 +90,7 @@ fn write_with(
 ) -> std::io::Result<()> {
     let metadata = Metadata {
         gpulif_version: env!("CARGO_PKG_VERSION"),
-        method: "euler",
+        method: report.run.method(),
         params: report.run.params(),
         duration: report.run.duration(),
         steps: report.run.steps(),

@@ -2,6 +2,7 @@
 //! atomically.
 
 mod csv;
+mod ensemble;
 mod json;
 mod npy;
 pub mod plot;
@@ -16,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::params::Run;
 
 pub use self::csv::{write_csv, write_trace_csv};
+pub use self::ensemble::EnsembleOutput;
 pub use self::json::write_json;
 pub use self::npy::write_npy;
 

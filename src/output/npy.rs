@@ -14,7 +14,21 @@ pub fn write_npy(curve: &TuningCurve, out: &mut dyn Write) -> std::io::Result<()
 /// The magic string, version 1.0, and the header dictionary padded with spaces so that
 /// the data starts on a 64-byte boundary.
 pub(super) fn write_header(out: &mut dyn Write, neurons: usize) -> std::io::Result<()> {
-    let dict = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': ({neurons}, 4), }}");
+    write_header_of(out, "<f8", &[neurons, 4])
+}
+
+/// The header of a C-order array of `descr` (`<f8`, `<f4`) and `shape`.
+pub(super) fn write_header_of(
+    out: &mut dyn Write,
+    descr: &str,
+    shape: &[usize],
+) -> std::io::Result<()> {
+    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+    let shape = match dims.as_slice() {
+        [one] => format!("({one},)"),
+        _ => format!("({})", dims.join(", ")),
+    };
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
     let unpadded = 6 + 2 + 2 + dict.len() + 1;
     let padding = unpadded.next_multiple_of(64) - unpadded;
     let header_len = u16::try_from(dict.len() + padding + 1)

@@ -13,6 +13,7 @@ use plotters::prelude::*;
 use super::Destination;
 use crate::analytic;
 use crate::curve::CurveReport;
+use crate::ensemble::{Ensemble, EnsembleCurves};
 use crate::error::{Error, Result};
 use crate::params::Run;
 use crate::trace::Trace;
@@ -109,6 +110,12 @@ impl PlotOutput {
         self.render(640, Figure::Curve(figure))
     }
 
+    /// Draws a sample of an ensemble's tuning curves (rate against `x`), as Nengo's
+    /// documentation draws them: up to [`ENSEMBLE_CURVES_DRAWN`] neurons.
+    pub fn ensemble(&self, ensemble: &Ensemble, curves: &EnsembleCurves) -> Result<()> {
+        self.render(640, Figure::Ensemble(ensemble, curves))
+    }
+
     /// Draws a trace: the first neuron's input current, threshold, voltage and spikes
     /// over time (above), and every neuron's spike raster (below).
     pub fn trace(&self, trace: &Trace) -> Result<()> {
@@ -152,6 +159,7 @@ impl PlotOutput {
 enum Figure<'a> {
     Curve(&'a CurveFigure<'a>),
     Trace(&'a Trace),
+    Ensemble(&'a Ensemble, &'a EnsembleCurves),
 }
 
 impl Figure<'_> {
@@ -159,8 +167,90 @@ impl Figure<'_> {
         match self {
             Figure::Curve(figure) => draw_curve(root, figure),
             Figure::Trace(trace) => draw_trace(root, trace),
+            Figure::Ensemble(ensemble, curves) => draw_ensemble(root, ensemble, curves),
         }
     }
+}
+
+/// Matplotlib's "tab10" colours, which stay distinct and dark enough on white.
+const TAB10: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// Neurons drawn in an ensemble figure, evenly spread over the ensemble.
+pub const ENSEMBLE_CURVES_DRAWN: usize = 40;
+
+fn draw_ensemble<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    ensemble: &Ensemble,
+    curves: &EnsembleCurves,
+) -> DrawResult<()> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let neurons = ensemble.len();
+    let drawn: Vec<usize> = if neurons <= ENSEMBLE_CURVES_DRAWN {
+        (0..neurons).collect()
+    } else {
+        (0..ENSEMBLE_CURVES_DRAWN)
+            .map(|k| k * (neurons - 1) / (ENSEMBLE_CURVES_DRAWN - 1))
+            .collect()
+    };
+    let top = drawn
+        .iter()
+        .flat_map(|&n| (0..ensemble.x.len()).map(move |k| curves.rate(neurons, n, k)))
+        .fold(0.0f32, f32::max);
+    let top = if top > 0.0 {
+        f64::from(top) * 1.08
+    } else {
+        1.0
+    };
+    let title = format!(
+        "Ensemble tuning curves: {} of {} neurons, {}, {} s, {} method ({})",
+        drawn.len(),
+        grouped(neurons),
+        describe(&curves.run),
+        curves.run.duration(),
+        curves.run.method(),
+        curves.backend
+    );
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FAMILY, 18))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d(-1.0..1.0, 0.0..top)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("Input signal x")
+        .y_desc("Firing rate (Hz)")
+        .label_style((FAMILY, 15))
+        .axis_desc_style((FAMILY, 17))
+        .light_line_style(TRANSPARENT)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .draw()
+        .map_err(e)?;
+    for (i, &n) in drawn.iter().enumerate() {
+        let color = TAB10[i % TAB10.len()];
+        let points = ensemble
+            .x
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| (x, f64::from(curves.rate(neurons, n, k))));
+        chart
+            .draw_series(LineSeries::new(points, color.stroke_width(2)))
+            .map_err(e)?;
+    }
+    Ok(())
 }
 
 /// `points` reduced to at most about `2·buckets` points: the first and last, and the

@@ -1,0 +1,325 @@
+//! Nengo-style ensembles: a population of neurons that each respond to a scalar signal
+//! `x ∈ [−1, 1]` through a gain, a bias and an encoder of ±1, and their tuning curves.
+//!
+//! Each neuron is given a maximum rate and an intercept. Its input current at `x` is
+//! `J(x) = gain·encoder·x + bias`, with gain and bias chosen from the analytic LIF rate
+//! so that the neuron starts firing where `encoder·x` passes its intercept `c`, and
+//! fires at its maximum rate `r_max` at `x = encoder` (its preferred end):
+//!
+//! ```text
+//! J_max = v_th / (1 − exp((tau_ref − 1/r_max)/tau_rc))   (r(J_max) = r_max)
+//! gain  = (J_max − v_th) / (1 − c)
+//! bias  = v_th − gain·c                                   (J(c·encoder) = v_th)
+//! ```
+//!
+//! With `v_th = 1` these are Nengo's `LIF.gain_bias`. Every neuron at every `x` is one
+//! neuron of a single batched run.
+
+use std::time::{Duration, Instant};
+
+use crate::analytic::current_for_rate;
+use crate::backend::{BackendKind, Progress, Stepper};
+use crate::error::{Error, Result};
+use crate::params::{LifParams, Method, Run};
+
+/// The most neuron-curves (neurons × x points) one ensemble simulates.
+pub const MAX_NEURON_CURVES: u64 = 1_000_000_000;
+
+/// What to build: how many neurons, how their rates and intercepts are drawn, and
+/// where their curves are sampled.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnsembleSpec {
+    /// The neurons' parameters.
+    pub params: LifParams,
+    /// Neurons.
+    pub neurons: usize,
+    /// Maximum rates are drawn uniformly from this range, Hz.
+    pub max_rates: (f64, f64),
+    /// Intercepts are drawn uniformly from this range.
+    pub intercepts: (f64, f64),
+    /// Points of `x`, evenly spaced from −1 to 1 (both included).
+    pub x_points: usize,
+    /// Seed of the draws: the same seed gives the same ensemble.
+    pub seed: u64,
+}
+
+impl EnsembleSpec {
+    /// Validates the spec and draws the ensemble.
+    pub fn build(&self) -> Result<Ensemble> {
+        self.params.validate()?;
+        let (lo, hi) = self.max_rates;
+        let ceiling = if self.params.tau_ref > 0.0 {
+            1.0 / self.params.tau_ref
+        } else {
+            f64::INFINITY
+        };
+        if !(lo.is_finite() && hi.is_finite() && 0.0 < lo && lo <= hi && hi < ceiling) {
+            return Err(Error::parameter(
+                "max_rates",
+                format!("{lo}:{hi}"),
+                format!(
+                    "LO:HI with 0 < LO ≤ HI < 1/tau_ref = {ceiling} Hz (no LIF neuron fires \
+                     faster than its refractory period allows)"
+                ),
+            ));
+        }
+        let (lo, hi) = self.intercepts;
+        if !(lo.is_finite() && hi.is_finite() && -1.0 <= lo && lo <= hi && hi < 1.0) {
+            return Err(Error::parameter(
+                "intercepts",
+                format!("{lo}:{hi}"),
+                "LO:HI with −1 ≤ LO ≤ HI < 1",
+            ));
+        }
+        if self.x_points < 2 {
+            return Err(Error::parameter(
+                "x_points",
+                self.x_points,
+                "at least 2 (x runs from −1 to 1)",
+            ));
+        }
+        let curves = self.neurons as u64 * self.x_points as u64;
+        if self.neurons == 0 || curves > MAX_NEURON_CURVES {
+            return Err(Error::parameter(
+                "neurons",
+                self.neurons,
+                format!(
+                    "at least 1, and neurons × x points at most {MAX_NEURON_CURVES} \
+                     ({} x points here)",
+                    self.x_points
+                ),
+            ));
+        }
+
+        let mut random = SplitMix64(self.seed);
+        let uniform =
+            |random: &mut SplitMix64, (lo, hi): (f64, f64)| lo + (hi - lo) * random.unit();
+        let mut ensemble = Ensemble {
+            params: self.params,
+            x: (0..self.x_points)
+                .map(|k| {
+                    if k + 1 == self.x_points {
+                        1.0
+                    } else {
+                        -1.0 + 2.0 * k as f64 / (self.x_points - 1) as f64
+                    }
+                })
+                .collect(),
+            ..Ensemble::default()
+        };
+        for _ in 0..self.neurons {
+            let max_rate = uniform(&mut random, self.max_rates);
+            let intercept = uniform(&mut random, self.intercepts);
+            let encoder = if random.unit() < 0.5 { -1.0 } else { 1.0 };
+            let (gain, bias) = gain_bias(&self.params, max_rate, intercept)?;
+            ensemble.max_rates.push(max_rate);
+            ensemble.intercepts.push(intercept);
+            ensemble.encoders.push(encoder);
+            ensemble.gains.push(gain);
+            ensemble.biases.push(bias);
+        }
+        Ok(ensemble)
+    }
+}
+
+/// The gain and bias that make a neuron fire at `max_rate` Hz at `x = 1` and start
+/// firing at `x = intercept` (see the module documentation).
+pub fn gain_bias(params: &LifParams, max_rate: f64, intercept: f64) -> Result<(f64, f64)> {
+    let j_max = current_for_rate(params, max_rate).ok_or_else(|| {
+        Error::parameter("max_rates", max_rate, "a rate above 0 and below 1/tau_ref")
+    })?;
+    if intercept.is_nan() || intercept >= 1.0 {
+        return Err(Error::parameter("intercepts", intercept, "below 1"));
+    }
+    let gain = (j_max - params.v_th) / (1.0 - intercept);
+    Ok((gain, params.v_th - gain * intercept))
+}
+
+/// The neurons of an ensemble: their draws, gains and biases, and the `x` grid.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ensemble {
+    /// The neurons' parameters.
+    pub params: LifParams,
+    /// Each neuron's maximum rate, Hz.
+    pub max_rates: Vec<f64>,
+    /// Each neuron's intercept.
+    pub intercepts: Vec<f64>,
+    /// Each neuron's encoder, +1 or −1.
+    pub encoders: Vec<f64>,
+    /// Each neuron's gain.
+    pub gains: Vec<f64>,
+    /// Each neuron's bias.
+    pub biases: Vec<f64>,
+    /// The points of `x`, from −1 to 1.
+    pub x: Vec<f64>,
+}
+
+impl Ensemble {
+    /// Number of neurons.
+    pub fn len(&self) -> usize {
+        self.gains.len()
+    }
+
+    /// True when there are no neurons.
+    pub fn is_empty(&self) -> bool {
+        self.gains.is_empty()
+    }
+
+    /// Neuron `n`'s input current at `x`: `gain·encoder·x + bias`.
+    pub fn current(&self, n: usize, x: f64) -> f64 {
+        self.gains[n] * self.encoders[n] * x + self.biases[n]
+    }
+
+    /// Every neuron's current at every point of `x`, x-major: entry `k·N + n` is
+    /// neuron `n` at `x[k]`.
+    pub fn currents(&self) -> Vec<f64> {
+        self.x
+            .iter()
+            .flat_map(|&x| (0..self.len()).map(move |n| self.current(n, x)))
+            .collect()
+    }
+
+    /// Simulates every neuron at every `x` for `duration` seconds with `method`, in one
+    /// batched run on `stepper`.
+    pub fn simulate(
+        &self,
+        stepper: &mut dyn Stepper,
+        duration: f64,
+        method: Method,
+        progress: Progress<'_>,
+    ) -> Result<EnsembleCurves> {
+        let run = Run::new(self.params, duration)?.with_method(method);
+        let currents = self.currents();
+        let started = Instant::now();
+        let counts = stepper.spike_counts(&run, &currents, progress)?;
+        let elapsed = started.elapsed();
+        let rates = counts
+            .iter()
+            .map(|&c| (f64::from(c) / duration) as f32)
+            .collect();
+        Ok(EnsembleCurves {
+            run,
+            rates,
+            backend: stepper.kind(),
+            device: stepper.device(),
+            elapsed,
+        })
+    }
+}
+
+/// Simulated tuning curves of an ensemble.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnsembleCurves {
+    /// The run.
+    pub run: Run,
+    /// Rates in Hz, x-major: entry `k·N + n` is neuron `n` at `x[k]`.
+    pub rates: Vec<f32>,
+    /// The backend that simulated them.
+    pub backend: BackendKind,
+    /// The device it ran on.
+    pub device: String,
+    /// Wall time of the simulation.
+    pub elapsed: Duration,
+}
+
+impl EnsembleCurves {
+    /// Neuron `n`'s rate at `x[k]`, Hz.
+    pub fn rate(&self, neurons: usize, n: usize, k: usize) -> f32 {
+        self.rates[k * neurons + n]
+    }
+
+    /// Neuron-steps per second of wall time.
+    pub fn neuron_steps_per_second(&self) -> f64 {
+        self.rates.len() as f64 * f64::from(self.run.steps()) / self.elapsed.as_secs_f64()
+    }
+}
+
+/// The SplitMix64 generator: small, fast, and the same on every platform, so a seed
+/// names an ensemble.
+#[derive(Clone, Copy, Debug)]
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[0, 1)`.
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn gain_and_bias_put_the_intercept_and_the_maximum_where_asked() {
+        for v_th in [1.0, 0.7] {
+            let params = LifParams {
+                tau_rc: 0.02,
+                tau_ref: 0.002,
+                v_th,
+                ..LifParams::default()
+            };
+            let (gain, bias) = gain_bias(&params, 300.0, -0.4).unwrap();
+            assert_relative_eq!(gain * -0.4 + bias, v_th, max_relative = 1e-12);
+            let rate = crate::analytic::rate(&params, gain + bias);
+            assert_relative_eq!(rate, 300.0, max_relative = 1e-9);
+        }
+    }
+
+    #[test]
+    fn nengos_gain_bias_for_unit_threshold() {
+        // Nengo's LIF.gain_bias: x = 1/(1 − exp((tau_ref − 1/r)/tau_rc)),
+        // gain = (1 − x)/(c − 1), bias = 1 − gain·c.
+        let params = LifParams {
+            tau_rc: 0.02,
+            tau_ref: 0.002,
+            ..LifParams::default()
+        };
+        let (r, c) = (250.0f64, 0.3f64);
+        let x = 1.0 / (1.0 - ((0.002 - 1.0 / r) / 0.02).exp());
+        let gain = (1.0 - x) / (c - 1.0);
+        let (g, b) = gain_bias(&params, r, c).unwrap();
+        assert_relative_eq!(g, gain, max_relative = 1e-12);
+        assert_relative_eq!(b, 1.0 - gain * c, max_relative = 1e-12);
+    }
+
+    #[test]
+    fn a_seed_names_an_ensemble() {
+        let spec = EnsembleSpec {
+            params: LifParams {
+                tau_rc: 0.02,
+                ..LifParams::default()
+            },
+            neurons: 50,
+            max_rates: (200.0, 400.0),
+            intercepts: (-1.0, 0.9),
+            x_points: 11,
+            seed: 7,
+        };
+        let a = spec.build().unwrap();
+        assert_eq!(a, spec.build().unwrap());
+        assert_ne!(
+            a,
+            EnsembleSpec {
+                seed: 8,
+                ..spec.clone()
+            }
+            .build()
+            .unwrap()
+        );
+        assert!(a.max_rates.iter().all(|r| (200.0..400.0).contains(r)));
+        assert!(a.intercepts.iter().all(|c| (-1.0..0.9).contains(c)));
+        assert!(a.encoders.contains(&1.0) && a.encoders.contains(&-1.0));
+        assert_eq!((a.x[0], a.x[5], a.x[10]), (-1.0, 0.0, 1.0));
+        assert_eq!(a.currents().len(), 550);
+    }
+}
