@@ -14,6 +14,27 @@
 //!
 //! With `v_th = 1` these are Nengo's `LIF.gain_bias`. Every neuron at every `x` is one
 //! neuron of a single batched run.
+//!
+//! ```
+//! use gpulif::ensemble::EnsembleSpec;
+//! use gpulif::{CpuStepper, LifParams, Method};
+//!
+//! let spec = EnsembleSpec {
+//!     params: LifParams { tau_rc: 0.02, tau_ref: 0.002, ..LifParams::default() },
+//!     neurons: 20,
+//!     max_rates: (200.0, 400.0),
+//!     intercepts: (-1.0, 0.9),
+//!     x_points: 11,
+//!     seed: 1,
+//! };
+//! let ensemble = spec.build()?;
+//! let curves = ensemble.simulate(&mut CpuStepper::new(), 1.0, Method::Exact, &|_| {})?;
+//! // Each neuron reaches its maximum rate at its preferred end, x = encoder.
+//! let end = if ensemble.encoders[0] > 0.0 { 10 } else { 0 };
+//! let rate = f64::from(curves.rate(ensemble.len(), 0, end));
+//! assert!((rate - ensemble.max_rates[0]).abs() < 2.0);
+//! # Ok::<(), gpulif::Error>(())
+//! ```
 
 use std::time::{Duration, Instant};
 

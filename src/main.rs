@@ -14,7 +14,7 @@ use gpulif::curve::{CurveReport, MAX_NEURONS};
 use gpulif::ensemble::EnsembleSpec;
 use gpulif::gpu::{compute_adapters, list_adapters};
 use gpulif::output::plot::{CurveFigure, MAX_LINE_POINTS, PlotOutput};
-use gpulif::output::{AtomicOutput, EnsembleOutput, TraceOutput};
+use gpulif::output::{AtomicOutput, EnsembleOutput, TraceOutput, grouped};
 use gpulif::{
     AdapterChoice, BackendKind, CpuStepper, Currents, CurveSpec, Error, GpuContext, GpuStepper,
     LifParams, Method, ReferenceStepper, Run, Stepper, Trace,
@@ -120,25 +120,8 @@ struct CurveArgs {
           value_parser = parse_number)]
     duration: f64,
 
-    /// Time step, seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().dt,
-          allow_hyphen_values = true, value_parser = parse_number)]
-    dt: f64,
-
-    /// Membrane time constant, seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().tau_rc,
-          allow_hyphen_values = true, value_parser = parse_number)]
-    tau_rc: f64,
-
-    /// Refractory period, seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().tau_ref,
-          allow_hyphen_values = true, value_parser = parse_number)]
-    tau_ref: f64,
-
-    /// Firing threshold (model units).
-    #[arg(long, value_name = "V", default_value_t = LifParams::default().v_th,
-          allow_hyphen_values = true, value_parser = parse_number)]
-    v_th: f64,
+    #[command(flatten)]
+    neuron: NeuronArgs,
 
     /// How the neurons are integrated.
     #[arg(long, value_enum, default_value_t = MethodArg::Euler)]
@@ -184,25 +167,8 @@ struct TraceArgs {
           value_parser = parse_number)]
     duration: f64,
 
-    /// Time step, seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().dt,
-          allow_hyphen_values = true, value_parser = parse_number)]
-    dt: f64,
-
-    /// Membrane time constant, seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().tau_rc,
-          allow_hyphen_values = true, value_parser = parse_number)]
-    tau_rc: f64,
-
-    /// Refractory period, seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().tau_ref,
-          allow_hyphen_values = true, value_parser = parse_number)]
-    tau_ref: f64,
-
-    /// Firing threshold (model units).
-    #[arg(long, value_name = "V", default_value_t = LifParams::default().v_th,
-          allow_hyphen_values = true, value_parser = parse_number)]
-    v_th: f64,
+    #[command(flatten)]
+    neuron: NeuronArgs,
 
     /// How the neurons are integrated.
     #[arg(long, value_enum, default_value_t = MethodArg::Euler)]
@@ -374,25 +340,8 @@ struct BenchArgs {
           value_parser = parse_number)]
     i_max: f64,
 
-    /// Time step, seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().dt,
-          allow_hyphen_values = true, value_parser = parse_number)]
-    dt: f64,
-
-    /// Membrane time constant, seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().tau_rc,
-          allow_hyphen_values = true, value_parser = parse_number)]
-    tau_rc: f64,
-
-    /// Refractory period, seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().tau_ref,
-          allow_hyphen_values = true, value_parser = parse_number)]
-    tau_ref: f64,
-
-    /// Firing threshold.
-    #[arg(long, value_name = "V", default_value_t = LifParams::default().v_th,
-          allow_hyphen_values = true, value_parser = parse_number)]
-    v_th: f64,
+    #[command(flatten)]
+    neuron: NeuronArgs,
 
     /// How the neurons are integrated.
     #[arg(long, value_enum, default_value_t = MethodArg::Euler)]
@@ -422,6 +371,42 @@ struct BenchArgs {
     /// Print nothing on stderr while measuring.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// The neuron's parameters, shared by `curve`, `trace` and `bench` (the tutorial's
+/// defaults).
+#[derive(Args, Debug)]
+struct NeuronArgs {
+    /// Time step, seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().dt,
+          allow_hyphen_values = true, value_parser = parse_number)]
+    dt: f64,
+
+    /// Membrane time constant, seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().tau_rc,
+          allow_hyphen_values = true, value_parser = parse_number)]
+    tau_rc: f64,
+
+    /// Refractory period, seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().tau_ref,
+          allow_hyphen_values = true, value_parser = parse_number)]
+    tau_ref: f64,
+
+    /// Firing threshold (model units).
+    #[arg(long, value_name = "V", default_value_t = LifParams::default().v_th,
+          allow_hyphen_values = true, value_parser = parse_number)]
+    v_th: f64,
+}
+
+impl NeuronArgs {
+    fn params(&self) -> LifParams {
+        LifParams {
+            tau_rc: self.tau_rc,
+            tau_ref: self.tau_ref,
+            v_th: self.v_th,
+            dt: self.dt,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -573,12 +558,7 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
         },
     };
     let spec = CurveSpec {
-        params: LifParams {
-            tau_rc: args.tau_rc,
-            tau_ref: args.tau_ref,
-            v_th: args.v_th,
-            dt: args.dt,
-        },
+        params: args.neuron.params(),
         duration: args.duration,
         currents,
         method: args.method.into(),
@@ -814,19 +794,6 @@ fn peak_memory_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// `1234567` → `1,234,567`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// A current for a table: up to 7 decimals, trailing zeros dropped; exponent notation
 /// for very large or small magnitudes.
 fn compact(value: f64) -> String {
@@ -887,12 +854,7 @@ fn devices(args: DevicesArgs) -> Result<(), Failure> {
 
 fn bench(args: BenchArgs) -> Result<(), Failure> {
     let workload = Workload {
-        params: LifParams {
-            tau_rc: args.tau_rc,
-            tau_ref: args.tau_ref,
-            v_th: args.v_th,
-            dt: args.dt,
-        },
+        params: args.neuron.params(),
         neurons: args.neurons,
         steps: args.steps,
         i_min: args.i_min,
@@ -1095,12 +1057,7 @@ fn check_agreement(
 }
 
 fn trace(args: TraceArgs) -> Result<(), Failure> {
-    let params = LifParams {
-        tau_rc: args.tau_rc,
-        tau_ref: args.tau_ref,
-        v_th: args.v_th,
-        dt: args.dt,
-    };
+    let params = args.neuron.params();
     if args.current.is_empty() {
         return Err(usage(
             "--current: give at least one input current, e.g. --current 1.1 (a list or \

@@ -406,6 +406,18 @@ pub struct ExactInputs {
 
 /// Per-neuron parameters: `tau_rc`, `tau_ref` and `v_th` either shared by every neuron
 /// (the run's [`LifParams`]) or given one per neuron. `dt` is always shared.
+///
+/// ```
+/// use gpulif::{CpuStepper, LifParams, Method, NeuronParams, Run, Stepper};
+///
+/// let run = Run::new(LifParams::default(), 1.0)?.with_method(Method::Exact);
+/// let currents = [2.0, 2.0, 2.0];
+/// let tau_rc = [0.02, 0.2, 1.0];
+/// let each = NeuronParams { tau_rc: Some(&tau_rc), ..NeuronParams::SHARED };
+/// let counts = CpuStepper::new().simulate(&run, &currents, &each, &|_| {})?;
+/// assert!(counts[0] > counts[1] && counts[1] > counts[2], "a faster leak charges faster");
+/// # Ok::<(), gpulif::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct NeuronParams<'a> {
     /// Membrane time constants, one per neuron, or `None` for the run's.

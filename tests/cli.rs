@@ -268,14 +268,7 @@ fn bad_input_is_refused_cleanly() {
             all.extend(["--out", &out_arg]);
         }
         let out = gpulif(&all);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
-        assert!(
-            stderr.lines().next().unwrap().contains(flag),
-            "{args:?} names {flag}: {stderr}"
-        );
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        common::assert_refused(&out, &format!("{args:?}"), flag);
         assert!(!out_path.exists(), "{args:?} left an output file");
     }
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
@@ -420,14 +413,7 @@ fn bench_refuses_bad_input() {
         let mut all = vec!["bench"];
         all.extend(&args);
         let out = gpulif(&all);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
-        assert!(
-            stderr.lines().next().unwrap().contains(flag),
-            "{args:?}: {stderr}"
-        );
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        common::assert_refused(&out, &format!("{args:?}"), flag);
     }
 }
 
@@ -550,13 +536,6 @@ fn ensemble_refuses_bad_input() {
         let mut all = vec!["ensemble", "--backend", "cpu"];
         all.extend(&args);
         let out = gpulif(&all);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
-        assert!(
-            stderr.lines().next().unwrap().contains(flag),
-            "{args:?}: {stderr}"
-        );
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        common::assert_refused(&out, &format!("{args:?}"), flag);
     }
 }

@@ -361,14 +361,7 @@ fn bad_figure_and_trace_input_is_refused_cleanly() {
     ];
     for (args, flag) in cases {
         let out = gpulif(&args);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
-        assert!(
-            stderr.lines().next().unwrap().contains(flag),
-            "{args:?} names {flag}: {stderr}"
-        );
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        common::assert_refused(&out, &format!("{args:?}"), flag);
     }
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),

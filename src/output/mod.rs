@@ -36,11 +36,7 @@ pub enum OutputFormat {
 impl OutputFormat {
     /// The format for `path`'s extension (case-insensitive).
     pub fn from_path(path: &Path) -> Result<Self> {
-        let extension = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        match extension.as_deref() {
+        match extension(path).as_deref() {
             Some("csv") => Ok(OutputFormat::Csv),
             Some("json") => Ok(OutputFormat::Json),
             Some("npy") => Ok(OutputFormat::Npy),
@@ -291,6 +287,26 @@ impl CurveWriter {
         let file = self.file.into_inner().map_err(|e| io(e.into_error()))?;
         self.output.destination.persist(file)
     }
+}
+
+/// A path's extension, lowercase.
+fn extension(path: &Path) -> Option<String> {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+}
+
+/// `1234567` → `1,234,567`: counts in tables and titles.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A float64 in the shortest form that parses back to the same value: plain decimals

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::Destination;
+use super::{Destination, grouped};
 use crate::analytic;
 use crate::curve::CurveReport;
 use crate::ensemble::{Ensemble, EnsembleCurves};
@@ -38,11 +38,7 @@ pub enum PlotFormat {
 impl PlotFormat {
     /// The format for `path`'s extension (case-insensitive).
     pub fn from_path(path: &Path) -> Result<Self> {
-        let extension = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        match extension.as_deref() {
+        match super::extension(path).as_deref() {
             Some("png") => Ok(PlotFormat::Png),
             Some("svg") => Ok(PlotFormat::Svg),
             _ => Err(Error::Plot {
@@ -215,7 +211,7 @@ fn draw_ensemble<DB: DrawingBackend>(
     let title = format!(
         "Ensemble tuning curves: {} of {} neurons, {}, {} s, {} method ({})",
         drawn.len(),
-        grouped(neurons),
+        grouped(neurons as u64),
         describe(&curves.run),
         curves.run.duration(),
         curves.run.method(),
@@ -287,19 +283,6 @@ fn tick(value: &f64) -> String {
     format!("{}", if rounded == 0.0 { 0.0 } else { rounded })
 }
 
-/// `1234567` → `1,234,567`.
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// "tau_rc 0.2 s, tau_ref 0.002 s, v_th 1, dt 0.001 s".
 fn describe(run: &Run) -> String {
     let p = run.params();
@@ -350,7 +333,7 @@ fn draw_curve<DB: DrawingBackend>(
         "LIF tuning curve: {}, {} s, {} neurons ({})",
         describe(&report.run),
         report.run.duration(),
-        grouped(report.summary.neurons),
+        grouped(report.summary.neurons as u64),
         report.backend
     );
     let mut chart = ChartBuilder::on(root)

@@ -41,3 +41,16 @@ pub fn gpu_stepper(options: gpulif::GpuOptions) -> Option<gpulif::GpuStepper> {
 pub fn sweep(i_min: f64, i_max: f64, neurons: usize) -> Vec<f64> {
     gpulif::curve::sweep(i_min, i_max, neurons).expect("a valid sweep")
 }
+
+/// Asserts how the binary refuses bad input: exit status 2, and on stderr one `error:`
+/// line that names `flag`, and no panic.
+pub fn assert_refused(out: &std::process::Output, what: &str, flag: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+    assert!(stderr.starts_with("error:"), "{what}: {stderr}");
+    assert!(
+        stderr.lines().next().unwrap_or("").contains(flag),
+        "{what} names {flag}: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+}
