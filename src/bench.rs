@@ -47,6 +47,10 @@ impl Default for Workload {
     }
 }
 
+/// The most neurons `gpulif bench` takes: every backend keeps all of them in memory
+/// (the CPU backend 28 bytes a neuron, the GPU 28–32 bytes of device memory).
+pub const MAX_BENCH_NEURONS: usize = 200_000_000;
+
 impl Workload {
     /// The validated run.
     pub fn run(&self) -> Result<Run> {
@@ -55,6 +59,16 @@ impl Workload {
 
     /// The validated currents.
     pub fn currents(&self) -> Result<Vec<f64>> {
+        if self.neurons > MAX_BENCH_NEURONS {
+            return Err(Error::parameter(
+                "neurons",
+                self.neurons,
+                format!(
+                    "at most {MAX_BENCH_NEURONS} for a benchmark, which keeps every neuron in \
+                     memory (`gpulif curve` streams larger sweeps)"
+                ),
+            ));
+        }
         sweep(self.i_min, self.i_max, self.neurons)
     }
 

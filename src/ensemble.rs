@@ -43,8 +43,9 @@ use crate::backend::{BackendKind, Progress, Stepper};
 use crate::error::{Error, Result};
 use crate::params::{LifParams, Method, Run};
 
-/// The most neuron-curves (neurons × x points) one ensemble simulates.
-pub const MAX_NEURON_CURVES: u64 = 1_000_000_000;
+/// The most neuron-curves (neurons × x points) one ensemble simulates: all of them are
+/// held in memory (a current, a count and a rate each, 16 bytes), 800 MB at most.
+pub const MAX_NEURON_CURVES: u64 = 50_000_000;
 
 /// What to build: how many neurons, how their rates and intercepts are drawn, and
 /// where their curves are sampled.

@@ -403,6 +403,7 @@ fn bench_refuses_bad_input() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--neurons", "0"], "--neurons"),
         (vec!["--steps", "0"], "--steps"),
+        (vec!["--neurons", "300000000"], "--neurons"),
         (vec!["--steps", "5000000000"], "--steps"),
         (vec!["--runs", "0"], "--runs"),
         (vec!["--backend", "tpu"], "--backend"),
@@ -527,6 +528,7 @@ fn ensemble_refuses_bad_input() {
         (vec!["--intercepts", "-2:0"], "--intercepts"),
         (vec!["--x-points", "1"], "--x-points"),
         (vec!["--neurons", "0"], "--neurons"),
+        (vec!["--neurons", "1000000"], "--neurons"),
         (vec!["--duration", "0"], "--duration"),
         (vec!["--method", "rk4"], "--method"),
         (vec!["--out", "e.txt"], "--out"),

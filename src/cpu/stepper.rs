@@ -4,7 +4,7 @@
 //!
 //! [`step_euler`] is the readable one-neuron version; [`CpuStepper`] and
 //! [`CpuPopulation`] run the same step on blocks of neurons with the
-//! [`Kernel`](super::Kernel) the processor runs fastest.
+//! [`Kernel`] the processor runs fastest.
 
 use rayon::prelude::*;
 

@@ -11,4 +11,7 @@ pub use context::{
 };
 pub use pipeline::LifPipeline;
 pub use population::{GpuPopulation, PopulationDesc, PopulationOptions};
-pub use stepper::{GpuOptions, GpuStepper};
+pub use stepper::{
+    DEFAULT_MAX_BATCH_NEURONS, DISPATCHES_PER_SUBMISSION, GpuOptions, GpuStepper,
+    MIN_STEPS_PER_DISPATCH, TARGET_DISPATCH_SECONDS,
+};
