@@ -201,6 +201,9 @@ fn block_at_rest(params: &LifParams, each: &NeuronParams<'_>, currents: &[f64]) 
 /// [`crate::GpuPopulation`]: inputs that may change between runs of steps, state that
 /// persists, counts that accumulate. Its counts are bit-identical to a `GpuPopulation`
 /// given the same parameters, currents and steps.
+///
+/// It runs the Euler method with shared parameters (the block kernel); the exact method
+/// and per-neuron parameters run on the CPU through [`CpuStepper`].
 #[derive(Clone, Debug)]
 pub struct CpuPopulation {
     params: LifParams,
