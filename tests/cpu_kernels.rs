@@ -137,3 +137,58 @@ fn idle_padding_never_fires() {
     Kernel::detect().step(&mut block, &constants, 10_000);
     assert_eq!(block.spike_count, [0; LANES]);
 }
+
+#[test]
+fn every_exact_kernel_matches_the_scalar_exact_step_bit_for_bit() {
+    use gpulif::cpu::{ExactBlock, ExactState, step_exact};
+    use gpulif::params::ExactConstants;
+    for params in params() {
+        let c = ExactConstants::new(&params);
+        let currents = currents(params.v_th);
+        let inputs: Vec<(f32, f32, f32)> = currents
+            .iter()
+            .map(|&i| {
+                let (gap_th, period) = c.inputs(&params, i);
+                (i as f32, gap_th, period)
+            })
+            .collect();
+        let calls = [1, 0, 333, 2, 1500];
+        let expected: Vec<ExactState> = inputs
+            .iter()
+            .map(|&(i, gap_th, period)| {
+                let mut state = ExactState::at_rest(i);
+                for &steps in &calls {
+                    step_exact(&mut state, i, gap_th, period, &c, steps);
+                }
+                state
+            })
+            .collect();
+        assert!(expected.iter().any(|s| s.spike_count > 5));
+        for kernel in Kernel::available() {
+            for (chunk, expected) in inputs.chunks(LANES).zip(expected.chunks(LANES)) {
+                let column =
+                    |f: fn(&(f32, f32, f32)) -> f32| chunk.iter().map(f).collect::<Vec<_>>();
+                let mut block =
+                    ExactBlock::at_rest(&column(|x| x.0), &column(|x| x.1), &column(|x| x.2));
+                for &steps in &calls {
+                    kernel.step_exact(&mut block, &c, steps);
+                }
+                for (lane, want) in expected.iter().enumerate() {
+                    let got = (
+                        block.gap[lane],
+                        block.refractory[lane],
+                        block.spike_count[lane],
+                    );
+                    assert_eq!(
+                        got,
+                        (want.gap, want.refractory, want.spike_count),
+                        "{} kernel, {params:?}, I = {}",
+                        kernel.name(),
+                        chunk[lane].0
+                    );
+                    assert_eq!(block.spiked[lane], want.spiked);
+                }
+            }
+        }
+    }
+}

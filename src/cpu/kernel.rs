@@ -9,7 +9,8 @@
 //! times, for AVX-512, for AVX2 and for the target's baseline, and the best one the
 //! processor supports is chosen at run time.
 
-use crate::params::EulerConstants;
+use super::exact::{ExactBlock, step_exact_block};
+use crate::params::{EulerConstants, ExactConstants};
 
 /// Neurons in one block: four AVX-512 vectors of `f32` per state variable, which with
 /// the block's five variables keeps everything in 20 of the 32 vector registers.
@@ -127,6 +128,31 @@ impl Kernel {
         self.dispatch(block, constants, steps);
     }
 
+    /// Advances every neuron of an exact-method block by `steps` steps.
+    ///
+    /// # Panics
+    ///
+    /// As [`Kernel::step`].
+    pub fn step_exact(self, block: &mut ExactBlock, constants: &ExactConstants, steps: u32) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => {
+                assert!(Kernel::available().contains(&self), "no AVX-512 here");
+                // SAFETY: the processor has the features, checked just above.
+                unsafe { exact_avx512(block, constants, steps) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => {
+                assert!(Kernel::available().contains(&self), "no AVX2 here");
+                // SAFETY: the processor has the feature, checked just above.
+                unsafe { exact_avx2(block, constants, steps) }
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            Kernel::Avx512 | Kernel::Avx2 => panic!("{} is x86-64 only", self.name()),
+            Kernel::Baseline => step_exact_block(block, constants, steps),
+        }
+    }
+
     fn dispatch<C: Constants>(self, block: &mut Block, constants: &C, steps: u32) {
         match self {
             #[cfg(target_arch = "x86_64")]
@@ -205,6 +231,18 @@ fn step_avx512<C: Constants>(block: &mut Block, constants: &C, steps: u32) {
 #[target_feature(enable = "avx2")]
 fn step_avx2<C: Constants>(block: &mut Block, constants: &C, steps: u32) {
     step_block(block, constants, steps);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
+fn exact_avx512(block: &mut ExactBlock, constants: &ExactConstants, steps: u32) {
+    step_exact_block(block, constants, steps);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn exact_avx2(block: &mut ExactBlock, constants: &ExactConstants, steps: u32) {
+    step_exact_block(block, constants, steps);
 }
 
 /// The shader's loop over a block. Always inlined, so that each `#[target_feature]`

@@ -6,7 +6,7 @@ pub mod kernel;
 pub mod reference;
 pub mod stepper;
 
-pub use exact::{ExactLif, ExactState, step_exact};
+pub use exact::{ExactBlock, ExactLif, ExactState, step_exact};
 pub use kernel::{Block, Kernel, LANES, LaneConstants};
 pub use reference::{FirstOrderLif, ReferenceStepper};
 pub use stepper::{CpuPopulation, CpuStepper, NeuronState, step_euler};

@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use super::exact::{ExactState, step_exact};
+use super::exact::{ExactBlock, ExactState, step_exact};
 use super::kernel::{Block, Kernel, LANES, LaneConstants};
 use super::{NEURONS_PER_TASK, cpu_description};
 use crate::backend::{BackendKind, Progress, Stepper, check_inputs};
@@ -133,7 +133,14 @@ impl Stepper for CpuStepper {
             .for_each(|(task, (counts, currents))| {
                 let first = task * NEURONS_PER_TASK;
                 let each = each.slice(first..first + currents.len());
-                if method == Method::Exact {
+                if method == Method::Exact && each.is_shared() {
+                    let blocks = counts.chunks_mut(LANES).zip(currents.chunks(LANES));
+                    for (counts, currents) in blocks {
+                        let mut block = exact_block_at_rest(params, &exact, currents);
+                        kernel.step_exact(&mut block, &exact, run.steps());
+                        counts.copy_from_slice(&block.spike_count[..counts.len()]);
+                    }
+                } else if method == Method::Exact {
                     for (k, (count, &i)) in counts.iter_mut().zip(currents).enumerate() {
                         let (p, c) = if each.is_shared() {
                             (*params, exact)
@@ -164,6 +171,19 @@ impl Stepper for CpuStepper {
             });
         Ok(counts)
     }
+}
+
+/// An exact-method block at rest for (up to [`LANES`]) float64 currents.
+fn exact_block_at_rest(params: &LifParams, c: &ExactConstants, currents: &[f64]) -> ExactBlock {
+    let mut current = [0.0f32; LANES];
+    let mut gap_th = [0.0f32; LANES];
+    let mut period = [0.0f32; LANES];
+    for (lane, &i) in currents.iter().enumerate() {
+        current[lane] = i as f32;
+        (gap_th[lane], period[lane]) = c.inputs(params, i);
+    }
+    let n = currents.len();
+    ExactBlock::at_rest(&current[..n], &gap_th[..n], &period[..n])
 }
 
 /// Each lane's Euler constants from its own parameters; idle lanes get the shared ones.
