@@ -127,13 +127,8 @@ struct CurveArgs {
     #[arg(long, value_enum, default_value_t = MethodArg::Euler)]
     method: MethodArg,
 
-    /// Where to simulate.
-    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
-    backend: BackendArg,
-
-    /// Use the GPU adapter whose name contains this text (see `gpulif devices`).
-    #[arg(long, value_name = "NAME")]
-    adapter: Option<String>,
+    #[command(flatten)]
+    place: PlaceArgs,
 
     /// Write the full curve: .csv (current,count,rate,analytic_rate), .json (with the
     /// parameters, backend, device and timing) or .npy (float64, N×4, the CSV's columns).
@@ -174,13 +169,8 @@ struct TraceArgs {
     #[arg(long, value_enum, default_value_t = MethodArg::Euler)]
     method: MethodArg,
 
-    /// Where to simulate.
-    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
-    backend: BackendArg,
-
-    /// Use the GPU adapter whose name contains this text (see `gpulif devices`).
-    #[arg(long, value_name = "NAME")]
-    adapter: Option<String>,
+    #[command(flatten)]
+    place: PlaceArgs,
 
     /// Draw the first neuron's input, threshold, voltage and spikes over time, and every
     /// neuron's spike raster below: .png or .svg.
@@ -263,13 +253,8 @@ struct EnsembleArgs {
           allow_hyphen_values = true, value_parser = parse_number)]
     v_th: f64,
 
-    /// Where to simulate.
-    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
-    backend: BackendArg,
-
-    /// Use the GPU adapter whose name contains this text (see `gpulif devices`).
-    #[arg(long, value_name = "NAME")]
-    adapter: Option<String>,
+    #[command(flatten)]
+    place: PlaceArgs,
 
     /// Write the curves: .csv (neuron,x,rate), .npy (float32, x_points × neurons) or
     /// .json (everything, with each neuron's gain, bias, encoder, intercept, max rate).
@@ -371,6 +356,30 @@ struct BenchArgs {
     /// Print nothing on stderr while measuring.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// Where to simulate: shared by `curve`, `trace` and `ensemble`.
+#[derive(Args, Debug)]
+struct PlaceArgs {
+    /// Where to simulate.
+    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
+    backend: BackendArg,
+
+    /// Use the GPU adapter whose name contains this text (see `gpulif devices`).
+    #[arg(long, value_name = "NAME")]
+    adapter: Option<String>,
+}
+
+impl PlaceArgs {
+    /// Refuses `--adapter` with a CPU backend, before anything runs.
+    fn check(&self) -> Result<(), Failure> {
+        if self.adapter.is_some() && !matches!(self.backend, BackendArg::Auto | BackendArg::Gpu) {
+            return Err(usage(
+                "--adapter picks a GPU: use it with --backend gpu or --backend auto",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The neuron's parameters, shared by `curve`, `trace` and `bench` (the tutorial's
@@ -564,14 +573,10 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
         method: args.method.into(),
     };
     let sweep = spec.sweep()?;
-    if args.adapter.is_some() && !matches!(args.backend, BackendArg::Auto | BackendArg::Gpu) {
-        return Err(usage(
-            "--adapter picks a GPU: use it with --backend gpu or --backend auto",
-        ));
-    }
+    args.place.check()?;
     let output = args.out.as_deref().map(AtomicOutput::create).transpose()?;
     let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
-    let (mut stepper, note) = open_backend(args.backend, args.adapter)?;
+    let (mut stepper, note) = open_backend(args.place.backend, args.place.adapter)?;
     if let (Some(note), false) = (note, args.quiet) {
         eprintln!("note: {note}");
     }
@@ -1065,25 +1070,22 @@ fn trace(args: TraceArgs) -> Result<(), Failure> {
         ));
     }
     let run = Run::new(params, args.duration)?.with_method(args.method.into());
-    if args.adapter.is_some() && !matches!(args.backend, BackendArg::Auto | BackendArg::Gpu) {
-        return Err(usage(
-            "--adapter picks a GPU: use it with --backend gpu or --backend auto",
-        ));
-    }
+    args.place.check()?;
     let output = args.out.as_deref().map(TraceOutput::create).transpose()?;
     let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
-    let trace = match args.backend {
+    let PlaceArgs { backend, adapter } = args.place;
+    let trace = match backend {
         BackendArg::Reference => Trace::reference(&run, &args.current)?,
         BackendArg::Cpu => Trace::cpu(&run, &args.current)?,
         BackendArg::Gpu | BackendArg::Auto => {
-            let choice = match (args.adapter, args.backend) {
+            let choice = match (adapter, backend) {
                 (Some(name), _) => AdapterChoice::Named(name),
                 (None, BackendArg::Gpu) => AdapterChoice::Any,
                 (None, _) => AdapterChoice::Hardware,
             };
             match GpuContext::new(&choice) {
                 Ok(context) => Trace::gpu(&context, &run, &args.current)?,
-                Err(error) if args.backend == BackendArg::Gpu => {
+                Err(error) if backend == BackendArg::Gpu => {
                     return Err(Failure {
                         message: format!("--backend gpu: {error}"),
                         status: 1,
@@ -1134,18 +1136,14 @@ fn ensemble(args: EnsembleArgs) -> Result<(), Failure> {
     };
     let ensemble = spec.build()?;
     Run::new(spec.params, args.duration)?;
-    if args.adapter.is_some() && !matches!(args.backend, BackendArg::Auto | BackendArg::Gpu) {
-        return Err(usage(
-            "--adapter picks a GPU: use it with --backend gpu or --backend auto",
-        ));
-    }
+    args.place.check()?;
     let output = args
         .out
         .as_deref()
         .map(EnsembleOutput::create)
         .transpose()?;
     let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
-    let (mut stepper, note) = open_backend(args.backend, args.adapter)?;
+    let (mut stepper, note) = open_backend(args.place.backend, args.place.adapter)?;
     if let (Some(note), false) = (note, args.quiet) {
         eprintln!("note: {note}");
     }
