@@ -305,7 +305,7 @@ Examples:
   gpulif bench --neurons 10000000 --steps 10000 --backend gpu
   gpulif bench --backend cpu --cpu-kernel all --json")]
 struct BenchArgs {
-    /// Neurons (1 to 1000000000).
+    /// Neurons (1 to 200000000: a benchmark keeps them all in memory).
     #[arg(long, value_name = "N", default_value_t = 1_000_000, allow_hyphen_values = true,
           value_parser = parse_neurons)]
     neurons: usize,

@@ -3,20 +3,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use gpulif::LifParams;
 
-fn gpulif(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gpulif"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{gpulif, text};
 
 const TUTORIAL: &[&str] = &[
     "curve",

@@ -4,20 +4,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use gpulif::{LifParams, Run, Trace};
 
-fn gpulif(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gpulif"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{gpulif, text};
 
 const SENTENCES: [&str; 5] = [
     "An input of 1.0000001 produces 39 spikes in 20 seconds (1.95 Hz)",

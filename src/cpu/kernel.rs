@@ -81,22 +81,29 @@ impl Kernel {
 
     /// Every kernel this processor runs, fastest first; [`Kernel::Baseline`] always.
     pub fn available() -> Vec<Kernel> {
-        let mut kernels = Vec::with_capacity(3);
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f")
-                && std::arch::is_x86_feature_detected!("avx512bw")
-                && std::arch::is_x86_feature_detected!("avx512vl")
-                && std::arch::is_x86_feature_detected!("avx512dq")
-            {
-                kernels.push(Kernel::Avx512);
+        [Kernel::Avx512, Kernel::Avx2, Kernel::Baseline]
+            .into_iter()
+            .filter(|k| k.is_supported())
+            .collect()
+    }
+
+    /// Whether this processor runs this kernel (the feature checks are cached by the
+    /// standard library, so this is cheap enough to ask before every block).
+    pub fn is_supported(self) -> bool {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512bw")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
             }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                kernels.push(Kernel::Avx2);
-            }
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(not(target_arch = "x86_64"))]
+            Kernel::Avx512 | Kernel::Avx2 => false,
+            Kernel::Baseline => true,
         }
-        kernels.push(Kernel::Baseline);
-        kernels
     }
 
     /// A short name for reports: `avx512`, `avx2` or `baseline`.
@@ -137,13 +144,13 @@ impl Kernel {
         match self {
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx512 => {
-                assert!(Kernel::available().contains(&self), "no AVX-512 here");
+                assert!(self.is_supported(), "no AVX-512 here");
                 // SAFETY: the processor has the features, checked just above.
                 unsafe { exact_avx512(block, constants, steps) }
             }
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => {
-                assert!(Kernel::available().contains(&self), "no AVX2 here");
+                assert!(self.is_supported(), "no AVX2 here");
                 // SAFETY: the processor has the feature, checked just above.
                 unsafe { exact_avx2(block, constants, steps) }
             }
@@ -157,13 +164,13 @@ impl Kernel {
         match self {
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx512 => {
-                assert!(Kernel::available().contains(&self), "no AVX-512 here");
+                assert!(self.is_supported(), "no AVX-512 here");
                 // SAFETY: the processor has the features, checked just above.
                 unsafe { step_avx512(block, constants, steps) }
             }
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => {
-                assert!(Kernel::available().contains(&self), "no AVX2 here");
+                assert!(self.is_supported(), "no AVX2 here");
                 // SAFETY: the processor has the feature, checked just above.
                 unsafe { step_avx2(block, constants, steps) }
             }

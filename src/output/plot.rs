@@ -8,6 +8,8 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::coord::cartesian::Cartesian2d;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::{Destination, grouped};
@@ -224,17 +226,7 @@ fn draw_ensemble<DB: DrawingBackend>(
         .y_label_area_size(70)
         .build_cartesian_2d(-1.0..1.0, 0.0..top)
         .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("Input signal x")
-        .y_desc("Firing rate (Hz)")
-        .label_style((FAMILY, 15))
-        .axis_desc_style((FAMILY, 17))
-        .light_line_style(TRANSPARENT)
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .draw()
-        .map_err(e)?;
+    draw_axes(&mut chart, "Input signal x", "Firing rate (Hz)")?;
     for (i, &n) in drawn.iter().enumerate() {
         let color = TAB10[i % TAB10.len()];
         let points = ensemble
@@ -274,6 +266,40 @@ pub fn reduce(points: &[(f64, f64)], buckets: usize) -> Vec<(f64, f64)> {
         }
     }
     out
+}
+
+/// A chart of the figures: both axes in seconds, currents or rates.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Axes in the figures' style: the descriptions, the bundled font, the major grid
+/// only, and clean tick labels.
+fn draw_axes<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, x: &str, y: &str) -> DrawResult<()> {
+    chart
+        .configure_mesh()
+        .x_desc(x)
+        .y_desc(y)
+        .label_style((FAMILY, 15))
+        .axis_desc_style((FAMILY, 17))
+        .light_line_style(TRANSPARENT)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
+/// The legend of the labelled series, in a light box at `position`.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    position: SeriesLabelPosition,
+) -> DrawResult<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FAMILY, 15))
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()
+        .map_err(|e| e.to_string())
 }
 
 /// An axis label: the value rounded to 10⁻⁶ in its shortest form, so that no label
@@ -343,17 +369,7 @@ fn draw_curve<DB: DrawingBackend>(
         .y_label_area_size(70)
         .build_cartesian_2d(lo..hi, 0.0..top)
         .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("Input current")
-        .y_desc("Output rate (Hz)")
-        .label_style((FAMILY, 15))
-        .axis_desc_style((FAMILY, 17))
-        .light_line_style(TRANSPARENT)
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .draw()
-        .map_err(e)?;
+    draw_axes(&mut chart, "Input current", "Output rate (Hz)")?;
     let blue = RGBColor(31, 119, 180);
     let orange = RGBColor(255, 127, 14);
     chart
@@ -374,14 +390,7 @@ fn draw_curve<DB: DrawingBackend>(
         .map_err(e)?
         .label("Analytical")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], orange.stroke_width(2)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font((FAMILY, 15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()
-        .map_err(e)?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     Ok(())
 }
 
@@ -426,17 +435,7 @@ fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) 
         .y_label_area_size(60)
         .build_cartesian_2d(0.0..end, y_bottom..y_top)
         .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("Time (s)")
-        .y_desc("Voltage, current (model units)")
-        .label_style((FAMILY, 15))
-        .axis_desc_style((FAMILY, 17))
-        .light_line_style(TRANSPARENT)
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .draw()
-        .map_err(e)?;
+    draw_axes(&mut chart, "Time (s)", "Voltage, current (model units)")?;
     let grey = RGBColor(128, 128, 128);
     let green = RGBColor(44, 160, 44);
     let blue = RGBColor(31, 119, 180);
@@ -479,14 +478,7 @@ fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) 
         .legend(move |(x, y)| {
             PathElement::new([(x + 12, y - 6), (x + 12, y + 6)], red.stroke_width(2))
         });
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font((FAMILY, 15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()
-        .map_err(e)?;
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
 
     // The raster: one row per current, a tick per spike, the tutorial's sentence beside.
     let rows = trace.currents().len();

@@ -54,3 +54,16 @@ pub fn assert_refused(out: &std::process::Output, what: &str, flag: &str) {
     );
     assert!(!stderr.contains("panicked"), "{what}: {stderr}");
 }
+
+/// Runs the `gpulif` binary with `args`.
+pub fn gpulif(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_gpulif"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Output bytes as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
