@@ -5,55 +5,12 @@
 // `step_euler` in src/cpu/stepper.rs): multiplies and compares only, so all give
 // bit-identical spike counts.
 
-// Must be kept in sync with `PopulationUniforms` in src/gpu/layout.rs.
-struct Population {
-    // Neurons in this population; invocations past it return at once.
-    neuron_count: u32,
-    // Invocations per row of a 2D dispatch: workgroups_x × WORKGROUP_SIZE.
-    row_stride: u32,
-    // 1 when each neuron has its own constants, 0 when all share entry 0.
-    per_neuron: u32,
-    // The time step (used by the exact kernel).
-    dt: f32,
-}
+// Common structs and bindings: shaders/common.wgsl and shaders/step_bindings.wgsl.
 
-// Must be kept in sync with `NeuronConstants` in src/gpu/layout.rs.
-struct NeuronConstants {
-    // 1 − dt/tau_rc, formed in float64 by the host.
-    decay: f32,
-    // Used by the exact kernel.
-    tau: f32,
-    tau_ref: f32,
-    // Steps a neuron stays frozen after a spike (the host replays the float64 countdown).
-    frozen_steps: u32,
-}
-
-// Must be kept in sync with `ChunkUniforms` in src/gpu/layout.rs.
-struct Chunk {
-    // Steps this dispatch advances every neuron by.
-    steps: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
-
-override WORKGROUP_SIZE: u32 = 64u;
-
-// Inputs, written by the host (`GpuPopulation::write_currents`).
-@group(0) @binding(0) var<uniform> population: Population;
-@group(0) @binding(1) var<uniform> chunk: Chunk;
-@group(0) @binding(2) var<storage, read> current: array<f32>;
+// Each neuron's gap threshold.
 @group(0) @binding(3) var<storage, read> gap_th: array<f32>;
-// State, carried from one dispatch to the next.
-@group(0) @binding(4) var<storage, read_write> gap: array<f32>;
-// The current each gap is measured from: the voltage is `drive − gap`.
-@group(0) @binding(5) var<storage, read_write> drive: array<f32>;
+// Steps left in the refractory period.
 @group(0) @binding(6) var<storage, read_write> refractory_left: array<u32>;
-// Outputs a host may bind in its own shaders.
-@group(0) @binding(7) var<storage, read_write> spike_count: array<u32>;
-@group(0) @binding(8) var<storage, read_write> spiked: array<u32>;
-// One entry per neuron, or one for all (then `population.per_neuron` is 0).
-@group(0) @binding(9) var<storage, read> constants: array<NeuronConstants>;
 
 struct Neuron {
     u: f32,
@@ -82,7 +39,7 @@ fn euler_step(
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn step_euler(@builtin(global_invocation_id) id: vec3<u32>) {
-    let index = id.y * population.row_stride + id.x;
+    let index = neuron_index(id);
     if index >= population.neuron_count {
         return;
     }

@@ -5,52 +5,12 @@
 // there, and the rest of the step is used again, so several spikes fit in a step when
 // tau_ref < dt. Mirrored by `step_exact` in src/cpu/exact.rs.
 
-// Must be kept in sync with `PopulationUniforms` in src/gpu/layout.rs.
-struct Population {
-    neuron_count: u32,
-    row_stride: u32,
-    // 1 when each neuron has its own constants, 0 when all share entry 0.
-    per_neuron: u32,
-    // The time step, seconds.
-    dt: f32,
-}
+// Common structs and bindings: shaders/common.wgsl and shaders/step_bindings.wgsl.
 
-// Must be kept in sync with `NeuronConstants` in src/gpu/layout.rs.
-struct NeuronConstants {
-    // exp(−dt/tau_rc), formed in float64 by the host.
-    decay: f32,
-    // The time constant that float32 `decay` realises, −dt/ln(decay), seconds.
-    tau: f32,
-    // The refractory period, seconds.
-    tau_ref: f32,
-    // Used by the Euler kernel.
-    frozen_steps: u32,
-}
-
-// Must be kept in sync with `ChunkUniforms` in src/gpu/layout.rs.
-struct Chunk {
-    // Steps this dispatch advances every neuron by (at least 1).
-    steps: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
-
-override WORKGROUP_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> population: Population;
-@group(0) @binding(1) var<uniform> chunk: Chunk;
-@group(0) @binding(2) var<storage, read> current: array<f32>;
 // Per neuron: the gap at which it fires, and its inter-spike interval (seconds).
 @group(0) @binding(3) var<storage, read> thresholds: array<vec2<f32>>;
-@group(0) @binding(4) var<storage, read_write> gap: array<f32>;
-@group(0) @binding(5) var<storage, read_write> drive: array<f32>;
 // Refractory time left, seconds.
 @group(0) @binding(6) var<storage, read_write> refractory: array<f32>;
-@group(0) @binding(7) var<storage, read_write> spike_count: array<u32>;
-// Spikes on the last step (more than 1 when tau_ref < dt).
-@group(0) @binding(8) var<storage, read_write> spiked: array<u32>;
-@group(0) @binding(9) var<storage, read> constants: array<NeuronConstants>;
 
 struct Neuron {
     u: f32,
@@ -120,7 +80,7 @@ fn fire(
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn step_exact(@builtin(global_invocation_id) id: vec3<u32>) {
-    let index = id.y * population.row_stride + id.x;
+    let index = neuron_index(id);
     if index >= population.neuron_count {
         return;
     }

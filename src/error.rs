@@ -70,7 +70,43 @@ pub enum Error {
         limit: u64,
     },
 
-    /// A wgpu validation or out-of-memory error, or a lost device.
+    /// The device ran out of memory: `what` says for what.
+    #[error("the GPU ran out of memory {what}: {message}")]
+    OutOfMemory {
+        /// What was being allocated or run ("allocating 10000000 neurons (280 MB)").
+        what: String,
+        /// What wgpu reported.
+        message: String,
+    },
+
+    /// The device was lost (destroyed, reset by the driver, or removed).
+    #[error("the GPU device was lost: {0}")]
+    DeviceLost(String),
+
+    /// wgpu rejected a call: a shader, a pipeline, a binding or a command the device
+    /// does not accept.
+    #[error("the GPU rejected gpulif's work: {0}")]
+    Validation(String),
+
+    /// The device's limits are below what the kernels need.
+    #[error(
+        "this device's {limit} is {available}, below the {required} gpulif's kernels need \
+         (open the device with the adapter's limits, or wgpu::Limits::default())"
+    )]
+    MissingLimit {
+        /// The `wgpu::Limits` field.
+        limit: &'static str,
+        /// What the kernels need.
+        required: u64,
+        /// What the device has.
+        available: u64,
+    },
+
+    /// The backend cannot do what was asked of it.
+    #[error("{0}")]
+    Unsupported(String),
+
+    /// Any other GPU error (an internal error of the driver or of wgpu).
     #[error("GPU error: {0}")]
     Gpu(String),
 
@@ -94,6 +130,29 @@ pub enum Error {
 }
 
 impl Error {
+    /// The typed error for an error wgpu reported.
+    pub fn from_wgpu(error: wgpu::Error) -> Self {
+        match error {
+            wgpu::Error::OutOfMemory { source } => Error::OutOfMemory {
+                what: "running gpulif's kernels".to_owned(),
+                message: source.to_string(),
+            },
+            wgpu::Error::Validation { description, .. } => {
+                if description.contains("lost") || description.contains("Lost") {
+                    Error::DeviceLost(description)
+                } else {
+                    Error::Validation(description)
+                }
+            }
+            other => Error::Gpu(other.to_string()),
+        }
+    }
+
+    /// True when the error says the device is gone: lost, or destroyed.
+    pub fn is_device_lost(&self) -> bool {
+        matches!(self, Error::DeviceLost(_))
+    }
+
     /// An [`Error::InvalidParameter`] for `name`, whose value was `value`.
     pub(crate) fn parameter(
         name: &'static str,
@@ -108,6 +167,7 @@ impl Error {
     }
 
     /// An [`Error::Io`] with the action that failed.
+    #[cfg(feature = "output")]
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),
@@ -136,7 +196,7 @@ pub(crate) trait ParameterValue {
 
 impl ParameterValue for f64 {
     fn show(&self) -> String {
-        crate::output::shortest(*self)
+        crate::model::params::shortest(*self)
     }
 }
 

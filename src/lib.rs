@@ -74,23 +74,32 @@
 
 #![warn(missing_docs)]
 
-pub mod analytic;
 pub mod backend;
-pub mod bench;
-pub mod cpu;
-pub mod curve;
-pub mod ensemble;
 mod error;
-pub mod gpu;
+pub mod experiment;
+pub mod input;
+pub mod model;
+#[cfg(feature = "output")]
 pub mod output;
-pub mod params;
-pub mod trace;
 
-pub use backend::{BackendKind, Progress, Stepper};
+// The modules where they were before the layout had a level for them, so that existing
+// paths (`gpulif::params::LifParams`, `gpulif::gpu::PopulationOptions`) keep working.
+pub use backend::reference;
+pub use backend::{cpu, gpu};
+pub use experiment::{bench, curve, ensemble, trace};
+pub use model::{analytic, params};
+
+pub use backend::gpu::{
+    AdapterChoice, GpuContext, GpuOptions, GpuPopulation, GpuRunner, GpuStepper, LifPipeline,
+    PopulationOptions, Readback, Readings, Readout,
+};
+pub use backend::reference::ReferencePopulation;
+pub use backend::{
+    BackendChoice, BackendKind, Opened, Population, PopulationDesc, Progress, Stepper, open,
+};
 pub use cpu::{CpuPopulation, CpuStepper, ReferenceStepper};
 pub use curve::{Currents, CurvePoint, CurveReport, CurveSpec, CurveSummary, Sweep, TuningCurve};
 pub use error::{Error, Result};
-pub use gpu::{AdapterChoice, GpuContext, GpuOptions, GpuPopulation, GpuStepper, LifPipeline};
 pub use params::{LifParams, Method, NeuronParams, Run};
 pub use trace::Trace;
 
@@ -103,4 +112,6 @@ const _: fn() = || {
     assert_send_sync::<GpuPopulation>();
     assert_send_sync::<LifPipeline>();
     assert_send_sync::<GpuContext>();
+    assert_send_sync::<GpuRunner>();
+    assert_send_sync::<CpuPopulation>();
 };

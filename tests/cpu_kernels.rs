@@ -2,8 +2,8 @@
 //! neurons at a time: every one of them must give, neuron for neuron, the state of the
 //! readable one-neuron `step_euler`.
 
-use gpulif::cpu::{Block, CpuPopulation, Kernel, LANES, NeuronState, step_euler};
-use gpulif::params::{EulerConstants, NeuronInputs};
+use gpulif::cpu::{CpuPopulation, Kernel, NeuronState, step_euler};
+use gpulif::params::EulerConstants;
 use gpulif::{CpuStepper, LifParams, Run, Stepper};
 
 fn params() -> Vec<LifParams> {
@@ -37,15 +37,15 @@ fn currents(v_th: f64) -> Vec<f64> {
 
 fn scalar_states(params: &LifParams, currents: &[f64], calls: &[u32]) -> Vec<NeuronState> {
     let constants = EulerConstants::new(params);
-    let inputs = NeuronInputs::new(params, currents);
-    (0..currents.len())
-        .map(|k| {
-            let mut state = NeuronState::at_rest(inputs.current[k]);
+    currents
+        .iter()
+        .map(|&i| {
+            let mut state = NeuronState::at_rest(i as f32);
             for &steps in calls {
                 step_euler(
                     &mut state,
-                    inputs.current[k],
-                    inputs.gap_th[k],
+                    i as f32,
+                    params.gap_threshold(i),
                     &constants,
                     steps,
                 );
@@ -127,68 +127,5 @@ fn spike_flags_mark_the_last_step_only() {
             previous = counts;
         }
         assert!(previous[1] > 0 && previous[2] == 0);
-    }
-}
-
-#[test]
-fn idle_padding_never_fires() {
-    let mut block = Block::IDLE;
-    let constants = EulerConstants::new(&LifParams::default());
-    Kernel::detect().step(&mut block, &constants, 10_000);
-    assert_eq!(block.spike_count, [0; LANES]);
-}
-
-#[test]
-fn every_exact_kernel_matches_the_scalar_exact_step_bit_for_bit() {
-    use gpulif::cpu::{ExactBlock, ExactState, step_exact};
-    use gpulif::params::ExactConstants;
-    for params in params() {
-        let c = ExactConstants::new(&params);
-        let currents = currents(params.v_th);
-        let inputs: Vec<(f32, f32, f32)> = currents
-            .iter()
-            .map(|&i| {
-                let (gap_th, period) = c.inputs(&params, i);
-                (i as f32, gap_th, period)
-            })
-            .collect();
-        let calls = [1, 0, 333, 2, 1500];
-        let expected: Vec<ExactState> = inputs
-            .iter()
-            .map(|&(i, gap_th, period)| {
-                let mut state = ExactState::at_rest(i);
-                for &steps in &calls {
-                    step_exact(&mut state, i, gap_th, period, &c, steps);
-                }
-                state
-            })
-            .collect();
-        assert!(expected.iter().any(|s| s.spike_count > 5));
-        for kernel in Kernel::available() {
-            for (chunk, expected) in inputs.chunks(LANES).zip(expected.chunks(LANES)) {
-                let column =
-                    |f: fn(&(f32, f32, f32)) -> f32| chunk.iter().map(f).collect::<Vec<_>>();
-                let mut block =
-                    ExactBlock::at_rest(&column(|x| x.0), &column(|x| x.1), &column(|x| x.2));
-                for &steps in &calls {
-                    kernel.step_exact(&mut block, &c, steps);
-                }
-                for (lane, want) in expected.iter().enumerate() {
-                    let got = (
-                        block.gap[lane],
-                        block.refractory[lane],
-                        block.spike_count[lane],
-                    );
-                    assert_eq!(
-                        got,
-                        (want.gap, want.refractory, want.spike_count),
-                        "{} kernel, {params:?}, I = {}",
-                        kernel.name(),
-                        chunk[lane].0
-                    );
-                    assert_eq!(block.spiked[lane], want.spiked);
-                }
-            }
-        }
     }
 }

@@ -3,9 +3,9 @@
 
 mod common;
 
-use gpulif::cpu::stepper::step_euler;
+use gpulif::cpu::step_euler;
 use gpulif::gpu::PopulationOptions;
-use gpulif::params::{EulerConstants, NeuronInputs};
+use gpulif::params::EulerConstants;
 use gpulif::{CpuStepper, GpuOptions, GpuPopulation, LifParams, LifPipeline, Run, Stepper};
 
 fn parameter_sets() -> Vec<(&'static str, LifParams, f64)> {
@@ -160,15 +160,15 @@ fn population_steps_split_across_calls_and_shapes() {
     let on_gpu = population.read_counts(device, queue).unwrap();
 
     let constants = EulerConstants::new(&params);
-    let inputs = NeuronInputs::new(&params, &currents);
-    let on_cpu: Vec<u32> = (0..currents.len())
-        .map(|k| {
-            let mut state = gpulif::cpu::NeuronState::at_rest(inputs.current[k]);
+    let on_cpu: Vec<u32> = currents
+        .iter()
+        .map(|&i| {
+            let mut state = gpulif::cpu::NeuronState::at_rest(i as f32);
             for steps in calls.iter().flatten() {
                 step_euler(
                     &mut state,
-                    inputs.current[k],
-                    inputs.gap_th[k],
+                    i as f32,
+                    params.gap_threshold(i),
                     &constants,
                     *steps,
                 );

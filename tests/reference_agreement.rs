@@ -177,7 +177,7 @@ fn a_differing_neuron_is_one_step_off_per_interval() {
 
 #[test]
 fn the_gap_threshold_correction_is_what_keeps_small_steps_exact() {
-    use gpulif::cpu::stepper::{NeuronState, step_euler};
+    use gpulif::cpu::{NeuronState, step_euler};
     use gpulif::params::EulerConstants;
 
     // dt/tau_rc = 1/3000. With the plain threshold I − v_th the float32 decay's

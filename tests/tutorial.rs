@@ -5,7 +5,7 @@
 
 mod common;
 
-use gpulif::cpu::reference::{FirstOrderLif, spike_count};
+use gpulif::model::reference::{FirstOrderLif, spike_count};
 use gpulif::{CpuStepper, LifParams, ReferenceStepper, Run, Stepper};
 
 const CURRENTS: [f64; 5] = [1.0000001, 1.1, 10.0, 100.0, 0.8];

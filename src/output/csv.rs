@@ -32,7 +32,8 @@ pub(super) fn write_row(out: &mut dyn Write, point: &CurvePoint) -> std::io::Res
 
 /// Writes a trace: header `time,current,v,spike`, one row per neuron per step
 /// (neuron by neuron, in the order of the currents), `time` the end of the step,
-/// `spike` 1 on the step where the neuron fired.
+/// `spike` the number of spikes the neuron fired in the step: 0 or 1, or more with the
+/// exact method when `tau_ref < dt`.
 pub fn write_trace_csv(trace: &Trace, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "time,current,v,spike")?;
     for (n, &current) in trace.currents().iter().enumerate() {
@@ -41,7 +42,11 @@ pub fn write_trace_csv(trace: &Trace, out: &mut dyn Write) -> std::io::Result<()
         let float32 = trace.backend() != BackendKind::Reference;
         for (k, &v) in trace.voltages(n).iter().enumerate() {
             let k = k as u32;
-            let spike = spikes.next_if_eq(&&k).is_some();
+            // Every spike of the step: several with the exact method when tau_ref < dt.
+            let mut spiked = 0u32;
+            while spikes.next_if_eq(&&k).is_some() {
+                spiked += 1;
+            }
             writeln!(
                 out,
                 "{},{},{},{}",
@@ -52,7 +57,7 @@ pub fn write_trace_csv(trace: &Trace, out: &mut dyn Write) -> std::io::Result<()
                 } else {
                     shortest(v)
                 },
-                u8::from(spike)
+                spiked
             )?;
         }
     }

@@ -5,6 +5,7 @@ mod csv;
 mod ensemble;
 mod json;
 mod npy;
+#[cfg(feature = "plot")]
 pub mod plot;
 
 use std::io::{BufWriter, Write};
@@ -309,16 +310,7 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
-/// A float64 in the shortest form that parses back to the same value: plain decimals
-/// for ordinary magnitudes, exponent notation for very large or small ones.
-pub(crate) fn shortest(value: f64) -> String {
-    let magnitude = value.abs();
-    if value == 0.0 || (1e-5..1e16).contains(&magnitude) {
-        format!("{value}")
-    } else {
-        format!("{value:e}")
-    }
-}
+pub(crate) use crate::model::params::shortest;
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,8 @@
 //! processor supports is chosen at run time.
 
 use super::exact::{ExactBlock, step_exact_block};
-use crate::params::{EulerConstants, ExactConstants};
+use crate::model::euler::EulerConstants;
+use crate::model::exact::ExactConstants;
 
 /// Neurons in one block: four AVX-512 vectors of `f32` per state variable, which with
 /// the block's five variables keeps everything in 20 of the 32 vector registers.
@@ -18,7 +19,7 @@ pub const LANES: usize = 64;
 
 /// One block of neurons, as struct of arrays.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Block {
+pub(crate) struct Block {
     /// Each neuron's gap `u = I − v`.
     pub gap: [f32; LANES],
     /// Steps left in each neuron's refractory period.
@@ -121,7 +122,7 @@ impl Kernel {
     /// # Panics
     ///
     /// If this processor does not run this kernel (one not in [`Kernel::available`]).
-    pub fn step(self, block: &mut Block, constants: &EulerConstants, steps: u32) {
+    pub(crate) fn step(self, block: &mut Block, constants: &EulerConstants, steps: u32) {
         self.dispatch(block, constants, steps);
     }
 
@@ -131,7 +132,7 @@ impl Kernel {
     /// # Panics
     ///
     /// As [`Kernel::step`].
-    pub fn step_each(self, block: &mut Block, constants: &LaneConstants, steps: u32) {
+    pub(crate) fn step_each(self, block: &mut Block, constants: &LaneConstants, steps: u32) {
         self.dispatch(block, constants, steps);
     }
 
@@ -140,7 +141,7 @@ impl Kernel {
     /// # Panics
     ///
     /// As [`Kernel::step`].
-    pub fn step_exact(self, block: &mut ExactBlock, constants: &ExactConstants, steps: u32) {
+    pub(crate) fn step_exact(self, block: &mut ExactBlock, constants: &ExactConstants, steps: u32) {
         match self {
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx512 => {
@@ -183,7 +184,7 @@ impl Kernel {
 
 /// Per-lane Euler constants, for a block whose neurons have their own parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LaneConstants {
+pub(crate) struct LaneConstants {
     /// Each lane's [`EulerConstants::decay`](crate::params::EulerConstants#structfield.decay).
     pub decay: [f32; LANES],
     /// Each lane's [`EulerConstants::frozen_steps`](crate::params::EulerConstants#structfield.frozen_steps).
@@ -333,4 +334,104 @@ fn lane_step(
     *left = if fire { frozen } else { left.saturating_sub(1) };
     *spikes = spikes.wrapping_add(u32::from(fire));
     fire
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::exact::{ExactState, step_exact};
+    use crate::model::params::LifParams;
+
+    fn params() -> Vec<LifParams> {
+        vec![
+            LifParams::default(),
+            LifParams {
+                tau_rc: 0.02,
+                tau_ref: 0.2,
+                ..LifParams::default()
+            },
+            LifParams {
+                tau_rc: 0.05,
+                tau_ref: 0.0,
+                ..LifParams::default()
+            },
+            LifParams {
+                tau_rc: 0.3,
+                tau_ref: 0.005,
+                v_th: 0.7,
+                dt: 0.0001,
+            },
+        ]
+    }
+
+    /// Currents from below zero to far above threshold, with a dense patch just above it.
+    fn currents(v_th: f64) -> Vec<f64> {
+        let sweep = |lo: f64, hi: f64, n: usize| {
+            (0..n).map(move |k| lo + (hi - lo) * k as f64 / (n - 1) as f64)
+        };
+        sweep(-1.0, 25.0, 300)
+            .chain(sweep(v_th, v_th * 1.001, 157))
+            .collect()
+    }
+
+    #[test]
+    fn idle_padding_never_fires() {
+        let mut block = Block::IDLE;
+        let constants = EulerConstants::new(&LifParams::default());
+        Kernel::detect().step(&mut block, &constants, 10_000);
+        assert_eq!(block.spike_count, [0; LANES]);
+    }
+
+    #[test]
+    fn every_exact_kernel_matches_the_scalar_exact_step_bit_for_bit() {
+        for params in params() {
+            let c = ExactConstants::new(&params);
+            let currents = currents(params.v_th);
+            let inputs: Vec<(f32, f32, f32)> = currents
+                .iter()
+                .map(|&i| {
+                    let (gap_th, period) = c.inputs(&params, i);
+                    (i as f32, gap_th, period)
+                })
+                .collect();
+            let calls = [1, 0, 333, 2, 1500];
+            let expected: Vec<ExactState> = inputs
+                .iter()
+                .map(|&(i, gap_th, period)| {
+                    let mut state = ExactState::at_rest(i);
+                    for &steps in &calls {
+                        step_exact(&mut state, i, gap_th, period, &c, steps);
+                    }
+                    state
+                })
+                .collect();
+            assert!(expected.iter().any(|s| s.spike_count > 5));
+            for kernel in Kernel::available() {
+                for (chunk, expected) in inputs.chunks(LANES).zip(expected.chunks(LANES)) {
+                    let column =
+                        |f: fn(&(f32, f32, f32)) -> f32| chunk.iter().map(f).collect::<Vec<_>>();
+                    let mut block =
+                        ExactBlock::at_rest(&column(|x| x.0), &column(|x| x.1), &column(|x| x.2));
+                    for &steps in &calls {
+                        kernel.step_exact(&mut block, &c, steps);
+                    }
+                    for (lane, want) in expected.iter().enumerate() {
+                        let got = (
+                            block.gap[lane],
+                            block.refractory[lane],
+                            block.spike_count[lane],
+                        );
+                        assert_eq!(
+                            got,
+                            (want.gap, want.refractory, want.spike_count),
+                            "{} kernel, {params:?}, I = {}",
+                            kernel.name(),
+                            chunk[lane].0
+                        );
+                        assert_eq!(block.spiked[lane], want.spiked);
+                    }
+                }
+            }
+        }
+    }
 }

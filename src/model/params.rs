@@ -5,6 +5,9 @@
 //! the per-neuron float32 gap threshold. Backends never recompute them.
 
 use crate::error::{Error, Result};
+// Where they were before each method had a module of its own.
+pub use crate::model::euler::EulerConstants;
+pub use crate::model::exact::ExactConstants;
 
 /// Largest input current magnitude accepted (model units). Keeps every float32 the
 /// kernel forms finite and normal.
@@ -32,7 +35,8 @@ const WHOLE_STEPS_TOLERANCE: f64 = 1e-9;
 ///
 /// The defaults are the tutorial class's: `tau_rc = 0.2 s`, `tau_ref = 0.002 s`,
 /// `v_th = 1`, and its `dt = 0.001 s`.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LifParams {
     /// Membrane (leak) time constant, seconds.
     pub tau_rc: f64,
@@ -169,11 +173,23 @@ impl LifParams {
         let start = f64::from(current as f32);
         (start * (rate_ratio * (gap_th / current).ln()).exp()) as f32
     }
+
+    /// The rate ratio of [`LifParams::gap_threshold`] less 1: 0 where the float32 decay
+    /// is exact. What the device needs to form the same threshold itself.
+    pub(crate) fn euler_rate_ratio_m1(&self) -> f64 {
+        let exact_decay = 1.0 - self.dt / self.tau_rc;
+        let decay = f64::from(self.decay());
+        if !(exact_decay > 0.0 && exact_decay < 1.0) || decay == exact_decay {
+            return 0.0;
+        }
+        decay.ln() / (-self.dt / self.tau_rc).ln_1p() - 1.0
+    }
 }
 
 /// How the neuron is integrated.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Method {
     /// The tutorial's forward Euler step, with its refractory countdown in whole steps.
     #[default]
@@ -224,26 +240,6 @@ pub struct Run {
     steps: u32,
     method: Method,
     constants: EulerConstants,
-}
-
-/// The per-run constants of the float32 Euler kernel, shared by the GPU shader and the
-/// CPU float32 backend. Must be computed by [`Run`], never by a backend.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct EulerConstants {
-    /// See [`LifParams::decay`].
-    pub decay: f32,
-    /// See [`LifParams::frozen_steps`].
-    pub frozen_steps: u32,
-}
-
-impl EulerConstants {
-    /// The constants for validated `params`.
-    pub fn new(params: &LifParams) -> Self {
-        EulerConstants {
-            decay: params.decay(),
-            frozen_steps: params.frozen_steps(),
-        }
-    }
 }
 
 impl Run {
@@ -344,66 +340,6 @@ impl Run {
     }
 }
 
-/// The float32 constants of the exact kernel for one parameter set, formed in float64.
-///
-/// Between events the gap `u = I − v` is multiplied by `decay = exp(−dt/tau_rc)`
-/// rounded to float32. That rounding changes the time constant the multiplications
-/// realise, so every time inside a step is measured with that realised constant,
-/// `tau = −dt / ln(decay)`, and each neuron's threshold is placed where this decay
-/// reaches it after exactly the analytic time to threshold (see
-/// [`ExactInputs`]): the float32 neuron then fires at the analytic times.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ExactConstants {
-    /// `exp(−dt/tau_rc)` in float32.
-    pub decay: f32,
-    /// The time constant that `decay` realises, `−dt / ln(decay)`, seconds.
-    pub tau: f32,
-    /// The refractory period, seconds.
-    pub tau_ref: f32,
-    /// The time step, seconds.
-    pub dt: f32,
-}
-
-impl ExactConstants {
-    /// The constants for validated `params`.
-    pub fn new(params: &LifParams) -> Self {
-        let decay = (-params.dt / params.tau_rc).exp_m1() + 1.0;
-        let decay = decay as f32;
-        ExactConstants {
-            decay,
-            tau: (-params.dt / f64::from(decay).ln()) as f32,
-            tau_ref: params.tau_ref as f32,
-            dt: params.dt as f32,
-        }
-    }
-
-    /// The exact kernel's threshold and period for a neuron driven by `current`.
-    pub fn inputs(&self, params: &LifParams, current: f64) -> (f32, f32) {
-        if current <= params.v_th {
-            // Never fires: the plain gap threshold, which a decaying gap never crosses.
-            return ((current - params.v_th) as f32, f32::MAX);
-        }
-        // The analytic time from v = 0 to threshold, and the gap the float32 decay
-        // reaches after exactly that time.
-        let to_threshold = -params.tau_rc * (-params.v_th / current).ln_1p();
-        let start = f64::from(current as f32);
-        let gap_th = start * (-to_threshold / f64::from(self.tau)).exp();
-        (gap_th as f32, (params.tau_ref + to_threshold) as f32)
-    }
-}
-
-/// The per-neuron float32 inputs of the exact kernel.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ExactInputs {
-    /// `current as f32`.
-    pub current: Vec<f32>,
-    /// The gap at which the neuron fires: `I₃₂·exp(−t_th/tau)`, with `t_th` the
-    /// analytic time from rest to threshold and `tau` the realised time constant.
-    pub gap_th: Vec<f32>,
-    /// The analytic inter-spike interval, `tau_ref + t_th`, seconds.
-    pub period: Vec<f32>,
-}
-
 /// Per-neuron parameters: `tau_rc`, `tau_ref` and `v_th` either shared by every neuron
 /// (the run's [`LifParams`]) or given one per neuron. `dt` is always shared.
 ///
@@ -499,78 +435,40 @@ impl<'a> NeuronParams<'a> {
     }
 }
 
-/// The per-neuron float32 inputs of the Euler kernel, formed in float64 from the
-/// float64 currents: the current itself (to which the gap resets) and the gap threshold.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct NeuronInputs {
-    /// `current as f32`, model units.
-    pub current: Vec<f32>,
-    /// [`LifParams::gap_threshold`] of each current.
-    pub gap_th: Vec<f32>,
+/// Per-neuron parameters kept by a population, for its later `write_currents`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OwnedNeuronParams {
+    tau_rc: Option<Vec<f64>>,
+    tau_ref: Option<Vec<f64>>,
+    v_th: Option<Vec<f64>>,
 }
 
-impl ExactInputs {
-    /// The inputs for `currents` under validated `params`, some given per neuron.
-    pub fn new(params: &LifParams, each: &NeuronParams<'_>, currents: &[f64]) -> Self {
-        use rayon::prelude::*;
-        let shared = ExactConstants::new(params);
-        let pairs: Vec<(f32, f32)> = currents
-            .par_iter()
-            .enumerate()
-            .map(|(k, &i)| {
-                if each.is_shared() {
-                    shared.inputs(params, i)
-                } else {
-                    let p = each.of(params, k);
-                    ExactConstants::new(&p).inputs(&p, i)
-                }
-            })
-            .collect();
-        ExactInputs {
-            current: currents.iter().map(|&i| i as f32).collect(),
-            gap_th: pairs.iter().map(|p| p.0).collect(),
-            period: pairs.iter().map(|p| p.1).collect(),
+impl OwnedNeuronParams {
+    pub(crate) fn from(each: &NeuronParams<'_>) -> Self {
+        OwnedNeuronParams {
+            tau_rc: each.tau_rc.map(<[f64]>::to_vec),
+            tau_ref: each.tau_ref.map(<[f64]>::to_vec),
+            v_th: each.v_th.map(<[f64]>::to_vec),
+        }
+    }
+
+    pub(crate) fn borrow(&self) -> NeuronParams<'_> {
+        NeuronParams {
+            tau_rc: self.tau_rc.as_deref(),
+            tau_ref: self.tau_ref.as_deref(),
+            v_th: self.v_th.as_deref(),
         }
     }
 }
 
-impl NeuronInputs {
-    /// The inputs for `currents` under validated `params`, some given per neuron.
-    pub fn each(params: &LifParams, each: &NeuronParams<'_>, currents: &[f64]) -> Self {
-        use rayon::prelude::*;
-        if each.is_shared() {
-            return NeuronInputs::new(params, currents);
-        }
-        NeuronInputs {
-            current: currents.par_iter().map(|&i| i as f32).collect(),
-            gap_th: currents
-                .par_iter()
-                .enumerate()
-                .map(|(k, &i)| each.of(params, k).gap_threshold(i))
-                .collect(),
-        }
-    }
-
-    /// The inputs for `currents` under validated `params`.
-    pub fn new(params: &LifParams, currents: &[f64]) -> Self {
-        use rayon::prelude::*;
-        NeuronInputs {
-            current: currents.par_iter().map(|&i| i as f32).collect(),
-            gap_th: currents
-                .par_iter()
-                .map(|&i| params.gap_threshold(i))
-                .collect(),
-        }
-    }
-
-    /// Number of neurons.
-    pub fn len(&self) -> usize {
-        self.current.len()
-    }
-
-    /// True when there are no neurons.
-    pub fn is_empty(&self) -> bool {
-        self.current.is_empty()
+/// A float64 in the shortest form that parses back to the same value: plain decimals
+/// for ordinary magnitudes, exponent notation for very large or small ones.
+pub fn shortest(value: f64) -> String {
+    let magnitude = value.abs();
+    if value == 0.0 || (1e-5..1e16).contains(&magnitude) {
+        format!("{value}")
+    } else {
+        format!("{value:e}")
     }
 }
 

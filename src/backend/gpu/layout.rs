@@ -7,8 +7,8 @@ pub const WORKGROUP_SIZE: u32 = 64;
 
 /// The per-population uniform.
 ///
-/// Must be kept in sync with `struct Population` in `shaders/lif_euler.wgsl` and
-/// `shaders/lif_exact.wgsl` (a test compares the layouts through naga).
+/// Must be kept in sync with `struct Population` in `shaders/common.wgsl` (a test
+/// compares the layouts through naga).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
 pub struct PopulationUniforms {
@@ -25,7 +25,7 @@ pub struct PopulationUniforms {
 /// One neuron's constants, or the whole population's when it is homogeneous (then the
 /// buffer holds this one entry and every invocation reads it).
 ///
-/// Must be kept in sync with `struct NeuronConstants` in both shaders.
+/// Must be kept in sync with `struct NeuronConstants` in `shaders/common.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
 pub struct NeuronConstants {
@@ -37,11 +37,20 @@ pub struct NeuronConstants {
     pub tau_ref: f32,
     /// Euler: steps frozen after a spike.
     pub frozen_steps: u32,
+    /// The threshold (read when thresholds are formed on the device).
+    pub v_th: f32,
+    /// The membrane time constant, seconds (likewise).
+    pub tau_rc: f32,
+    /// The rate the float32 decay realises over the exact rate, less 1 (likewise):
+    /// see [`crate::LifParams::gap_threshold`].
+    pub rate_ratio_m1: f32,
+    /// Storage structs here are 16-byte multiples.
+    pub _pad: u32,
 }
 
 /// The per-dispatch uniform: how many steps one dispatch advances.
 ///
-/// Must be kept in sync with `struct Chunk` in `shaders/lif_euler.wgsl`.
+/// Must be kept in sync with `struct Chunk` in `shaders/common.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
 pub struct ChunkUniforms {

@@ -21,7 +21,8 @@ pub enum AdapterChoice {
 }
 
 /// What `gpulif devices` shows of one adapter.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AdapterSummary {
     /// The adapter's name ("NVIDIA H200", "llvmpipe (LLVM 15.0.6, 256 bits)").
     pub name: String,
@@ -167,7 +168,7 @@ pub struct GpuContext {
     /// Its queue.
     pub queue: wgpu::Queue,
     summary: AdapterSummary,
-    errors: Arc<Mutex<Vec<String>>>,
+    errors: Arc<Mutex<Vec<Error>>>,
 }
 
 impl GpuContext {
@@ -201,13 +202,17 @@ impl GpuContext {
         device.on_uncaptured_error(Arc::new(move |error: wgpu::Error| {
             sink.lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push(error.to_string());
+                .push(Error::from_wgpu(error));
         }));
         let sink = Arc::clone(&errors);
         device.set_device_lost_callback(move |reason, message| {
             sink.lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push(format!("device lost ({reason:?}): {message}"));
+                .push(Error::DeviceLost(if message.is_empty() {
+                    format!("{reason:?}")
+                } else {
+                    format!("{reason:?}: {message}")
+                }));
         });
         Ok(GpuContext {
             adapter,
@@ -223,14 +228,37 @@ impl GpuContext {
         &self.summary
     }
 
-    /// Fails with the first error the device reported outside an error scope since the
-    /// last call, if any.
+    /// Fails with the error the device reported outside an error scope since the last
+    /// call, if any: a lost device before anything else, then the first reported.
     pub fn check_errors(&self) -> Result<()> {
         let mut errors = self.errors.lock().unwrap_or_else(|e| e.into_inner());
-        match errors.drain(..).next() {
-            Some(first) => Err(Error::Gpu(first)),
-            None => Ok(()),
+        let lost = errors.iter().position(Error::is_device_lost);
+        let first = match lost {
+            Some(at) => Some(errors.swap_remove(at)),
+            None if errors.is_empty() => None,
+            None => Some(errors.remove(0)),
+        };
+        errors.clear();
+        first.map_or(Ok(()), Err)
+    }
+
+    /// `result`, with its error replaced by the one the device reported meanwhile (a
+    /// lost device explains a failed map or poll better than the failure itself).
+    pub(crate) fn explain<T>(&self, result: Result<T>) -> Result<T> {
+        match result {
+            Ok(value) => self.check_errors().map(|()| value),
+            Err(error) => {
+                // A lost device reports itself when the device is next maintained.
+                let _ = self.device.poll(wgpu::PollType::Poll);
+                Err(self.check_errors().err().unwrap_or(error))
+            }
         }
+    }
+
+    /// Closes the device, as a driver reset or an unplugged GPU would: every later use
+    /// of it fails with [`Error::DeviceLost`]. For tests of that path.
+    pub fn destroy(&self) {
+        self.device.destroy();
     }
 }
 

@@ -4,15 +4,10 @@
 //! Plain, obvious and slow on purpose: it is the oracle every other backend is tested
 //! against. It counts the refractory period down in floating point exactly as the
 //! tutorial does; the other backends use the equivalent integer count from
-//! [`crate::params::LifParams::frozen_steps`].
-
-use rayon::prelude::*;
+//! [`LifParams::frozen_steps`].
 
 use super::exact::ExactLif;
-use super::{NEURONS_PER_TASK, cpu_description};
-use crate::backend::{BackendKind, Progress, Stepper, check_inputs};
-use crate::error::Result;
-use crate::params::{LifParams, Method, NeuronParams, Run};
+use super::params::LifParams;
 
 /// The tutorial's first-order leaky integrate-and-fire neuron.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -82,44 +77,4 @@ pub fn spike_count(params: &LifParams, current: f64, steps: u32) -> u32 {
 pub fn exact_spike_count(params: &LifParams, current: f64, steps: u32) -> u32 {
     let mut neuron = ExactLif::new(params);
     (0..steps).map(|_| neuron.step(current)).sum()
-}
-
-/// The reference as a [`Stepper`]: one neuron at a time per thread.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ReferenceStepper;
-
-impl Stepper for ReferenceStepper {
-    fn kind(&self) -> BackendKind {
-        BackendKind::Reference
-    }
-
-    fn device(&self) -> String {
-        format!("{} (float64)", cpu_description())
-    }
-
-    fn simulate(
-        &mut self,
-        run: &Run,
-        currents: &[f64],
-        each: &NeuronParams<'_>,
-        progress: Progress<'_>,
-    ) -> Result<Vec<u32>> {
-        check_inputs(run, currents, each)?;
-        let mut counts = vec![0; currents.len()];
-        counts
-            .par_chunks_mut(NEURONS_PER_TASK)
-            .zip(currents.par_chunks(NEURONS_PER_TASK))
-            .enumerate()
-            .for_each(|(task, (counts, currents))| {
-                for (k, (count, &current)) in counts.iter_mut().zip(currents).enumerate() {
-                    let params = each.of(run.params(), task * NEURONS_PER_TASK + k);
-                    *count = match run.method() {
-                        Method::Euler => spike_count(&params, current, run.steps()),
-                        Method::Exact => exact_spike_count(&params, current, run.steps()),
-                    };
-                }
-                progress(currents.len() as u64 * u64::from(run.steps()));
-            });
-        Ok(counts)
-    }
 }

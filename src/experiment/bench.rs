@@ -8,12 +8,13 @@
 
 use std::time::{Duration, Instant};
 
+use crate::backend::cpu::{CpuStepper, Kernel};
+use crate::backend::gpu::GpuStepper;
+use crate::backend::reference::ReferenceStepper;
 use crate::backend::{BackendKind, Stepper};
-use crate::cpu::{CpuPopulation, CpuStepper, Kernel, ReferenceStepper};
-use crate::curve::sweep;
 use crate::error::{Error, Result};
-use crate::gpu::GpuStepper;
-use crate::params::{LifParams, Method, NeuronParams, Run};
+use crate::experiment::curve::sweep;
+use crate::model::params::{LifParams, Method, NeuronParams, Run};
 
 /// What every backend simulates: `neurons` neurons with currents evenly spread from
 /// `i_min` to `i_max`, for `steps` steps from rest.
@@ -79,7 +80,8 @@ impl Workload {
 }
 
 /// One backend's speed on a workload.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Measurement {
     /// The backend.
     pub backend: BackendKind,
@@ -98,7 +100,7 @@ pub struct Measurement {
     /// Preparing the neurons and inputs (and, on the GPU, uploading them), once.
     pub setup_seconds: f64,
     /// The spike counts of the last run, in input order.
-    #[serde(skip)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub counts: Vec<u32>,
 }
 
@@ -142,107 +144,50 @@ fn time_runs(runs: usize, mut body: impl FnMut() -> Result<()>) -> Result<Vec<Du
         .collect()
 }
 
-/// The float64 reference, from rest each run.
-pub fn measure_reference(workload: &Workload, runs: usize) -> Result<Measurement> {
+/// The backend `stepper`: its population is made once (the setup), then each timed
+/// run resets it and advances it by all the steps. On the GPU, advancing waits until
+/// the device has finished; the readback of the counts is not timed.
+pub fn measure(stepper: &mut dyn Stepper, workload: &Workload, runs: usize) -> Result<Measurement> {
     let run = workload.run()?;
+    let (kind, device) = (stepper.kind(), stepper.device());
     let started = Instant::now();
     let currents = workload.currents()?;
+    let mut population = stepper.population(&run, &currents, &NeuronParams::SHARED)?;
+    // A readback waits until every upload has landed (on the GPU).
+    population.counts()?;
     let setup = started.elapsed();
-    let mut stepper = ReferenceStepper;
-    let mut counts = Vec::new();
     let times = time_runs(runs, || {
-        counts = stepper.spike_counts(&run, &currents, &|_| {})?;
-        Ok(())
+        population.reset()?;
+        population.advance(run.steps(), &|_| {})
     })?;
+    let counts = population.counts()?;
     Ok(Measurement::new(
-        BackendKind::Reference,
-        stepper.device(),
-        workload,
-        times,
-        setup,
-        counts,
+        kind, device, workload, times, setup, counts,
     ))
 }
 
-/// The float32 CPU backend with `kernel`. The exact method has no block kernel and is
-/// timed as [`CpuStepper`] runs it, inputs formed in each run.
+/// The float64 reference: [`measure`] on [`ReferenceStepper`].
+pub fn measure_reference(workload: &Workload, runs: usize) -> Result<Measurement> {
+    measure(&mut ReferenceStepper, workload, runs)
+}
+
+/// The float32 CPU backend with `kernel`: [`measure`] on [`CpuStepper`].
 pub fn measure_cpu(workload: &Workload, kernel: Kernel, runs: usize) -> Result<Measurement> {
-    let run = workload.run()?;
-    if run.method() == Method::Exact {
-        let started = Instant::now();
-        let currents = workload.currents()?;
-        let setup = started.elapsed();
-        let mut stepper = CpuStepper::with_kernel(kernel);
-        let mut counts = Vec::new();
-        let times = time_runs(runs, || {
-            counts = stepper.spike_counts(&run, &currents, &|_| {})?;
-            Ok(())
-        })?;
-        return Ok(Measurement::new(
-            BackendKind::Cpu,
-            stepper.device(),
-            workload,
-            times,
-            setup,
-            counts,
-        ));
-    }
-    let started = Instant::now();
-    let mut population = CpuPopulation::with_kernel(run.params(), &workload.currents()?, kernel)?;
-    let setup = started.elapsed();
-    let times = time_runs(runs, || {
-        population.reset();
-        population.step(run.steps());
-        Ok(())
-    })?;
-    Ok(Measurement::new(
-        BackendKind::Cpu,
-        CpuStepper::with_kernel(kernel).device(),
-        workload,
-        times,
-        setup,
-        population.counts(),
-    ))
+    measure(&mut CpuStepper::with_kernel(kernel), workload, runs)
 }
 
-/// The GPU backend on `stepper`'s device. Each timed run records a reset, submits the
-/// steps and waits until the device has finished them; the readback of the counts is
-/// not timed.
+/// The GPU backend on `stepper`'s device: [`measure`] on it.
 pub fn measure_gpu(
     stepper: &mut GpuStepper,
     workload: &Workload,
     runs: usize,
 ) -> Result<Measurement> {
-    let run = workload.run()?;
-    let context = stepper.context().clone();
-    let started = Instant::now();
-    let currents = workload.currents()?;
-    let mut population = stepper.population(&run, &currents, &NeuronParams::SHARED)?;
-    context.device.poll(wgpu::PollType::wait_indefinitely())?;
-    let setup = started.elapsed();
-    let times = time_runs(runs, || {
-        let mut encoder = context
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("gpulif reset"),
-            });
-        population.reset(&mut encoder);
-        context.queue.submit([encoder.finish()]);
-        stepper.advance(&mut population, run.steps(), &|_| {})
-    })?;
-    let counts = population.read_counts(&context.device, &context.queue)?;
-    Ok(Measurement::new(
-        BackendKind::Gpu,
-        stepper.device(),
-        workload,
-        times,
-        setup,
-        counts,
-    ))
+    measure(stepper, workload, runs)
 }
 
 /// How two backends' counts compare.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Agreement {
     /// Neurons with the same count.
     pub identical: usize,

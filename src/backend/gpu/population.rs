@@ -3,13 +3,17 @@
 
 use wgpu::util::DeviceExt;
 
+use std::sync::{Arc, Mutex};
+
 use super::layout::{ChunkUniforms, DispatchShape, NeuronConstants, PopulationUniforms};
 use super::pipeline::LifPipeline;
+pub use crate::backend::PopulationDesc;
+use crate::backend::check_currents;
 use crate::error::{Error, Result};
-use crate::params::{
-    EulerConstants, ExactConstants, ExactInputs, LifParams, Method, NeuronInputs, NeuronParams,
-    validate_current,
-};
+use crate::input::Lowering;
+use crate::model::euler::EulerConstants;
+use crate::model::exact::ExactConstants;
+use crate::model::params::{LifParams, Method, NeuronParams, OwnedNeuronParams};
 
 /// Neuron-steps one dispatch aims at when the step chunk is chosen automatically: about
 /// 0.1 s on Mesa's lavapipe (≈1.5×10⁹ neuron-steps/s on two cores), well under a
@@ -82,6 +86,12 @@ pub struct GpuPopulation {
     refractory_left: wgpu::Buffer,
     spike_count: wgpu::Buffer,
     spiked: wgpu::Buffer,
+    /// Binds the current, thresholds and constants for forming thresholds on the device.
+    inputs_bind_group: wgpu::BindGroup,
+    form_inputs: wgpu::ComputePipeline,
+    /// The staging buffer of the blocking readbacks (two values per neuron, for the
+    /// voltage's gap and drive), made on the first and reused.
+    staging: Mutex<Option<wgpu::Buffer>>,
 }
 
 /// `floor(log2(x))` for `x ≥ 1`.
@@ -139,17 +149,9 @@ impl GpuPopulation {
             each,
             currents,
         } = *desc;
-        params.validate()?;
-        if currents.is_empty() {
-            return Err(Error::parameter("neurons", 0usize, "at least 1"));
-        }
-        for &current in currents {
-            validate_current("currents", current)?;
-        }
-        each.validate(params, currents.len())?;
+        desc.validate()?;
         let limits = device.limits();
-        // The largest per-neuron buffer: the exact kernel's thresholds and periods.
-        let bytes = currents.len() as u64 * if method == Method::Exact { 8 } else { 4 };
+        let bytes = currents.len() as u64 * largest_buffer_per_neuron(method, &each);
         let limit = limits
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size);
@@ -185,7 +187,7 @@ impl GpuPopulation {
                 .copy_from_slice(bytemuck::bytes_of(&slot));
         }
 
-        let inputs = Inputs::new(method, params, &each, currents);
+        let inputs = Inputs::new(&Lowering::new(method, params, each), currents);
         let constants = neuron_constants(method, params, &each, currents.len());
         let uniforms = PopulationUniforms {
             neuron_count,
@@ -273,15 +275,42 @@ impl GpuPopulation {
             layout: &pipeline.bind_group_layout,
             entries: &entries,
         });
-        if let Some(error) = pollster::block_on(validation.pop()) {
-            return Err(Error::Gpu(error.to_string()));
+        let inputs_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("gpulif inputs"),
+            layout: &pipeline.inputs_layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: population_uniforms.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: current.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: thresholds.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: constants.as_entire_binding(),
+                },
+            ],
+        });
+        let validation = pollster::block_on(validation.pop());
+        let out_of_memory = pollster::block_on(out_of_memory.pop());
+        if let Some(error) = out_of_memory {
+            return Err(Error::OutOfMemory {
+                what: format!(
+                    "allocating {} neurons ({} bytes)",
+                    currents.len(),
+                    state_bytes * storage.len() as u64
+                ),
+                message: error.to_string(),
+            });
         }
-        if let Some(error) = pollster::block_on(out_of_memory.pop()) {
-            return Err(Error::Gpu(format!(
-                "allocating {} neurons ({} bytes): {error}",
-                currents.len(),
-                state_bytes * storage.len() as u64
-            )));
+        if let Some(error) = validation {
+            return Err(Error::from_wgpu(error));
         }
 
         let mut population = GpuPopulation {
@@ -297,6 +326,12 @@ impl GpuPopulation {
                 Method::Exact => pipeline.exact.clone(),
             },
             bind_group,
+            inputs_bind_group,
+            form_inputs: match method {
+                Method::Euler => pipeline.form_euler.clone(),
+                Method::Exact => pipeline.form_exact.clone(),
+            },
+            staging: Mutex::new(None),
             current,
             thresholds,
             gap,
@@ -360,17 +395,9 @@ impl GpuPopulation {
     /// gap by the change in current, so `v = I − u` is where it was. A refractory
     /// neuron stays refractory at `v = 0`.
     pub fn write_currents(&self, queue: &wgpu::Queue, currents: &[f64]) -> Result<()> {
-        if currents.len() != self.len() {
-            return Err(Error::parameter(
-                "currents",
-                currents.len(),
-                format!("one current per neuron, {}", self.len()),
-            ));
-        }
-        for &current in currents {
-            validate_current("currents", current)?;
-        }
-        let inputs = Inputs::new(self.method, &self.params, &self.each.borrow(), currents);
+        check_currents(currents, self.len())?;
+        let lowering = Lowering::new(self.method, &self.params, self.each.borrow());
+        let inputs = Inputs::new(&lowering, currents);
         queue.write_buffer(&self.current, 0, bytemuck::cast_slice(&inputs.current));
         queue.write_buffer(&self.thresholds, 0, &inputs.thresholds);
         Ok(())
@@ -446,68 +473,244 @@ impl GpuPopulation {
         &self.refractory_left
     }
 
-    /// The input currents of the next steps, in `f32`: `array<f32>`. Write them with
-    /// [`write_currents`](Self::write_currents), which also sets each neuron's
-    /// threshold.
+    /// The input currents of the next steps, in `f32`: `array<f32>`, one per neuron.
+    ///
+    /// Write them with [`write_currents`](Self::write_currents), which also sets each
+    /// neuron's threshold from the float64 current on the host. Or let a shader of
+    /// yours write them on the device — bind this buffer as
+    /// `var<storage, read_write> current: array<f32>;` (usage `STORAGE | COPY_SRC |
+    /// COPY_DST`) — then record [`encode_form_inputs`](Self::encode_form_inputs) before
+    /// the next steps: it forms each neuron's threshold on the device, in float32. The
+    /// voltage stays continuous either way.
     pub fn current_buffer(&self) -> &wgpu::Buffer {
         &self.current
     }
 
+    /// Records forming each neuron's threshold on the device from the currents now in
+    /// [`current_buffer`](Self::current_buffer), for a host whose own shader wrote them.
+    /// Record it after that shader and before the next [`encode_steps`](Self::encode_steps).
+    ///
+    /// The thresholds are formed in float32 from float32 currents (`shaders/inputs.wgsl`)
+    /// where [`write_currents`](Self::write_currents) forms them in float64: the spike
+    /// counts then agree with the float64 reference as closely as the host-written
+    /// path does on the same float32 currents except within a few float32 roundings of
+    /// a step boundary (the README's Embedding section gives the measured agreement).
+    pub fn encode_form_inputs(&self, encoder: &mut wgpu::CommandEncoder) {
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("gpulif form inputs"),
+            timestamp_writes: None,
+        });
+        pass.set_pipeline(&self.form_inputs);
+        pass.set_bind_group(0, &self.inputs_bind_group, &[]);
+        pass.dispatch_workgroups(self.shape.workgroups_x, self.shape.workgroups_y, 1);
+    }
+
     /// Copies the spike counts back to the host: submits a copy and waits for it.
     pub fn read_counts(&self, device: &wgpu::Device, queue: &wgpu::Queue) -> Result<Vec<u32>> {
-        read_values(device, queue, &self.spike_count, self.len())
+        Ok(self
+            .read_blocking(device, queue, &[&self.spike_count])?
+            .remove(0))
     }
 
     /// Copies the spikes of the last step back to the host.
     pub fn read_spiked(&self, device: &wgpu::Device, queue: &wgpu::Queue) -> Result<Vec<u32>> {
-        read_values(device, queue, &self.spiked, self.len())
+        Ok(self
+            .read_blocking(device, queue, &[&self.spiked])?
+            .remove(0))
     }
 
-    /// Each neuron's membrane voltage `v = drive − gap`, in `f32`: submits a copy and
-    /// waits for it.
+    /// Each neuron's membrane voltage `v = drive − gap`, in `f32`: submits one copy of
+    /// both buffers and waits for it.
     pub fn read_voltages(&self, device: &wgpu::Device, queue: &wgpu::Queue) -> Result<Vec<f32>> {
-        let gap: Vec<f32> = read_values(device, queue, &self.gap, self.len())?;
-        let drive: Vec<f32> = read_values(device, queue, &self.drive, self.len())?;
+        let [gap, drive]: [Vec<f32>; 2] = self
+            .read_blocking(device, queue, &[&self.gap, &self.drive])?
+            .try_into()
+            .map_err(|_| Error::Gpu("a readback lost a buffer".into()))?;
         Ok(drive.iter().zip(&gap).map(|(i, u)| i - u).collect())
     }
-}
 
-/// What a [`GpuPopulation`] simulates.
-#[derive(Clone, Copy, Debug)]
-pub struct PopulationDesc<'a> {
-    /// The neurons' parameters, except those `each` gives per neuron.
-    pub params: &'a LifParams,
-    /// How they are integrated.
-    pub method: Method,
-    /// Parameters given per neuron.
-    pub each: NeuronParams<'a>,
-    /// One input current per neuron, model units.
-    pub currents: &'a [f64],
-}
-
-/// Per-neuron parameters kept by a population, for [`GpuPopulation::write_currents`].
-#[derive(Clone, Debug, Default)]
-struct OwnedNeuronParams {
-    tau_rc: Option<Vec<f64>>,
-    tau_ref: Option<Vec<f64>>,
-    v_th: Option<Vec<f64>>,
-}
-
-impl OwnedNeuronParams {
-    fn from(each: &NeuronParams<'_>) -> Self {
-        OwnedNeuronParams {
-            tau_rc: each.tau_rc.map(<[f64]>::to_vec),
-            tau_ref: each.tau_ref.map(<[f64]>::to_vec),
-            v_th: each.v_th.map(<[f64]>::to_vec),
+    /// Records a copy of `what` into `encoder` and returns a [`Readback`] that delivers
+    /// it without blocking: submit the encoder, call [`Readback::map`], keep polling the
+    /// device as a frame loop does (`wgpu::PollType::Poll`), and take the values with
+    /// [`Readback::try_take`] once they are there. Each readback has its own staging
+    /// buffer, so several may be in flight.
+    pub fn encode_readback(
+        &self,
+        device: &wgpu::Device,
+        encoder: &mut wgpu::CommandEncoder,
+        what: Readout,
+    ) -> Readback {
+        let buffers: &[&wgpu::Buffer] = match what {
+            Readout::Counts => &[&self.spike_count],
+            Readout::Spiked => &[&self.spiked],
+            Readout::Voltages => &[&self.gap, &self.drive],
+        };
+        let staging = staging_buffer(device, buffers.len() * self.len());
+        let row = (self.len() * 4) as u64;
+        for (k, buffer) in buffers.iter().enumerate() {
+            encoder.copy_buffer_to_buffer(buffer, 0, &staging, k as u64 * row, row);
+        }
+        Readback {
+            staging,
+            what,
+            len: self.len(),
+            mapped: Arc::new(Mutex::new(None)),
         }
     }
 
-    fn borrow(&self) -> NeuronParams<'_> {
-        NeuronParams {
-            tau_rc: self.tau_rc.as_deref(),
-            tau_ref: self.tau_ref.as_deref(),
-            v_th: self.v_th.as_deref(),
+    /// Copies each of `buffers` (4-byte values, one per neuron) into the population's
+    /// staging buffer in one submission, maps it once, and returns their values.
+    fn read_blocking<T: bytemuck::Pod>(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        buffers: &[&wgpu::Buffer],
+    ) -> Result<Vec<Vec<T>>> {
+        let mut slot = self.staging.lock().unwrap_or_else(|e| e.into_inner());
+        let staging = slot.get_or_insert_with(|| staging_buffer(device, 2 * self.len()));
+        let row = (self.len() * 4) as u64;
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("gpulif readback"),
+        });
+        for (k, buffer) in buffers.iter().enumerate() {
+            encoder.copy_buffer_to_buffer(buffer, 0, staging, k as u64 * row, row);
         }
+        queue.submit([encoder.finish()]);
+        let size = row * buffers.len() as u64;
+        let (sender, receiver) = std::sync::mpsc::channel();
+        staging
+            .slice(..size)
+            .map_async(wgpu::MapMode::Read, move |result| {
+                // The receiver outlives the poll below; a failed send only means it gave up.
+                let _ = sender.send(result);
+            });
+        device.poll(wgpu::PollType::wait_indefinitely())?;
+        receiver.recv().map_err(|_| {
+            Error::DeviceLost("the device dropped a readback before mapping it".into())
+        })??;
+        let values = {
+            let view = staging
+                .slice(..size)
+                .get_mapped_range()
+                .map_err(|e| Error::Gpu(e.to_string()))?;
+            view.chunks(row as usize)
+                .map(bytemuck::pod_collect_to_vec)
+                .collect()
+        };
+        staging.unmap();
+        Ok(values)
+    }
+}
+
+/// What [`GpuPopulation::encode_readback`] copies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readout {
+    /// The spike counts, `u32`.
+    Counts,
+    /// The spikes of the last step, `u32`.
+    Spiked,
+    /// The membrane voltages, `f32`.
+    Voltages,
+}
+
+/// A readback recorded into a host's encoder, delivered without blocking the host: see
+/// [`GpuPopulation::encode_readback`].
+#[derive(Debug)]
+pub struct Readback {
+    staging: wgpu::Buffer,
+    what: Readout,
+    len: usize,
+    mapped: Arc<Mutex<Option<std::result::Result<(), wgpu::BufferAsyncError>>>>,
+}
+
+/// The values a [`Readback`] delivers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Readings {
+    /// Spike counts or spikes of the last step.
+    Counts(Vec<u32>),
+    /// Voltages.
+    Voltages(Vec<f32>),
+}
+
+impl Readback {
+    /// Asks for the copy to be mapped; call once, after submitting the encoder it was
+    /// recorded into. Returns at once.
+    pub fn map(&self) {
+        let mapped = Arc::clone(&self.mapped);
+        self.staging
+            .slice(..)
+            .map_async(wgpu::MapMode::Read, move |result| {
+                *mapped.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+            });
+    }
+
+    /// What was read, once the device has mapped it (after [`Readback::map`] and the
+    /// host's polling); `None` while it has not yet.
+    pub fn try_take(&self) -> Option<Result<Readings>> {
+        let result = self
+            .mapped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()?;
+        Some(result.map_err(Error::from).and_then(|()| {
+            let readings = {
+                let view = self
+                    .staging
+                    .slice(..)
+                    .get_mapped_range()
+                    .map_err(|e| Error::Gpu(e.to_string()))?;
+                let row = self.len * 4;
+                match self.what {
+                    Readout::Counts | Readout::Spiked => {
+                        Readings::Counts(bytemuck::pod_collect_to_vec(&view[..row]))
+                    }
+                    Readout::Voltages => {
+                        let gap: Vec<f32> = bytemuck::pod_collect_to_vec(&view[..row]);
+                        let drive: Vec<f32> = bytemuck::pod_collect_to_vec(&view[row..]);
+                        Readings::Voltages(drive.iter().zip(&gap).map(|(i, u)| i - u).collect())
+                    }
+                }
+            };
+            self.staging.unmap();
+            Ok(readings)
+        }))
+    }
+
+    /// Maps the copy and blocks until it is there: [`Readback::map`], a wait on
+    /// `device`, then [`Readback::try_take`].
+    pub fn wait(self, device: &wgpu::Device) -> Result<Readings> {
+        self.map();
+        device.poll(wgpu::PollType::wait_indefinitely())?;
+        self.try_take().unwrap_or_else(|| {
+            Err(Error::DeviceLost(
+                "the device finished its work without mapping a readback".into(),
+            ))
+        })
+    }
+}
+
+/// A buffer the host can map, for `values` 4-byte values.
+fn staging_buffer(device: &wgpu::Device, values: usize) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("gpulif readback"),
+        size: (values * 4) as u64,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+/// The bytes per neuron of a population's largest per-neuron buffer: the exact
+/// kernel's thresholds and periods (8), or the per-neuron constants when some parameter
+/// is given per neuron.
+pub(crate) fn largest_buffer_per_neuron(method: Method, each: &NeuronParams<'_>) -> u64 {
+    let thresholds = match method {
+        Method::Euler => 4,
+        Method::Exact => 8,
+    };
+    if each.is_shared() {
+        thresholds
+    } else {
+        thresholds.max(size_of::<NeuronConstants>() as u64)
     }
 }
 
@@ -519,28 +722,16 @@ struct Inputs {
 }
 
 impl Inputs {
-    fn new(method: Method, params: &LifParams, each: &NeuronParams<'_>, currents: &[f64]) -> Self {
-        match method {
-            Method::Euler => {
-                let inputs = NeuronInputs::each(params, each, currents);
-                Inputs {
-                    thresholds: bytemuck::cast_slice(&inputs.gap_th).to_vec(),
-                    current: inputs.current,
-                }
-            }
-            Method::Exact => {
-                let inputs = ExactInputs::new(params, each, currents);
-                let pairs: Vec<[f32; 2]> = inputs
-                    .gap_th
-                    .iter()
-                    .zip(&inputs.period)
-                    .map(|(&g, &p)| [g, p])
-                    .collect();
-                Inputs {
-                    thresholds: bytemuck::cast_slice(&pairs).to_vec(),
-                    current: inputs.current,
-                }
-            }
+    fn new(lowering: &Lowering<'_>, currents: &[f64]) -> Self {
+        let inputs = lowering.all(currents);
+        let thresholds: Vec<f32> = if lowering.method() == Method::Euler {
+            inputs.iter().map(|n| n.gap_th).collect()
+        } else {
+            inputs.iter().flat_map(|n| [n.gap_th, n.period]).collect()
+        };
+        Inputs {
+            current: inputs.iter().map(|n| n.current).collect(),
+            thresholds: bytemuck::cast_slice(&thresholds).to_vec(),
         }
     }
 }
@@ -553,23 +744,31 @@ fn neuron_constants(
     each: &NeuronParams<'_>,
     neurons: usize,
 ) -> Vec<NeuronConstants> {
-    let of = |p: &LifParams| match method {
-        Method::Euler => {
-            let c = EulerConstants::new(p);
-            NeuronConstants {
-                decay: c.decay,
-                tau: 0.0,
-                tau_ref: 0.0,
-                frozen_steps: c.frozen_steps,
+    let of = |p: &LifParams| {
+        let common = NeuronConstants {
+            v_th: p.v_th as f32,
+            tau_rc: p.tau_rc as f32,
+            ..NeuronConstants::default()
+        };
+        match method {
+            Method::Euler => {
+                let c = EulerConstants::new(p);
+                NeuronConstants {
+                    decay: c.decay,
+                    frozen_steps: c.frozen_steps,
+                    rate_ratio_m1: p.euler_rate_ratio_m1() as f32,
+                    ..common
+                }
             }
-        }
-        Method::Exact => {
-            let c = ExactConstants::new(p);
-            NeuronConstants {
-                decay: c.decay,
-                tau: c.tau,
-                tau_ref: c.tau_ref,
-                frozen_steps: 0,
+            Method::Exact => {
+                let c = ExactConstants::new(p);
+                NeuronConstants {
+                    decay: c.decay,
+                    tau: c.tau,
+                    tau_ref: c.tau_ref,
+                    rate_ratio_m1: c.rate_ratio_m1(p) as f32,
+                    ..common
+                }
             }
         }
     };
@@ -584,45 +783,3 @@ fn neuron_constants(
 const STATE_USAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
     .union(wgpu::BufferUsages::COPY_SRC)
     .union(wgpu::BufferUsages::COPY_DST);
-
-/// Reads the first `len` 4-byte values of `buffer` (which needs `COPY_SRC`) through a
-/// staging buffer.
-pub(crate) fn read_values<T: bytemuck::Pod>(
-    device: &wgpu::Device,
-    queue: &wgpu::Queue,
-    buffer: &wgpu::Buffer,
-    len: usize,
-) -> Result<Vec<T>> {
-    let size = (len * size_of::<T>()) as u64;
-    let staging = device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("gpulif readback"),
-        size,
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
-    let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-        label: Some("gpulif readback"),
-    });
-    encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, size);
-    queue.submit([encoder.finish()]);
-    let (sender, receiver) = std::sync::mpsc::channel();
-    staging
-        .slice(..)
-        .map_async(wgpu::MapMode::Read, move |result| {
-            // The receiver outlives the poll below; a failed send only means it gave up.
-            let _ = sender.send(result);
-        });
-    device.poll(wgpu::PollType::wait_indefinitely())?;
-    receiver
-        .recv()
-        .map_err(|_| Error::Gpu("the device dropped a readback before mapping it".into()))??;
-    let values = {
-        let view = staging
-            .slice(..)
-            .get_mapped_range()
-            .map_err(|e| Error::Gpu(e.to_string()))?;
-        bytemuck::pod_collect_to_vec(&view)
-    };
-    staging.unmap();
-    Ok(values)
-}

@@ -8,16 +8,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use gpulif::bench::{self, Agreement, Workload};
+use gpulif::bench::{self, Workload};
 use gpulif::cpu::Kernel;
 use gpulif::curve::{CurveReport, MAX_NEURONS};
 use gpulif::ensemble::EnsembleSpec;
+use gpulif::experiment::agreement::Verdict;
 use gpulif::gpu::{compute_adapters, list_adapters};
 use gpulif::output::plot::{CurveFigure, MAX_LINE_POINTS, PlotOutput};
 use gpulif::output::{AtomicOutput, EnsembleOutput, TraceOutput, grouped};
 use gpulif::{
-    AdapterChoice, BackendKind, CpuStepper, Currents, CurveSpec, Error, GpuContext, GpuStepper,
-    LifParams, Method, ReferenceStepper, Run, Stepper, Trace,
+    BackendChoice, BackendKind, Currents, CurveSpec, Error, GpuContext, GpuStepper, LifParams,
+    Method, Run, Stepper, Trace,
 };
 
 /// `println!` that ignores a closed standard output: `gpulif curve | head` stops
@@ -576,10 +577,7 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
     args.place.check()?;
     let output = args.out.as_deref().map(AtomicOutput::create).transpose()?;
     let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
-    let (mut stepper, note) = open_backend(args.place.backend, args.place.adapter)?;
-    if let (Some(note), false) = (note, args.quiet) {
-        eprintln!("note: {note}");
-    }
+    let mut stepper = args.place.open(args.quiet)?;
 
     let neurons = sweep.len();
     let path = output.as_ref().map(|o| o.path().to_owned());
@@ -633,37 +631,36 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The stepper for `backend`, and a note for the user when `auto` fell back.
-fn open_backend(
-    backend: BackendArg,
-    adapter: Option<String>,
-) -> Result<(Box<dyn Stepper>, Option<String>), Failure> {
-    let gpu = |choice: AdapterChoice| -> gpulif::Result<Box<dyn Stepper>> {
-        Ok(Box::new(GpuStepper::new(GpuContext::new(&choice)?)))
-    };
-    Ok(match backend {
-        BackendArg::Cpu => (Box::new(CpuStepper::new()), None),
-        BackendArg::Reference => (Box::new(ReferenceStepper), None),
-        BackendArg::Gpu => {
-            let choice = adapter.map_or(AdapterChoice::Any, AdapterChoice::Named);
-            let stepper = gpu(choice).map_err(|error| Failure {
-                message: format!("--backend gpu: {error}"),
-                status: 1,
-            })?;
-            (stepper, None)
+impl PlaceArgs {
+    /// Opens the backend, the library's way ([`gpulif::open`]): `auto` falls back to
+    /// the CPU only when there is no hardware adapter, and says so unless `quiet`.
+    fn open(&self, quiet: bool) -> Result<Box<dyn Stepper + Send>, Failure> {
+        let choice = match self.backend {
+            BackendArg::Auto => BackendChoice::Auto,
+            BackendArg::Gpu => BackendChoice::Gpu,
+            BackendArg::Cpu => BackendChoice::Cpu,
+            BackendArg::Reference => BackendChoice::Reference,
+        };
+        let opened = gpulif::open(&choice, self.adapter.as_deref()).map_err(|error| Failure {
+            message: format!("--backend {}: {error}", self.backend.name()),
+            status: 1,
+        })?;
+        if let (Some(note), false) = (opened.note, quiet) {
+            eprintln!("note: {note}");
         }
-        BackendArg::Auto => {
-            let choice = adapter.map_or(AdapterChoice::Hardware, AdapterChoice::Named);
-            match gpu(choice) {
-                Ok(stepper) => (stepper, None),
-                Err(Error::NoAdapter(_)) => (Box::new(CpuStepper::new()), None),
-                Err(error) => (
-                    Box::new(CpuStepper::new()),
-                    Some(format!("{error}; running on the CPU backend instead")),
-                ),
-            }
+        Ok(opened.stepper)
+    }
+}
+
+impl BackendArg {
+    fn name(self) -> &'static str {
+        match self {
+            BackendArg::Auto => "auto",
+            BackendArg::Gpu => "gpu",
+            BackendArg::Cpu => "cpu",
+            BackendArg::Reference => "reference",
         }
-    })
+    }
 }
 
 /// A progress bar on stderr that appears once a run has taken a second (so quick runs
@@ -975,87 +972,49 @@ fn print_bench(workload: &str, measurements: &[bench::Measurement]) {
     }
 }
 
-/// Says how the backends' counts agree; fails when the float32 backends differ from
-/// each other or from the reference beyond the precision contract.
-///
-/// Euler: the float32 backends run the same arithmetic and must be identical. Exact:
-/// they differ in their `exp` and `log`, and every count must be within 1 of the others
-/// and of the reference's (the method's contract).
+/// Says how the backends' counts agree ([`Verdict`]); fails when they break the
+/// precision contract.
 fn check_agreement(
     measurements: &[bench::Measurement],
     method: Method,
     quiet: bool,
 ) -> Result<(), Failure> {
-    let float32: Vec<_> = measurements
-        .iter()
-        .filter(|m| m.backend != BackendKind::Reference)
-        .collect();
-    let mut failures = Vec::new();
-    if let Some((first, rest)) = float32.split_first() {
-        for other in rest {
-            let agreement = Agreement::of(&first.counts, &other.counts);
-            let verdict = match method {
-                _ if agreement.is_identical() => "identical".to_owned(),
-                Method::Exact if agreement.max_difference <= 1 => {
-                    "identical, the others within 1".to_owned()
-                }
-                _ => {
-                    failures.push(format!("{} and {} differ", first.device, other.device));
-                    format!(
-                        "identical: DIFFERENT (by up to {})",
-                        agreement.max_difference
-                    )
-                }
+    let verdict = Verdict::of(measurements, method);
+    if !quiet {
+        for c in &verdict.float32 {
+            let a = c.agreement;
+            let text = match method {
+                _ if a.is_identical() => "identical".to_owned(),
+                Method::Exact if c.passed => "identical, the others within 1".to_owned(),
+                _ => format!("identical: DIFFERENT (by up to {})", a.max_difference),
             };
-            if !quiet {
-                outln!(
-                    "  counts: {} ({}) vs {} ({}): {} of {} {verdict}",
-                    first.backend,
-                    first.device,
-                    other.backend,
-                    other.device,
-                    grouped(agreement.identical as u64),
-                    grouped(agreement.neurons as u64)
-                );
-            }
+            outln!(
+                "  counts: {} ({}) vs {} ({}): {} of {} {text}",
+                c.first.0,
+                c.first.1,
+                c.second.0,
+                c.second.1,
+                grouped(a.identical as u64),
+                grouped(a.neurons as u64)
+            );
         }
-    }
-    if let (Some(reference), Some(first)) = (
-        measurements
-            .iter()
-            .find(|m| m.backend == BackendKind::Reference),
-        float32.first(),
-    ) {
-        let agreement = Agreement::of(&reference.counts, &first.counts);
-        if method == Method::Exact && agreement.max_difference > 1 {
-            failures.push(format!(
-                "{} differs from the float64 reference by up to {}",
-                first.backend, agreement.max_difference
-            ));
-        }
-        if method == Method::Euler && agreement.fraction() < 0.999 {
-            failures.push(format!(
-                "{} agrees with the float64 reference on only {:.3} % of neurons",
-                first.backend,
-                100.0 * agreement.fraction()
-            ));
-        }
-        if !quiet {
+        if let Some(c) = &verdict.reference {
+            let a = c.agreement;
             outln!(
                 "  counts: float32 vs float64 reference: {} of {} identical ({:.4} %), \
                  largest difference {}",
-                grouped(agreement.identical as u64),
-                grouped(agreement.neurons as u64),
-                100.0 * agreement.fraction(),
-                agreement.max_difference
+                grouped(a.identical as u64),
+                grouped(a.neurons as u64),
+                100.0 * a.fraction(),
+                a.max_difference
             );
         }
     }
-    if failures.is_empty() {
+    if verdict.passed() {
         Ok(())
     } else {
         Err(Failure {
-            message: format!("the backends disagree: {}", failures.join("; ")),
+            message: format!("the backends disagree: {}", verdict.failures.join("; ")),
             status: 1,
         })
     }
@@ -1073,28 +1032,9 @@ fn trace(args: TraceArgs) -> Result<(), Failure> {
     args.place.check()?;
     let output = args.out.as_deref().map(TraceOutput::create).transpose()?;
     let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
-    let PlaceArgs { backend, adapter } = args.place;
-    let trace = match backend {
-        BackendArg::Reference => Trace::reference(&run, &args.current)?,
-        BackendArg::Cpu => Trace::cpu(&run, &args.current)?,
-        BackendArg::Gpu | BackendArg::Auto => {
-            let choice = match (adapter, backend) {
-                (Some(name), _) => AdapterChoice::Named(name),
-                (None, BackendArg::Gpu) => AdapterChoice::Any,
-                (None, _) => AdapterChoice::Hardware,
-            };
-            match GpuContext::new(&choice) {
-                Ok(context) => Trace::gpu(&context, &run, &args.current)?,
-                Err(error) if backend == BackendArg::Gpu => {
-                    return Err(Failure {
-                        message: format!("--backend gpu: {error}"),
-                        status: 1,
-                    });
-                }
-                Err(_) => Trace::cpu(&run, &args.current)?,
-            }
-        }
-    };
+    gpulif::trace::check(&run, &args.current)?;
+    let mut stepper = args.place.open(args.quiet)?;
+    let trace = Trace::record(stepper.as_mut(), &run, &args.current)?;
     if let Some(output) = output {
         output.commit(&trace)?;
         if !args.quiet {
@@ -1143,10 +1083,7 @@ fn ensemble(args: EnsembleArgs) -> Result<(), Failure> {
         .map(EnsembleOutput::create)
         .transpose()?;
     let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
-    let (mut stepper, note) = open_backend(args.place.backend, args.place.adapter)?;
-    if let (Some(note), false) = (note, args.quiet) {
-        eprintln!("note: {note}");
-    }
+    let mut stepper = args.place.open(args.quiet)?;
     let steps = (args.duration / args.dt).round() as u64;
     let bar = Progress::new(
         (ensemble.len() * ensemble.x.len()) as u64 * steps,

@@ -186,6 +186,10 @@ fn check_sweep(i_min: f64, i_max: f64, neurons: usize) -> Result<()> {
 }
 
 /// What to simulate: neuron parameters, run length and currents.
+///
+/// Its [`Default`] is `gpulif curve`'s: the tutorial's neuron, 10 s, 1000 currents from
+/// 0 to 10, Euler. Write the fields you change and `..CurveSpec::default()` for the
+/// rest, so that a field added later does not break your code.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CurveSpec {
     /// The neuron.
@@ -196,6 +200,21 @@ pub struct CurveSpec {
     pub currents: Currents,
     /// How the neurons are integrated.
     pub method: Method,
+}
+
+impl Default for CurveSpec {
+    fn default() -> Self {
+        CurveSpec {
+            params: LifParams::default(),
+            duration: 10.0,
+            currents: Currents::Sweep {
+                i_min: 0.0,
+                i_max: 10.0,
+                neurons: 1000,
+            },
+            method: Method::Euler,
+        }
+    }
 }
 
 impl CurveSpec {
@@ -348,7 +367,8 @@ impl CurveReport {
 }
 
 /// One neuron of a tuning curve.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CurvePoint {
     /// Input current, model units.
     pub current: f64,
@@ -378,7 +398,8 @@ impl CurvePoint {
 }
 
 /// Summary statistics of a tuning curve.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CurveSummary {
     /// Neurons simulated.
     pub neurons: usize,

@@ -7,8 +7,7 @@
 //! the spike time is located there, the refractory period starts at it, and what is
 //! left of the step is used again — several spikes fit in a step when `tau_ref < dt`.
 
-use super::kernel::LANES;
-use crate::params::{ExactConstants, LifParams};
+use crate::model::params::LifParams;
 
 /// One neuron of the float64 exact reference.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -115,7 +114,7 @@ pub fn step_exact(
 
 /// One exact step; returns the spikes fired in it. The common cases come first:
 /// integrating a whole step without reaching threshold, and a whole refractory step.
-fn exact_step(
+pub(crate) fn exact_step(
     state: &mut ExactState,
     current: f32,
     gap_th: f32,
@@ -172,95 +171,56 @@ fn fire(
     1 + more as u32
 }
 
-/// [`LANES`] neurons of the exact kernel, as struct of arrays, sharing one set of
-/// constants.
+/// The float32 constants of the exact kernel for one parameter set, formed in float64.
+///
+/// Between events the gap `u = I − v` is multiplied by `decay = exp(−dt/tau_rc)`
+/// rounded to float32. That rounding changes the time constant the multiplications
+/// realise, so every time inside a step is measured with that realised constant,
+/// `tau = −dt / ln(decay)`, and each neuron's threshold is placed where this decay
+/// reaches it after exactly the analytic time to threshold (see
+/// [`ExactConstants::inputs`]): the float32 neuron then fires at the analytic times.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ExactBlock {
-    /// Each neuron's gap `u = I − v`.
-    pub gap: [f32; LANES],
-    /// Refractory time left, seconds.
-    pub refractory: [f32; LANES],
-    /// Spikes so far.
-    pub spike_count: [u32; LANES],
-    /// Spikes on the last step.
-    pub spiked: [u32; LANES],
-    /// Input currents.
-    pub current: [f32; LANES],
-    /// Gap thresholds ([`ExactConstants::inputs`]); lanes past the neurons never fire.
-    pub gap_th: [f32; LANES],
-    /// Inter-spike intervals ([`ExactConstants::inputs`]).
-    pub period: [f32; LANES],
+pub struct ExactConstants {
+    /// `exp(−dt/tau_rc)` in float32.
+    pub decay: f32,
+    /// The time constant that `decay` realises, `−dt / ln(decay)`, seconds.
+    pub tau: f32,
+    /// The refractory period, seconds.
+    pub tau_ref: f32,
+    /// The time step, seconds.
+    pub dt: f32,
 }
 
-impl ExactBlock {
-    /// A block at rest for up to [`LANES`] neurons; the other lanes are idle.
-    pub fn at_rest(current: &[f32], gap_th: &[f32], period: &[f32]) -> Self {
-        let mut block = ExactBlock {
-            gap: [0.0; LANES],
-            refractory: [0.0; LANES],
-            spike_count: [0; LANES],
-            spiked: [0; LANES],
-            current: [0.0; LANES],
-            // A gap of 0 never falls below −1.
-            gap_th: [-1.0; LANES],
-            period: [f32::MAX; LANES],
-        };
-        let n = current.len();
-        block.current[..n].copy_from_slice(current);
-        block.gap[..n].copy_from_slice(current);
-        block.gap_th[..n].copy_from_slice(gap_th);
-        block.period[..n].copy_from_slice(period);
-        block
+impl ExactConstants {
+    /// The constants for validated `params`.
+    pub fn new(params: &LifParams) -> Self {
+        let decay = (-params.dt / params.tau_rc).exp_m1() + 1.0;
+        let decay = decay as f32;
+        ExactConstants {
+            decay,
+            tau: (-params.dt / f64::from(decay).ln()) as f32,
+            tau_ref: params.tau_ref as f32,
+            dt: params.dt as f32,
+        }
     }
-}
 
-/// Advances a block by `steps` exact steps: [`step_exact`] on every lane, with the two
-/// common cases (a whole step integrated without reaching threshold, a whole step
-/// refractory) done for all lanes at once, and each remaining lane — a spike, or the
-/// end of a refractory period — by the scalar step. The same operations as
-/// [`step_exact`], so the same results bit for bit.
-#[inline(always)]
-pub(crate) fn step_exact_block(block: &mut ExactBlock, c: &ExactConstants, steps: u32) {
-    let (decay, dt) = (c.decay, c.dt);
-    for _ in 0..steps {
-        let mut slow = [false; LANES];
-        for (lane, slow) in slow.iter_mut().enumerate() {
-            let r = block.refractory[lane];
-            let u = block.gap[lane];
-            let relaxed = u * decay;
-            let th = block.gap_th[lane];
-            let whole = r >= dt;
-            let simple = (r == 0.0) & ((th <= 0.0) | (relaxed >= th));
-            block.gap[lane] = if simple { relaxed } else { u };
-            block.refractory[lane] = if whole { r - dt } else { r };
-            block.spiked[lane] = 0;
-            *slow = !(simple | whole);
+    /// `tau_rc / tau − 1`: how much faster the float32 decay relaxes than the exact one.
+    /// What the device needs to form [`ExactConstants::inputs`] itself.
+    pub(crate) fn rate_ratio_m1(&self, params: &LifParams) -> f64 {
+        params.tau_rc / f64::from(self.tau) - 1.0
+    }
+
+    /// The exact kernel's threshold and period for a neuron driven by `current`.
+    pub fn inputs(&self, params: &LifParams, current: f64) -> (f32, f32) {
+        if current <= params.v_th {
+            // Never fires: the plain gap threshold, which a decaying gap never crosses.
+            return ((current - params.v_th) as f32, f32::MAX);
         }
-        // The slow lanes as a bit mask, visited lowest first.
-        let mut mask = slow
-            .iter()
-            .enumerate()
-            .fold(0u64, |mask, (lane, &s)| mask | (u64::from(s) << lane));
-        while mask != 0 {
-            let lane = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            let mut state = ExactState {
-                gap: block.gap[lane],
-                refractory: block.refractory[lane],
-                spike_count: 0,
-                spiked: 0,
-            };
-            let spikes = exact_step(
-                &mut state,
-                block.current[lane],
-                block.gap_th[lane],
-                block.period[lane],
-                c,
-            );
-            block.gap[lane] = state.gap;
-            block.refractory[lane] = state.refractory;
-            block.spike_count[lane] = block.spike_count[lane].wrapping_add(spikes);
-            block.spiked[lane] = spikes;
-        }
+        // The analytic time from v = 0 to threshold, and the gap the float32 decay
+        // reaches after exactly that time.
+        let to_threshold = -params.tau_rc * (-params.v_th / current).ln_1p();
+        let start = f64::from(current as f32);
+        let gap_th = start * (-to_threshold / f64::from(self.tau)).exp();
+        (gap_th as f32, (params.tau_ref + to_threshold) as f32)
     }
 }

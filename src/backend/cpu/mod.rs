@@ -1,0 +1,110 @@
+//! The float32 CPU backend: the shaders' arithmetic in Rust, operation for operation,
+//! on blocks of [`LANES`](kernel::LANES) neurons kept in vector registers, with the
+//! instruction set chosen at run time ([`Kernel`]). Its Euler counts are bit-identical
+//! to the GPU's; its exact counts agree with the GPU's within one spike (the GPU's `exp`
+//! and `log` are not Rust's).
+
+mod exact;
+pub(crate) mod kernel;
+mod population;
+
+pub use kernel::Kernel;
+pub use population::CpuPopulation;
+
+// The scalar steps and the float64 neurons, where they were before the model had a
+// module of its own.
+pub use crate::backend::reference::ReferenceStepper;
+pub use crate::model::euler::{NeuronState, step_euler};
+pub use crate::model::exact::{ExactLif, ExactState, step_exact};
+pub use crate::model::reference::FirstOrderLif;
+
+use crate::backend::{BackendKind, Population, Stepper};
+use crate::error::Result;
+use crate::model::params::{NeuronParams, Run};
+
+/// Neurons handed to one rayon task (a multiple of [`kernel::LANES`]): large enough to
+/// amortise scheduling, small enough to report progress often and balance two or two
+/// hundred cores.
+pub(crate) const NEURONS_PER_TASK: usize = 1024;
+
+/// A description of this machine's processor for reports: its model name where the
+/// operating system tells it, and the worker threads used.
+pub(crate) fn cpu_description() -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("model name"))
+                .and_then(|line| line.split_once(':'))
+                .map(|(_, name)| name.trim().to_owned())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_owned());
+    format!("{model}, {} threads", rayon::current_num_threads())
+}
+
+/// The float32 CPU backend: [`CpuPopulation`]s stepped with the [`Kernel`] this
+/// processor runs best, on all of rayon's threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CpuStepper {
+    kernel: Kernel,
+}
+
+impl Default for CpuStepper {
+    fn default() -> Self {
+        CpuStepper::new()
+    }
+}
+
+impl CpuStepper {
+    /// The backend with the fastest kernel for this processor.
+    pub fn new() -> Self {
+        CpuStepper {
+            kernel: Kernel::detect(),
+        }
+    }
+
+    /// The backend with a chosen kernel (one of [`Kernel::available`]).
+    pub fn with_kernel(kernel: Kernel) -> Self {
+        CpuStepper { kernel }
+    }
+
+    /// The kernel it runs.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
+    }
+}
+
+impl Stepper for CpuStepper {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Cpu
+    }
+
+    fn device(&self) -> String {
+        format!("{} ({})", cpu_description(), self.kernel.name())
+    }
+
+    fn population(
+        &mut self,
+        run: &Run,
+        currents: &[f64],
+        each: &NeuronParams<'_>,
+    ) -> Result<Box<dyn Population + '_>> {
+        let desc = crate::backend::PopulationDesc {
+            params: run.params(),
+            method: run.method(),
+            each: *each,
+            currents,
+        };
+        Ok(Box::new(CpuPopulation::from_desc(&desc, self.kernel)?))
+    }
+
+    /// [`MAX_POPULATION`]: an experiment's neurons are stepped in populations of that
+    /// size, so that its memory stays small however many neurons it has.
+    fn max_population(&self, _run: &Run, _each: &NeuronParams<'_>) -> usize {
+        MAX_POPULATION
+    }
+}
+
+/// The most neurons [`CpuStepper::simulate`](Stepper::simulate) holds in one
+/// population: 2¹⁸ neurons are 7 MiB of state, and 256 rayon tasks.
+pub const MAX_POPULATION: usize = 1 << 18;

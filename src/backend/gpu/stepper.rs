@@ -1,0 +1,489 @@
+//! The GPU as a [`Stepper`]: [`GpuRunner`] populations on a device the library opened,
+//! stepped in submissions sized to the device, in batches when a sweep is larger than
+//! one population may be.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use super::context::GpuContext;
+use super::pipeline::LifPipeline;
+use super::population::{
+    GpuPopulation, PopulationDesc, PopulationOptions, largest_buffer_per_neuron,
+};
+use crate::backend::{BackendKind, Population, Progress, StepSink, Stepper};
+use crate::error::Result;
+use crate::model::params::{Method, NeuronParams, Run};
+
+/// Neurons per batch unless the device's storage binding limit is smaller: 2²⁴ neurons
+/// take 448 MiB of GPU memory across the seven per-neuron buffers of a homogeneous Euler
+/// population (512 MiB exact; 512 MiB more with per-neuron parameters).
+pub const DEFAULT_MAX_BATCH_NEURONS: usize = 1 << 24;
+
+/// How long one dispatch should run once the device's speed is known: long enough that
+/// launching it costs little, short enough that no driver watchdog (about 2 s on
+/// desktops) comes near and progress is reported often.
+pub const TARGET_DISPATCH_SECONDS: f64 = 0.05;
+
+/// The fewest steps a tuned dispatch advances: each dispatch reads and writes every
+/// neuron's state once (28 bytes), which fewer steps would not amortise.
+pub const MIN_STEPS_PER_DISPATCH: u32 = 16;
+
+/// Dispatches per submission, once the device's speed is known: the unit of progress
+/// reports. Two submissions are in flight at a time so that the GPU never waits for the
+/// host.
+pub const DISPATCHES_PER_SUBMISSION: u32 = 8;
+
+/// A timing shorter than this says more about launch overhead than about the device.
+const CALIBRATION_SECONDS: f64 = 0.005;
+
+/// Steps recorded per submission by [`GpuRunner`]'s `record`.
+const RECORDED_STEPS_PER_SUBMISSION: u32 = 1024;
+
+/// Tuning for a [`GpuStepper`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GpuOptions {
+    /// The most neurons simulated at once; larger sweeps run in batches. Also capped by
+    /// the device's `max_storage_buffer_binding_size`.
+    pub max_batch_neurons: usize,
+    /// Tuning of each batch's population. With `max_steps_per_dispatch` left `None`,
+    /// the stepper measures the device and sizes dispatches to
+    /// [`TARGET_DISPATCH_SECONDS`].
+    pub population: PopulationOptions,
+}
+
+impl Default for GpuOptions {
+    fn default() -> Self {
+        GpuOptions {
+            max_batch_neurons: DEFAULT_MAX_BATCH_NEURONS,
+            population: PopulationOptions::default(),
+        }
+    }
+}
+
+/// The device's measured speed in neuron-steps per second, shared by a stepper and the
+/// populations it made.
+type Throughput = Arc<Mutex<Option<f64>>>;
+
+/// The GPU backend on one device.
+#[derive(Debug)]
+pub struct GpuStepper {
+    context: GpuContext,
+    pipeline: LifPipeline,
+    options: GpuOptions,
+    throughput: Throughput,
+}
+
+impl GpuStepper {
+    /// The backend on `context`'s device, with default tuning.
+    ///
+    /// # Panics
+    ///
+    /// As [`LifPipeline::new`]; [`GpuStepper::try_new`] returns the error instead.
+    pub fn new(context: GpuContext) -> Self {
+        Self::with_options(context, GpuOptions::default())
+    }
+
+    /// The backend on `context`'s device, or why its kernels cannot run there.
+    pub fn try_new(context: GpuContext) -> Result<Self> {
+        Self::try_with_options(context, GpuOptions::default())
+    }
+
+    /// The backend with explicit tuning.
+    ///
+    /// # Panics
+    ///
+    /// As [`LifPipeline::new`].
+    pub fn with_options(context: GpuContext, options: GpuOptions) -> Self {
+        Self::try_with_options(context, options).unwrap_or_else(|error| panic!("gpulif: {error}"))
+    }
+
+    /// The backend with explicit tuning, or why its kernels cannot run there.
+    pub fn try_with_options(context: GpuContext, options: GpuOptions) -> Result<Self> {
+        let pipeline = LifPipeline::try_new(&context.device)?;
+        Ok(GpuStepper {
+            context,
+            pipeline,
+            options,
+            throughput: Arc::new(Mutex::new(None)),
+        })
+    }
+
+    /// The device this backend runs on.
+    pub fn context(&self) -> &GpuContext {
+        &self.context
+    }
+
+    /// The compiled kernel, for populations made outside the stepper.
+    pub fn pipeline(&self) -> &LifPipeline {
+        &self.pipeline
+    }
+
+    /// The device's speed in neuron-steps per second, once a run has measured it.
+    pub fn measured_throughput(&self) -> Option<f64> {
+        *self.throughput.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Neurons per batch on this device for the largest population of any method: the
+    /// options' cap, and the device's binding limit for a population with per-neuron
+    /// parameters.
+    pub fn batch_neurons(&self) -> usize {
+        self.batch_for(largest_buffer_per_neuron(
+            Method::Exact,
+            &NeuronParams::SHARED,
+        ))
+    }
+
+    fn batch_for(&self, bytes_per_neuron: u64) -> usize {
+        let limits = self.context.device.limits();
+        let binding = limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size)
+            / bytes_per_neuron;
+        let binding = usize::try_from(binding).unwrap_or(usize::MAX);
+        self.options.max_batch_neurons.clamp(1, binding.max(1))
+    }
+
+    /// A population of `run`'s neurons and method for `currents` on this stepper's
+    /// device, at rest, with the parameters `each` gives per neuron.
+    pub fn population(
+        &self,
+        run: &Run,
+        currents: &[f64],
+        each: &NeuronParams<'_>,
+    ) -> Result<GpuPopulation> {
+        let desc = PopulationDesc {
+            params: run.params(),
+            method: run.method(),
+            each: *each,
+            currents,
+        };
+        let population = GpuPopulation::from_desc(
+            &self.context.device,
+            &self.pipeline,
+            &desc,
+            &self.options.population,
+        );
+        self.context.explain(population)
+    }
+
+    /// The population of [`GpuStepper::population`] with this stepper's device and
+    /// tuning: a [`Population`] the library steps and reads by itself.
+    pub fn runner(
+        &self,
+        run: &Run,
+        currents: &[f64],
+        each: &NeuronParams<'_>,
+    ) -> Result<GpuRunner> {
+        Ok(GpuRunner {
+            population: self.population(run, currents, each)?,
+            context: self.context.clone(),
+            tuned: self.options.population.max_steps_per_dispatch.is_none(),
+            throughput: Arc::clone(&self.throughput),
+        })
+    }
+
+    /// Advances `population` (made on this stepper's device) by `steps` steps and waits
+    /// until the GPU has done them, reporting progress after each submission.
+    ///
+    /// Unless the options fix the dispatch length, the first call measures the device:
+    /// it runs the first steps in single-dispatch submissions of growing length until one
+    /// takes a few milliseconds, then sizes every dispatch to
+    /// [`TARGET_DISPATCH_SECONDS`]. The measured steps are steps of the run, not extra
+    /// work.
+    pub fn advance(
+        &mut self,
+        population: &mut GpuPopulation,
+        steps: u32,
+        progress: Progress<'_>,
+    ) -> Result<()> {
+        let tuned = self.options.population.max_steps_per_dispatch.is_none();
+        advance(
+            &self.context,
+            &self.throughput,
+            tuned,
+            population,
+            steps,
+            progress,
+        )
+    }
+}
+
+/// See [`GpuStepper::advance`].
+fn advance(
+    context: &GpuContext,
+    throughput: &Throughput,
+    tuned: bool,
+    population: &mut GpuPopulation,
+    steps: u32,
+    progress: Progress<'_>,
+) -> Result<()> {
+    let neurons = population.len() as u64;
+    let mut remaining = steps;
+    let measured = || *throughput.lock().unwrap_or_else(|e| e.into_inner());
+    if tuned && measured().is_none() {
+        // The first submission pays for first use (shader compilation, buffer
+        // initialisation) and is not timed; the others grow until one is long enough
+        // to measure.
+        let mut chunk = population.steps_per_dispatch();
+        let mut first = true;
+        while remaining > 0 {
+            let steps = chunk.min(remaining);
+            population.set_steps_per_dispatch(steps);
+            let started = Instant::now();
+            let submission = submit(context, population, steps);
+            wait(context, submission)?;
+            let seconds = started.elapsed().as_secs_f64();
+            remaining -= steps;
+            progress(u64::from(steps) * neurons);
+            if !first && seconds >= CALIBRATION_SECONDS {
+                *throughput.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some((u64::from(steps) * neurons) as f64 / seconds);
+                break;
+            }
+            if !first {
+                chunk = chunk.saturating_mul(4);
+            }
+            first = false;
+        }
+    }
+    if let (true, Some(throughput)) = (tuned, measured()) {
+        let chunk = throughput * TARGET_DISPATCH_SECONDS / neurons as f64;
+        let chunk = chunk.clamp(f64::from(MIN_STEPS_PER_DISPATCH), f64::from(u32::MAX));
+        population.set_steps_per_dispatch(chunk as u32);
+    }
+    // Whole dispatch chunks per submission, so that only the run's last submission
+    // carries the dispatches of a remainder.
+    let chunk = population.steps_per_dispatch();
+    let steps_per_submission = chunk.saturating_mul(DISPATCHES_PER_SUBMISSION);
+    let mut in_flight = None;
+    while remaining > 0 {
+        let steps = remaining.min(steps_per_submission);
+        let submission = submit(context, population, steps);
+        if let Some((previous, done)) = in_flight.replace((submission, steps)) {
+            wait(context, previous)?;
+            progress(u64::from(done) * neurons);
+        }
+        remaining -= steps;
+    }
+    if let Some((last, done)) = in_flight {
+        wait(context, last)?;
+        progress(u64::from(done) * neurons);
+    }
+    context.check_errors()
+}
+
+fn submit(context: &GpuContext, population: &GpuPopulation, steps: u32) -> wgpu::SubmissionIndex {
+    let mut encoder = context
+        .device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("gpulif steps"),
+        });
+    population.encode_steps(&mut encoder, steps);
+    context.queue.submit([encoder.finish()])
+}
+
+fn wait(context: &GpuContext, submission: wgpu::SubmissionIndex) -> Result<()> {
+    let polled = context.device.poll(wgpu::PollType::Wait {
+        submission_index: Some(submission),
+        timeout: None,
+    });
+    context.explain(polled.map(drop).map_err(Into::into))
+}
+
+impl Stepper for GpuStepper {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Gpu
+    }
+
+    fn device(&self) -> String {
+        self.context.summary().describe()
+    }
+
+    fn batch_neurons(&self) -> usize {
+        GpuStepper::batch_neurons(self)
+    }
+
+    fn population(
+        &mut self,
+        run: &Run,
+        currents: &[f64],
+        each: &NeuronParams<'_>,
+    ) -> Result<Box<dyn Population + '_>> {
+        Ok(Box::new(self.runner(run, currents, each)?))
+    }
+
+    fn max_population(&self, run: &Run, each: &NeuronParams<'_>) -> usize {
+        self.batch_for(largest_buffer_per_neuron(run.method(), each))
+    }
+}
+
+/// A [`GpuPopulation`] together with the device it lives on: a [`Population`] that
+/// submits its own work and waits for it, made by [`GpuStepper::runner`]. The first run
+/// of steps measures the device and sizes dispatches to [`TARGET_DISPATCH_SECONDS`],
+/// unless the stepper's options fix them.
+#[derive(Debug)]
+pub struct GpuRunner {
+    population: GpuPopulation,
+    context: GpuContext,
+    tuned: bool,
+    throughput: Throughput,
+}
+
+impl GpuRunner {
+    /// The population, for binding its buffers or recording its steps yourself.
+    pub fn population(&self) -> &GpuPopulation {
+        &self.population
+    }
+
+    /// The device it lives on.
+    pub fn context(&self) -> &GpuContext {
+        &self.context
+    }
+
+    /// Runs `record` on a new encoder, submits it and waits.
+    fn submit_and_wait(&self, record: impl FnOnce(&mut wgpu::CommandEncoder)) -> Result<()> {
+        let mut encoder =
+            self.context
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                    label: Some("gpulif"),
+                });
+        record(&mut encoder);
+        let submission = self.context.queue.submit([encoder.finish()]);
+        wait(&self.context, submission)
+    }
+}
+
+impl Population for GpuRunner {
+    fn len(&self) -> usize {
+        self.population.len()
+    }
+
+    fn method(&self) -> Method {
+        self.population.method()
+    }
+
+    fn write_currents(&mut self, currents: &[f64]) -> Result<()> {
+        self.population
+            .write_currents(&self.context.queue, currents)?;
+        self.context.check_errors()
+    }
+
+    fn advance(&mut self, steps: u32, progress: Progress<'_>) -> Result<()> {
+        advance(
+            &self.context,
+            &self.throughput,
+            self.tuned,
+            &mut self.population,
+            steps,
+            progress,
+        )
+    }
+
+    fn counts(&self) -> Result<Vec<u32>> {
+        let GpuContext { device, queue, .. } = &self.context;
+        self.context
+            .explain(self.population.read_counts(device, queue))
+    }
+
+    fn spiked(&self) -> Result<Vec<u32>> {
+        let GpuContext { device, queue, .. } = &self.context;
+        self.context
+            .explain(self.population.read_spiked(device, queue))
+    }
+
+    fn voltages(&self) -> Result<Vec<f64>> {
+        let GpuContext { device, queue, .. } = &self.context;
+        let voltages = self
+            .context
+            .explain(self.population.read_voltages(device, queue))?;
+        Ok(voltages.into_iter().map(f64::from).collect())
+    }
+
+    fn reset(&mut self) -> Result<()> {
+        self.submit_and_wait(|encoder| self.population.reset(encoder))
+    }
+
+    fn clear_counts(&mut self) -> Result<()> {
+        self.submit_and_wait(|encoder| self.population.clear_counts(encoder))
+    }
+
+    /// One dispatch per step, each followed by copies of the gap, the drive and the
+    /// spikes into recording buffers on the device; read back every
+    /// [`RECORDED_STEPS_PER_SUBMISSION`] steps.
+    fn record(&mut self, steps: u32, sink: StepSink<'_>) -> Result<()> {
+        let (device, queue) = (&self.context.device, &self.context.queue);
+        let neurons = self.population.len();
+        let row = (neurons * 4) as u64;
+        let chunk = steps.min(RECORDED_STEPS_PER_SUBMISSION);
+        let recording = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("gpulif recording"),
+            size: 3 * row * u64::from(chunk),
+            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+            mapped_at_creation: false,
+        });
+        let mut step = 0;
+        while step < steps {
+            let end = steps.min(step + chunk);
+            let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("gpulif record"),
+            });
+            let population = &self.population;
+            for k in 0..end - step {
+                population.encode_steps(&mut encoder, 1);
+                let at = 3 * u64::from(k) * row;
+                encoder.copy_buffer_to_buffer(population.gap_buffer(), 0, &recording, at, row);
+                encoder.copy_buffer_to_buffer(
+                    population.drive_buffer(),
+                    0,
+                    &recording,
+                    at + row,
+                    row,
+                );
+                encoder.copy_buffer_to_buffer(
+                    population.spiked_buffer(),
+                    0,
+                    &recording,
+                    at + 2 * row,
+                    row,
+                );
+            }
+            queue.submit([encoder.finish()]);
+            let size = 3 * row * u64::from(end - step);
+            let (sender, receiver) = std::sync::mpsc::channel();
+            recording
+                .slice(..size)
+                .map_async(wgpu::MapMode::Read, move |result| {
+                    let _ = sender.send(result);
+                });
+            let polled = device.poll(wgpu::PollType::wait_indefinitely());
+            self.context.explain(polled.map(drop).map_err(Into::into))?;
+            let mapped = receiver.recv().map_err(|_| {
+                crate::Error::DeviceLost("the device dropped a recording before mapping it".into())
+            })?;
+            self.context.explain(mapped.map_err(Into::into))?;
+            {
+                let view = recording
+                    .slice(..size)
+                    .get_mapped_range()
+                    .map_err(|e| crate::Error::Gpu(e.to_string()))?;
+                for (k, sample) in view.chunks(3 * row as usize).enumerate() {
+                    let (gap, rest) = sample.split_at(row as usize);
+                    let (drive, spiked) = rest.split_at(row as usize);
+                    let gap: Vec<f32> = bytemuck::pod_collect_to_vec(gap);
+                    let drive: Vec<f32> = bytemuck::pod_collect_to_vec(drive);
+                    let spiked: Vec<u32> = bytemuck::pod_collect_to_vec(spiked);
+                    let voltages: Vec<f64> = drive
+                        .iter()
+                        .zip(&gap)
+                        .map(|(i, u)| f64::from(i - u))
+                        .collect();
+                    sink(step + k as u32, &voltages, &spiked);
+                }
+            }
+            recording.unmap();
+            step = end;
+        }
+        Ok(())
+    }
+}

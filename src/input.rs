@@ -1,0 +1,87 @@
+//! What drives the neurons, described once and lowered, per method, into the float32
+//! per-neuron inputs that every backend's kernel reads.
+//!
+//! Today a population is driven by one constant current per neuron, which the caller
+//! may replace between runs of steps (`Population::write_currents`); the current is
+//! piecewise constant in time. Each method turns a current into the float32 values its
+//! step compares against, here and only here, in float64:
+//!
+//! * Euler: the gap threshold of [`LifParams::gap_threshold`];
+//! * exact: the gap threshold and the inter-spike interval of
+//!   [`ExactConstants::inputs`].
+//!
+//! A new kind of input (noise, a stimulus shared by all neurons) is described here and
+//! read by each method's step; the experiments and the front ends do not change.
+
+use rayon::prelude::*;
+
+use crate::model::exact::ExactConstants;
+use crate::model::params::{LifParams, Method, NeuronParams};
+
+/// One neuron's float32 inputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct NeuronInput {
+    /// `current as f32`, model units.
+    pub current: f32,
+    /// The gap `u = I − v` below which the neuron fires.
+    pub gap_th: f32,
+    /// The exact method's inter-spike interval, seconds (0 for Euler).
+    pub period: f32,
+}
+
+/// How currents become kernel inputs for one population: its method, its shared
+/// parameters and those given per neuron.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Lowering<'a> {
+    method: Method,
+    params: LifParams,
+    each: NeuronParams<'a>,
+    /// The exact method's constants for the shared parameters, formed once.
+    exact: ExactConstants,
+}
+
+impl<'a> Lowering<'a> {
+    /// The lowering for validated parameters.
+    pub fn new(method: Method, params: &LifParams, each: NeuronParams<'a>) -> Self {
+        Lowering {
+            method,
+            params: *params,
+            each,
+            exact: ExactConstants::new(params),
+        }
+    }
+
+    /// The method the inputs are for.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// Neuron `k`'s inputs under `current` (`k` indexes the per-neuron parameters).
+    pub fn neuron(&self, k: usize, current: f64) -> NeuronInput {
+        let shared = self.each.is_shared();
+        let (gap_th, period) = match self.method {
+            Method::Euler if shared => (self.params.gap_threshold(current), 0.0),
+            Method::Euler => (self.each.of(&self.params, k).gap_threshold(current), 0.0),
+            Method::Exact if shared => self.exact.inputs(&self.params, current),
+            Method::Exact => {
+                let p = self.each.of(&self.params, k);
+                ExactConstants::new(&p).inputs(&p, current)
+            }
+        };
+        NeuronInput {
+            current: current as f32,
+            gap_th,
+            period,
+        }
+    }
+
+    /// Every neuron's inputs, neuron `k` under `currents[k]`, formed on all of rayon's
+    /// threads.
+    pub fn all(&self, currents: &[f64]) -> Vec<NeuronInput> {
+        currents
+            .par_iter()
+            .enumerate()
+            .map(|(k, &i)| self.neuron(k, i))
+            .collect()
+    }
+}
