@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // gpulif: one pipeline per device, one population.
     let params = LifParams::default();
     let dt = params.dt;
-    let pipeline = LifPipeline::new(&device);
+    let pipeline = LifPipeline::try_new(&device)?;
     let at = |t: f64| (0..NEURONS).map(|k| current(k, t)).collect::<Vec<_>>();
     let population = GpuPopulation::new(&device, &pipeline, &params, &at(0.0))?;
 

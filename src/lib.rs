@@ -4,12 +4,24 @@
 //! compute shader through wgpu, their spike counts turned into tuning curves (firing
 //! rate against input current) beside the analytic LIF rate.
 //!
-//! The neuron is the tutorial's `FirstOrderLIF` (forward Euler, an absolute refractory
-//! period counted down in steps). Three backends run it behind one [`Stepper`] trait:
+//! The neuron is the tutorial's `FirstOrderLIF`, integrated by forward Euler (an
+//! absolute refractory period counted down in steps; [`Method::Euler`]) or exactly,
+//! with spike times inside the step ([`Method::Exact`]). Three backends run it, each
+//! behind the same two traits — a [`Population`] (neurons with state, inputs that may
+//! change between runs of steps, counts that accumulate) and a [`Stepper`] that makes
+//! populations and runs experiments on them:
 //!
-//! * [`GpuStepper`]: the kernel in `shaders/lif_euler.wgsl`, in float32;
-//! * [`CpuStepper`]: the same float32 arithmetic in Rust, bit-identical to the GPU;
+//! * [`GpuStepper`]: the kernels in `shaders/` (`lif_euler.wgsl`, `lif_exact.wgsl`), in
+//!   float32;
+//! * [`CpuStepper`]: the same float32 arithmetic in Rust, bit-identical to the GPU for
+//!   Euler and within one spike for the exact method;
 //! * [`ReferenceStepper`]: the tutorial transcribed in float64, the oracle.
+//!
+//! [`open`] picks one as the command line's `--backend` does (`auto`: a hardware GPU,
+//! else the CPU). The modules follow the data: [`model`] (parameters, each method's
+//! constants and scalar step, the float64 reference, the analytic rate) → [`backend`]
+//! (populations and steppers) → [`experiment`] (curves, traces, ensembles, benchmarks)
+//! → `output` (writers and figures, features `output` and `plot`).
 //!
 //! The float32 backends integrate the gap `u = I − v` rather than `v`, with constants
 //! formed in float64 on the host ([`params`]), so that their spike counts match the
@@ -24,13 +36,13 @@
 //!     currents: Currents::List(vec![1.0000001, 1.1, 10.0, 100.0, 0.8]),
 //!     method: Method::Euler,
 //! };
-//! let curve = spec.sweep()?.simulate(&mut CpuStepper::new(), &|_| {})?;
+//! let curve = spec.prepare()?.simulate(&mut CpuStepper::new(), &|_| {})?;
 //! assert_eq!(curve.counts(), [39, 82, 99, 100, 0]);
 //! # Ok::<(), gpulif::Error>(())
 //! ```
 //!
 //! On a GPU, open a device with [`GpuContext`] and use [`GpuStepper::new`] instead.
-//! Sweeps too large for memory run with [`Sweep::stream`], batch by batch.
+//! Sweeps too large for memory run with [`CurveRun::stream`], batch by batch.
 //!
 //! ## Embedding in a wgpu application
 //!
@@ -47,7 +59,7 @@
 //!
 //! # fn frame(device: &wgpu::Device, queue: &wgpu::Queue) -> gpulif::Result<()> {
 //! // Once per device, and once per population.
-//! let pipeline = LifPipeline::new(device);
+//! let pipeline = LifPipeline::try_new(device)?;
 //! let currents: Vec<f64> = (0..10_000).map(|k| k as f64 * 1e-3).collect();
 //! let population = GpuPopulation::new(device, &pipeline, &LifParams::default(), &currents)?;
 //!
@@ -77,7 +89,7 @@
 pub mod backend;
 mod error;
 pub mod experiment;
-pub mod input;
+mod input;
 pub mod model;
 #[cfg(feature = "output")]
 pub mod output;
@@ -98,7 +110,9 @@ pub use backend::{
     BackendChoice, BackendKind, Opened, Population, PopulationDesc, Progress, Stepper, open,
 };
 pub use cpu::{CpuPopulation, CpuStepper, ReferenceStepper};
-pub use curve::{Currents, CurvePoint, CurveReport, CurveSpec, CurveSummary, Sweep, TuningCurve};
+pub use curve::{
+    Currents, CurvePoint, CurveReport, CurveRun, CurveSpec, CurveSummary, TuningCurve,
+};
 pub use error::{Error, Result};
 pub use params::{LifParams, Method, NeuronParams, Run};
 pub use trace::Trace;

@@ -8,8 +8,8 @@ mod common;
 use gpulif::cpu::Kernel;
 use gpulif::{
     CpuPopulation, CpuStepper, Currents, CurveSpec, Error, GpuPopulation, LifParams, LifPipeline,
-    Method, NeuronParams, Population, PopulationDesc, PopulationOptions, ReferenceStepper, Run,
-    Stepper, Trace,
+    Method, NeuronParams, Population, PopulationDesc, PopulationOptions, Readings, Readout,
+    ReferenceStepper, Run, Stepper, Trace,
 };
 
 /// Every backend this machine has: reference, CPU and, where an adapter exists, GPU.
@@ -480,9 +480,55 @@ fn a_curve_spec_default_is_the_tutorials_neuron() {
         ..CurveSpec::default()
     };
     let curve = spec
-        .sweep()
+        .prepare()
         .unwrap()
         .simulate(&mut CpuStepper::new(), &|_| {})
         .unwrap();
     assert_eq!(curve.counts(), [39, 82, 99, 100, 0]);
+}
+
+#[test]
+fn a_frame_loop_reads_back_without_blocking() {
+    // The host records the steps and the copies in its own encoder, maps after
+    // submitting, and polls without waiting until the values are there; they equal the
+    // CPU population's, exactly (Euler).
+    let Some(context) = common::gpu() else {
+        return;
+    };
+    let (device, queue) = (&context.device, &context.queue);
+    let params = LifParams::default();
+    let neurons = 1000;
+    let currents = schedule(neurons, 0);
+    let pipeline = LifPipeline::try_new(device).unwrap();
+    let gpu = GpuPopulation::new(device, &pipeline, &params, &currents).unwrap();
+    let mut cpu = CpuPopulation::new(&params, &currents).unwrap();
+    for frame in 1..4 {
+        let mut encoder = device.create_command_encoder(&Default::default());
+        gpu.encode_steps(&mut encoder, 100);
+        let counts = gpu.encode_readback(device, &mut encoder, Readout::Counts);
+        let voltages = gpu.encode_readback(device, &mut encoder, Readout::Voltages);
+        queue.submit([encoder.finish()]);
+        counts.map();
+        voltages.map();
+        cpu.step(100);
+        let mut polls = 0;
+        let (counts, voltages) = loop {
+            device.poll(wgpu::PollType::Poll).unwrap();
+            polls += 1;
+            if let (Some(c), Some(v)) = (counts.try_take(), voltages.try_take()) {
+                break (c.unwrap(), v.unwrap());
+            }
+            assert!(polls < 1_000_000, "the readback arrives");
+            std::thread::yield_now();
+        };
+        assert_eq!(counts, Readings::Counts(cpu.counts()), "frame {frame}");
+        assert_eq!(
+            voltages,
+            Readings::Voltages(cpu.voltages()),
+            "frame {frame}"
+        );
+        // The blocking helpers, through the population's one staging buffer.
+        assert_eq!(gpu.read_counts(device, queue).unwrap(), cpu.counts());
+        assert_eq!(gpu.read_voltages(device, queue).unwrap(), cpu.voltages());
+    }
 }

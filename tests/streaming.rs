@@ -44,25 +44,25 @@ fn streamed_files_equal_whole_ones() {
         },
         method: Method::Euler,
     };
-    let sweep = spec.sweep().unwrap();
-    let whole = sweep.simulate(&mut CpuStepper::new(), &|_| {}).unwrap();
+    let prepared = spec.prepare().unwrap();
+    let whole = prepared.simulate(&mut CpuStepper::new(), &|_| {}).unwrap();
     let dir = tempfile::tempdir().unwrap();
     for extension in ["csv", "json", "npy"] {
         let streamed_path = dir.path().join(format!("streamed.{extension}"));
         let whole_path = dir.path().join(format!("whole.{extension}"));
         let mut writer = AtomicOutput::create(&streamed_path)
             .unwrap()
-            .writer(sweep.len())
+            .writer(prepared.len())
             .unwrap();
         let mut batches = 0;
-        let report = sweep
+        let report = prepared
             .stream(
                 &mut SmallBatches(CpuStepper::new()),
                 &|_| {},
                 12,
                 &mut |currents, counts| {
                     batches += 1;
-                    writer.write(sweep.run(), currents, counts)
+                    writer.write(prepared.run(), currents, counts)
                 },
             )
             .unwrap();

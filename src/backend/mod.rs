@@ -5,7 +5,7 @@
 //!
 //! * [`cpu`]: the float32 kernel in Rust, blocks of neurons in vector registers;
 //! * [`gpu`]: the WGSL kernels through wgpu, and the embedding API;
-//! * [`reference`]: the tutorial in float64, the oracle.
+//! * [`reference`](mod@reference): the tutorial in float64, the oracle.
 //!
 //! The method ([`Method`]) is matched once per backend, where its population is made
 //! and stepped.

@@ -92,12 +92,29 @@ impl ReferencePopulation {
 }
 
 impl Neuron {
-    /// One step under `current`; the spikes fired in it.
-    fn step(&mut self, current: f64) -> u32 {
+    /// `steps` (at least 1) steps under `current`, the neuron in a local: the count
+    /// after them, from `count`, and the spikes of the last step.
+    fn run(&mut self, current: f64, steps: u32, mut count: u32) -> (u32, u32) {
+        let mut last = 0;
         match self {
-            Neuron::Euler(neuron, dt) => u32::from(neuron.step(current, *dt) > 0.0),
-            Neuron::Exact(neuron) => neuron.step(current),
+            Neuron::Euler(neuron, dt) => {
+                let (mut local, dt) = (*neuron, *dt);
+                for _ in 0..steps {
+                    last = u32::from(local.step(current, dt) > 0.0);
+                    count += last;
+                }
+                *neuron = local;
+            }
+            Neuron::Exact(neuron) => {
+                let mut local = *neuron;
+                for _ in 0..steps {
+                    last = local.step(current);
+                    count += last;
+                }
+                *neuron = local;
+            }
         }
+        (count, last)
     }
 
     fn voltage(&self) -> f64 {
@@ -134,9 +151,8 @@ impl Population for ReferencePopulation {
                 for (((neuron, &current), count), spiked) in
                     neurons.iter_mut().zip(currents).zip(counts).zip(spiked)
                 {
-                    for _ in 0..steps {
-                        *spiked = neuron.step(current);
-                        *count += *spiked;
+                    if steps > 0 {
+                        (*count, *spiked) = neuron.run(current, steps, *count);
                     }
                 }
                 progress(neurons.len() as u64 * u64::from(steps));

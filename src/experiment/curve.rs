@@ -218,11 +218,20 @@ impl Default for CurveSpec {
 }
 
 impl CurveSpec {
+    /// The former name of [`CurveSpec::prepare`].
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `prepare`: in gpulif a sweep is the evenly spaced currents"
+    )]
+    pub fn sweep(&self) -> Result<CurveRun> {
+        self.prepare()
+    }
+
     /// Validates everything; the currents are formed batch by batch as they run.
-    pub fn sweep(&self) -> Result<Sweep> {
+    pub fn prepare(&self) -> Result<CurveRun> {
         let run = Run::new(self.params, self.duration)?.with_method(self.method);
         self.currents.validate()?;
-        Ok(Sweep {
+        Ok(CurveRun {
             run,
             currents: self.currents.clone(),
         })
@@ -231,12 +240,19 @@ impl CurveSpec {
 
 /// A validated experiment, ready for a backend.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Sweep {
+pub struct CurveRun {
     run: Run,
     currents: Currents,
 }
 
-impl Sweep {
+/// The former name of [`CurveRun`].
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed `CurveRun`: in gpulif a sweep is the evenly spaced currents"
+)]
+pub type Sweep = CurveRun;
+
+impl CurveRun {
     /// The run every neuron is simulated for.
     pub fn run(&self) -> &Run {
         &self.run
@@ -252,7 +268,7 @@ impl Sweep {
         self.currents.len()
     }
 
-    /// Always false: a validated sweep has at least one neuron.
+    /// Always false: a validated curve has at least one neuron.
     pub fn is_empty(&self) -> bool {
         self.currents.is_empty()
     }
@@ -327,7 +343,50 @@ impl Sweep {
     }
 }
 
-/// Where [`Sweep::stream`] hands each batch: its currents and their spike counts, in
+/// Every `stride`-th neuron of a streamed curve, and the last, as `(current, rate)`:
+/// what a figure draws, so that it stays readable and quick whatever the number of
+/// neurons (the data and the summary keep them all). The stride is the smallest that
+/// keeps at most about `max_points`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Thinned {
+    duration: f64,
+    neurons: usize,
+    stride: usize,
+    seen: usize,
+    points: Vec<(f64, f64)>,
+}
+
+impl Thinned {
+    /// For a curve of `neurons` neurons of `run`.
+    pub fn new(run: &Run, neurons: usize, max_points: usize) -> Self {
+        Thinned {
+            duration: run.duration(),
+            neurons,
+            stride: neurons.div_ceil(max_points.max(1)).max(1),
+            seen: 0,
+            points: Vec::new(),
+        }
+    }
+
+    /// The next batch of the curve, in input order.
+    pub fn add(&mut self, currents: &[f64], counts: &[u32]) {
+        for (k, (&current, &count)) in currents.iter().zip(counts).enumerate() {
+            let index = self.seen + k;
+            if index.is_multiple_of(self.stride) || index + 1 == self.neurons {
+                self.points
+                    .push((current, f64::from(count) / self.duration));
+            }
+        }
+        self.seen += currents.len();
+    }
+
+    /// The points kept.
+    pub fn into_points(self) -> Vec<(f64, f64)> {
+        self.points
+    }
+}
+
+/// Where [`CurveRun::stream`] hands each batch: its currents and their spike counts, in
 /// input order.
 pub type BatchSink<'a> = &'a mut dyn FnMut(&[f64], &[u32]) -> Result<()>;
 

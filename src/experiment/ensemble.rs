@@ -250,6 +250,29 @@ impl EnsembleCurves {
         self.rates[k * neurons + n]
     }
 
+    /// Neuron `n`'s simulated rate at its preferred end of x (x = its encoder, the
+    /// first or the last point), Hz: where its rate should be its maximum rate.
+    pub fn rate_at_preferred_end(&self, ensemble: &Ensemble, n: usize) -> f64 {
+        let points = ensemble.x.len();
+        let k = if ensemble.encoders[n] > 0.0 {
+            points - 1
+        } else {
+            0
+        };
+        f64::from(self.rate(ensemble.len(), n, k))
+    }
+
+    /// How far the simulated rates at the preferred ends are from the maximum rates
+    /// asked for: the mean and the largest of |rate − max rate| over the neurons, Hz.
+    pub fn max_rate_error(&self, ensemble: &Ensemble) -> (f64, f64) {
+        let errors: Vec<f64> = (0..ensemble.len())
+            .map(|n| (self.rate_at_preferred_end(ensemble, n) - ensemble.max_rates[n]).abs())
+            .collect();
+        let mean = errors.iter().sum::<f64>() / ensemble.len().max(1) as f64;
+        let largest = errors.iter().fold(0.0f64, |w, &e| w.max(e));
+        (mean, largest)
+    }
+
     /// Neuron-steps per second of wall time.
     pub fn neuron_steps_per_second(&self) -> f64 {
         self.rates.len() as f64 * f64::from(self.run.steps()) / self.elapsed.as_secs_f64()

@@ -4,7 +4,7 @@
 //! * [`curve`]: a tuning curve, one current per neuron, streamed in batches;
 //! * [`trace`]: a few neurons followed step by step;
 //! * [`ensemble`]: Nengo-style ensembles of neurons with gains and biases;
-//! * [`bench`] and [`agreement`]: speed, and how the backends' counts agree.
+//! * [`bench`](mod@bench) and [`agreement`]: speed, and how the backends' counts agree.
 
 pub mod agreement;
 pub mod bench;

@@ -7,7 +7,7 @@
 use crate::model::params::LifParams;
 
 /// The per-run constants of the float32 Euler kernel, shared by the GPU shader and the
-/// CPU float32 backend. Must be computed by [`Run`], never by a backend.
+/// CPU float32 backend. Must be computed by [`Run`](crate::Run), never by a backend.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EulerConstants {
     /// See [`LifParams::decay`].

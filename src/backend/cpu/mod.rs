@@ -1,5 +1,5 @@
 //! The float32 CPU backend: the shaders' arithmetic in Rust, operation for operation,
-//! on blocks of [`LANES`](kernel::LANES) neurons kept in vector registers, with the
+//! on blocks of 64 neurons kept in vector registers, with the
 //! instruction set chosen at run time ([`Kernel`]). Its Euler counts are bit-identical
 //! to the GPU's; its exact counts agree with the GPU's within one spike (the GPU's `exp`
 //! and `log` are not Rust's).

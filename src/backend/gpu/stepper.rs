@@ -410,7 +410,7 @@ impl Population for GpuRunner {
 
     /// One dispatch per step, each followed by copies of the gap, the drive and the
     /// spikes into recording buffers on the device; read back every
-    /// [`RECORDED_STEPS_PER_SUBMISSION`] steps.
+    /// 1,024 steps.
     fn record(&mut self, steps: u32, sink: StepSink<'_>) -> Result<()> {
         let (device, queue) = (&self.context.device, &self.context.queue);
         let neurons = self.population.len();

@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use gpulif::bench::{self, Workload};
 use gpulif::cpu::Kernel;
-use gpulif::curve::{CurveReport, MAX_NEURONS};
+use gpulif::curve::{CurveReport, MAX_NEURONS, Thinned};
 use gpulif::ensemble::EnsembleSpec;
 use gpulif::experiment::agreement::Verdict;
 use gpulif::gpu::{compute_adapters, list_adapters};
@@ -573,35 +573,26 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
         currents,
         method: args.method.into(),
     };
-    let sweep = spec.sweep()?;
+    let prepared = spec.prepare()?;
     args.place.check()?;
     let output = args.out.as_deref().map(AtomicOutput::create).transpose()?;
     let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
     let mut stepper = args.place.open(args.quiet)?;
 
-    let neurons = sweep.len();
+    let neurons = prepared.len();
     let path = output.as_ref().map(|o| o.path().to_owned());
     let mut writer = output.map(|o| o.writer(neurons)).transpose()?;
-    let run = *sweep.run();
-    // Every stride-th neuron (and the last) is drawn: the figure stays readable and
-    // quick whatever the number of neurons; the data and the summary keep them all.
-    let stride = neurons.div_ceil(MAX_LINE_POINTS).max(1);
-    let mut drawn = Vec::new();
-    let mut done = 0;
-    let bar = Progress::new(sweep.neuron_steps(), args.quiet);
-    let report = sweep.stream(
+    let run = *prepared.run();
+    let mut drawn = Thinned::new(&run, neurons, MAX_LINE_POINTS);
+    let bar = Progress::new(prepared.neuron_steps(), args.quiet);
+    let report = prepared.stream(
         stepper.as_mut(),
         &|steps| bar.inc(steps),
         SUMMARY_ROWS,
         &mut |currents, counts| {
             if plot.is_some() {
-                for (k, (&current, &count)) in currents.iter().zip(counts).enumerate() {
-                    if (done + k) % stride == 0 || done + k + 1 == neurons {
-                        drawn.push((current, f64::from(count) / run.duration()));
-                    }
-                }
+                drawn.add(currents, counts);
             }
-            done += currents.len();
             match writer.as_mut() {
                 Some(writer) => writer.write(&run, currents, counts),
                 None => Ok(()),
@@ -619,7 +610,7 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
     if let Some(plot) = plot {
         plot.tuning_curve(&CurveFigure {
             report: &report,
-            points: drawn,
+            points: drawn.into_points(),
         })?;
         if !args.quiet {
             eprintln!("drew the tuning curve in {}", plot.path().display());
@@ -1148,20 +1139,8 @@ fn print_ensemble(
         curves.elapsed.as_secs_f64(),
         curves.neuron_steps_per_second()
     );
-    // The preferred end of each neuron is x = encoder: the first or the last point.
-    let at_end = |n: usize| {
-        let k = if ensemble.encoders[n] > 0.0 {
-            points - 1
-        } else {
-            0
-        };
-        f64::from(curves.rate(neurons, n, k))
-    };
-    let errors: Vec<f64> = (0..neurons)
-        .map(|n| at_end(n) - ensemble.max_rates[n])
-        .collect();
-    let mean = errors.iter().map(|e| e.abs()).sum::<f64>() / neurons as f64;
-    let worst = errors.iter().fold(0.0f64, |w, e| w.max(e.abs()));
+    let at_end = |n: usize| curves.rate_at_preferred_end(ensemble, n);
+    let (mean, worst) = curves.max_rate_error(ensemble);
     outln!();
     outln!(
         "  {:>7}  {:>8}  {:>10}  {:>13}  {:>16}",
