@@ -85,12 +85,21 @@ fn cases() -> Vec<Case> {
 }
 
 fn compare(stepper: &mut dyn Stepper) {
+    compare_inputs(stepper, |currents| currents);
+}
+
+/// [`compare`] with each sweep's currents passed through `inputs` first (for both the
+/// backend and the reference).
+fn compare_inputs(stepper: &mut dyn Stepper, inputs: fn(Vec<f64>) -> Vec<f64>) {
     for case in cases() {
         let run = Run::new(case.params, case.duration).unwrap();
         let v_th = case.params.v_th;
         let sweeps = [
-            ("wide sweep 0..20", common::sweep(0.0, 20.0, 2000)),
-            ("near threshold", common::sweep(v_th, v_th * 1.001, 2000)),
+            ("wide sweep 0..20", inputs(common::sweep(0.0, 20.0, 2000))),
+            (
+                "near threshold",
+                inputs(common::sweep(v_th, v_th * 1.001, 2000)),
+            ),
         ];
         for (sweep, currents) in sweeps {
             let want = ReferenceStepper
@@ -147,6 +156,56 @@ fn gpu_backend_agrees_with_float64() {
         return;
     };
     compare(&mut gpu);
+}
+
+/// The GPU with its inputs formed on the device, as for a host whose shader writes the
+/// currents: each population's currents go, in float32, straight into the input buffer
+/// (as such a shader would leave them), then `encode_form_inputs` forms the thresholds.
+struct DeviceFormed(gpulif::GpuStepper);
+
+impl Stepper for DeviceFormed {
+    fn kind(&self) -> gpulif::BackendKind {
+        self.0.kind()
+    }
+
+    fn device(&self) -> String {
+        format!("{}, inputs formed on the device", self.0.device())
+    }
+
+    fn simulate(
+        &mut self,
+        run: &Run,
+        currents: &[f64],
+        each: &gpulif::NeuronParams<'_>,
+        progress: gpulif::Progress<'_>,
+    ) -> gpulif::Result<Vec<u32>> {
+        let context = self.0.context().clone();
+        let mut population = self.0.population(run, &vec![0.0; currents.len()], each)?;
+        let as_f32: Vec<f32> = currents.iter().map(|&i| i as f32).collect();
+        context.queue.write_buffer(
+            population.current_buffer(),
+            0,
+            bytemuck::cast_slice(&as_f32),
+        );
+        let mut encoder = context.device.create_command_encoder(&Default::default());
+        population.encode_form_inputs(&mut encoder);
+        population.reset(&mut encoder);
+        context.queue.submit([encoder.finish()]);
+        self.0.advance(&mut population, run.steps(), progress)?;
+        population.read_counts(&context.device, &context.queue)
+    }
+}
+
+#[test]
+fn inputs_formed_on_the_device_agree_with_float64() {
+    // The same contract as the host-written path, on the float32 currents the device
+    // holds (the float64 reference runs on the same values, widened).
+    let Some(gpu) = common::gpu_stepper(Default::default()) else {
+        return;
+    };
+    compare_inputs(&mut DeviceFormed(gpu), |currents| {
+        currents.iter().map(|&i| f64::from(i as f32)).collect()
+    });
 }
 
 #[test]

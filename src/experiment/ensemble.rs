@@ -49,6 +49,11 @@ pub const MAX_NEURON_CURVES: u64 = 50_000_000;
 
 /// What to build: how many neurons, how their rates and intercepts are drawn, and
 /// where their curves are sampled.
+///
+/// Its [`Default`] is `gpulif ensemble`'s (Nengo's neuron and distributions): 50
+/// neurons with tau_rc 0.02 s and tau_ref 2 ms, maximum rates from 200 to 400 Hz,
+/// intercepts from −1 to 0.9, 101 points of x, seed 0. Write the fields you change and
+/// `..EnsembleSpec::default()` for the rest.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnsembleSpec {
     /// The neurons' parameters.
@@ -63,6 +68,23 @@ pub struct EnsembleSpec {
     pub x_points: usize,
     /// Seed of the draws: the same seed gives the same ensemble.
     pub seed: u64,
+}
+
+impl Default for EnsembleSpec {
+    fn default() -> Self {
+        EnsembleSpec {
+            params: LifParams {
+                tau_rc: 0.02,
+                tau_ref: 0.002,
+                ..LifParams::default()
+            },
+            neurons: 50,
+            max_rates: (200.0, 400.0),
+            intercepts: (-1.0, 0.9),
+            x_points: 101,
+            seed: 0,
+        }
+    }
 }
 
 impl EnsembleSpec {
