@@ -38,6 +38,8 @@ pub(crate) struct Lowering<'a> {
     each: NeuronParams<'a>,
     /// The exact method's constants for the shared parameters, formed once.
     exact: ExactConstants,
+    /// The Euler gap threshold's correction for the shared parameters, formed once.
+    rate_ratio: Option<f64>,
 }
 
 impl<'a> Lowering<'a> {
@@ -48,6 +50,7 @@ impl<'a> Lowering<'a> {
             params: *params,
             each,
             exact: ExactConstants::new(params),
+            rate_ratio: params.euler_rate_ratio(),
         }
     }
 
@@ -60,7 +63,10 @@ impl<'a> Lowering<'a> {
     pub fn neuron(&self, k: usize, current: f64) -> NeuronInput {
         let shared = self.each.is_shared();
         let (gap_th, period) = match self.method {
-            Method::Euler if shared => (self.params.gap_threshold(current), 0.0),
+            Method::Euler if shared => (
+                self.params.gap_threshold_with(self.rate_ratio, current),
+                0.0,
+            ),
             Method::Euler => (self.each.of(&self.params, k).gap_threshold(current), 0.0),
             Method::Exact if shared => self.exact.inputs(&self.params, current),
             Method::Exact => {

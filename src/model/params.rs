@@ -163,26 +163,38 @@ impl LifParams {
     /// on the same step as the exact decay crosses `current − v_th`, counted from a reset
     /// (`u = current`): `I₃₂ · ((I − v_th)/I)^(ln decay₃₂ / ln(1 − dt/tau_rc))`.
     pub fn gap_threshold(&self, current: f64) -> f32 {
+        self.gap_threshold_with(self.euler_rate_ratio(), current)
+    }
+
+    /// [`LifParams::gap_threshold`] with the parameters' [`LifParams::euler_rate_ratio`]
+    /// formed once, for many currents.
+    pub(crate) fn gap_threshold_with(&self, rate_ratio: Option<f64>, current: f64) -> f32 {
         let gap_th = current - self.v_th;
+        match rate_ratio {
+            Some(rate_ratio) if gap_th > 0.0 => {
+                let start = f64::from(current as f32);
+                (start * (rate_ratio * (gap_th / current).ln()).exp()) as f32
+            }
+            _ => gap_th as f32,
+        }
+    }
+
+    /// How much faster the float32 decay relaxes than the exact one,
+    /// `ln decay₃₂ / ln(1 − dt/tau_rc)`: `None` where the float32 decay is exact (or
+    /// the step is not a decay), and the gap threshold needs no correction.
+    pub(crate) fn euler_rate_ratio(&self) -> Option<f64> {
         let exact_decay = 1.0 - self.dt / self.tau_rc;
         let decay = f64::from(self.decay());
-        if gap_th <= 0.0 || !(exact_decay > 0.0 && exact_decay < 1.0) || decay == exact_decay {
-            return gap_th as f32;
+        if !(exact_decay > 0.0 && exact_decay < 1.0) || decay == exact_decay {
+            return None;
         }
-        let rate_ratio = decay.ln() / (-self.dt / self.tau_rc).ln_1p();
-        let start = f64::from(current as f32);
-        (start * (rate_ratio * (gap_th / current).ln()).exp()) as f32
+        Some(decay.ln() / (-self.dt / self.tau_rc).ln_1p())
     }
 
     /// The rate ratio of [`LifParams::gap_threshold`] less 1: 0 where the float32 decay
     /// is exact. What the device needs to form the same threshold itself.
     pub(crate) fn euler_rate_ratio_m1(&self) -> f64 {
-        let exact_decay = 1.0 - self.dt / self.tau_rc;
-        let decay = f64::from(self.decay());
-        if !(exact_decay > 0.0 && exact_decay < 1.0) || decay == exact_decay {
-            return 0.0;
-        }
-        decay.ln() / (-self.dt / self.tau_rc).ln_1p() - 1.0
+        self.euler_rate_ratio().map_or(0.0, |r| r - 1.0)
     }
 }
 

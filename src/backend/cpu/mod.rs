@@ -98,13 +98,21 @@ impl Stepper for CpuStepper {
         Ok(Box::new(CpuPopulation::from_desc(&desc, self.kernel)?))
     }
 
-    /// [`MAX_POPULATION`]: an experiment's neurons are stepped in populations of that
-    /// size, so that its memory stays small however many neurons it has.
-    fn max_population(&self, _run: &Run, _each: &NeuronParams<'_>) -> usize {
-        MAX_POPULATION
+    /// What a [`CpuPopulation`] made, advanced and read would give, task by task:
+    /// each task's neurons are made, stepped and counted while in cache.
+    fn simulate(
+        &mut self,
+        run: &Run,
+        currents: &[f64],
+        each: &NeuronParams<'_>,
+        progress: crate::backend::Progress<'_>,
+    ) -> Result<Vec<u32>> {
+        let desc = crate::backend::PopulationDesc {
+            params: run.params(),
+            method: run.method(),
+            each: *each,
+            currents,
+        };
+        CpuPopulation::counts_after(&desc, self.kernel, run.steps(), progress)
     }
 }
-
-/// The most neurons [`CpuStepper::simulate`](Stepper::simulate) holds in one
-/// population: 2¹⁸ neurons are 7 MiB of state, and 256 rayon tasks.
-pub const MAX_POPULATION: usize = 1 << 18;

@@ -13,9 +13,6 @@ use crate::model::euler::{EulerConstants, NeuronState};
 use crate::model::exact::ExactConstants;
 use crate::model::params::{LifParams, Method, NeuronParams, OwnedNeuronParams};
 
-/// Blocks handed to one rayon task.
-const BLOCKS_PER_TASK: usize = NEURONS_PER_TASK / LANES;
-
 /// A population of neurons on the CPU with the same life cycle as
 /// [`crate::GpuPopulation`]: inputs that may change between runs of steps, state that
 /// persists, counts that accumulate. Any method, shared or per-neuron parameters.
@@ -30,13 +27,14 @@ pub struct CpuPopulation {
     each: OwnedNeuronParams,
     kernel: Kernel,
     len: usize,
-    blocks: Blocks,
+    /// The neurons in tasks of [`NEURONS_PER_TASK`], each a unit of rayon's work.
+    tasks: Vec<Task>,
 }
 
-/// The neurons' state, by method; `lanes` holds each block's per-lane constants when
-/// some parameter is given per neuron.
+/// The blocks of up to [`NEURONS_PER_TASK`] neurons, by method; `lanes` holds each
+/// block's per-lane constants when some parameter is given per neuron.
 #[derive(Clone, Debug)]
-enum Blocks {
+enum Task {
     Euler {
         blocks: Vec<Block>,
         shared: EulerConstants,
@@ -47,6 +45,164 @@ enum Blocks {
         shared: ExactConstants,
         lanes: Option<Vec<[ExactConstants; LANES]>>,
     },
+}
+
+impl Task {
+    /// Neurons `first..first + currents.len()` of `desc`, at rest under `currents`
+    /// (`first` a multiple of [`LANES`]).
+    fn at_rest(
+        desc: &PopulationDesc<'_>,
+        lowering: &Lowering<'_>,
+        first: usize,
+        currents: &[f64],
+    ) -> Task {
+        let params = desc.params;
+        let per_neuron = !desc.each.is_shared();
+        let block_params = |b: usize| {
+            let start = first + b * LANES;
+            desc.each
+                .slice(start..(start + LANES).min(first + currents.len()))
+        };
+        let blocks = currents.chunks(LANES).enumerate();
+        match desc.method {
+            Method::Euler => Task::Euler {
+                blocks: blocks
+                    .map(|(b, currents)| {
+                        let (current, gap_th, _) =
+                            lane_inputs(lowering, first + b * LANES, currents);
+                        let n = currents.len();
+                        Block::at_rest(&current[..n], &gap_th[..n])
+                    })
+                    .collect(),
+                shared: EulerConstants::new(params),
+                lanes: per_neuron.then(|| {
+                    (0..currents.len().div_ceil(LANES))
+                        .map(|b| euler_lanes(params, &block_params(b)))
+                        .collect()
+                }),
+            },
+            Method::Exact => Task::Exact {
+                blocks: blocks
+                    .map(|(b, currents)| {
+                        let (current, gap_th, period) =
+                            lane_inputs(lowering, first + b * LANES, currents);
+                        let n = currents.len();
+                        ExactBlock::at_rest(&current[..n], &gap_th[..n], &period[..n])
+                    })
+                    .collect(),
+                shared: ExactConstants::new(params),
+                lanes: per_neuron.then(|| {
+                    (0..currents.len().div_ceil(LANES))
+                        .map(|b| exact_lanes(params, &block_params(b)))
+                        .collect()
+                }),
+            },
+        }
+    }
+
+    /// New inputs for the task's neurons, the first of them neuron `first`.
+    fn write_currents(&mut self, lowering: &Lowering<'_>, first: usize, currents: &[f64]) {
+        let chunks = currents.chunks(LANES).enumerate();
+        match self {
+            Task::Euler { blocks, .. } => {
+                for ((b, currents), block) in chunks.zip(blocks) {
+                    let (current, gap_th, _) = lane_inputs(lowering, first + b * LANES, currents);
+                    let n = currents.len();
+                    block.current[..n].copy_from_slice(&current[..n]);
+                    block.gap_th[..n].copy_from_slice(&gap_th[..n]);
+                }
+            }
+            Task::Exact { blocks, .. } => {
+                for ((b, currents), block) in chunks.zip(blocks) {
+                    let (current, gap_th, period) =
+                        lane_inputs(lowering, first + b * LANES, currents);
+                    let n = currents.len();
+                    block.current[..n].copy_from_slice(&current[..n]);
+                    block.gap_th[..n].copy_from_slice(&gap_th[..n]);
+                    block.period[..n].copy_from_slice(&period[..n]);
+                }
+            }
+        }
+    }
+
+    /// Advances every neuron of the task by `steps` steps.
+    fn step(&mut self, kernel: Kernel, steps: u32) {
+        match self {
+            Task::Euler {
+                blocks,
+                shared,
+                lanes: None,
+            } => blocks
+                .iter_mut()
+                .for_each(|b| kernel.step(b, shared, steps)),
+            Task::Euler {
+                blocks,
+                lanes: Some(lanes),
+                ..
+            } => blocks
+                .iter_mut()
+                .zip(lanes.iter())
+                .for_each(|(b, lanes)| kernel.step_each(b, lanes, steps)),
+            Task::Exact {
+                blocks,
+                shared,
+                lanes: None,
+            } => blocks
+                .iter_mut()
+                .for_each(|b| kernel.step_exact(b, shared, steps)),
+            Task::Exact {
+                blocks,
+                lanes: Some(lanes),
+                ..
+            } => blocks
+                .iter_mut()
+                .zip(lanes.iter())
+                .for_each(|(b, lanes)| step_exact_lanes(b, lanes, steps)),
+        }
+    }
+
+    fn reset(&mut self) {
+        match self {
+            Task::Euler { blocks, .. } => blocks.iter_mut().for_each(|block| {
+                block.gap = block.current;
+                block.drive = block.current;
+                block.refractory_left = [0; LANES];
+                block.spike_count = [0; LANES];
+                block.spiked = [0; LANES];
+            }),
+            Task::Exact { blocks, .. } => blocks.iter_mut().for_each(|block| {
+                block.gap = block.current;
+                block.drive = block.current;
+                block.refractory = [0.0; LANES];
+                block.spike_count = [0; LANES];
+                block.spiked = [0; LANES];
+            }),
+        }
+    }
+
+    fn clear_counts(&mut self) {
+        match self {
+            Task::Euler { blocks, .. } => {
+                blocks.iter_mut().for_each(|b| b.spike_count = [0; LANES])
+            }
+            Task::Exact { blocks, .. } => {
+                blocks.iter_mut().for_each(|b| b.spike_count = [0; LANES])
+            }
+        }
+    }
+
+    /// One value per lane of every block, read by the method's accessor.
+    fn gather<T: Copy>(
+        &self,
+        euler: impl Fn(&Block) -> [T; LANES],
+        exact: impl Fn(&ExactBlock) -> [T; LANES],
+        out: &mut Vec<T>,
+    ) {
+        match self {
+            Task::Euler { blocks, .. } => out.extend(blocks.iter().flat_map(euler)),
+            Task::Exact { blocks, .. } => out.extend(blocks.iter().flat_map(exact)),
+        }
+    }
 }
 
 impl CpuPopulation {
@@ -65,60 +221,49 @@ impl CpuPopulation {
     /// parameters, stepped by `kernel` (one of [`Kernel::available`]).
     pub fn from_desc(desc: &PopulationDesc<'_>, kernel: Kernel) -> Result<Self> {
         desc.validate()?;
-        let PopulationDesc {
-            params,
-            method,
-            each,
-            currents,
-        } = *desc;
-        let lowering = Lowering::new(method, params, each);
-        let per_neuron = !each.is_shared();
-        let block_params =
-            |b: usize| each.slice(b * LANES..(b * LANES + LANES).min(currents.len()));
-        let blocks = match method {
-            Method::Euler => Blocks::Euler {
-                blocks: currents
-                    .par_chunks(LANES)
-                    .enumerate()
-                    .map(|(b, currents)| {
-                        let (current, gap_th, _) = lane_inputs(&lowering, b, currents);
-                        let n = currents.len();
-                        Block::at_rest(&current[..n], &gap_th[..n])
-                    })
-                    .collect(),
-                shared: EulerConstants::new(params),
-                lanes: per_neuron.then(|| {
-                    (0..currents.len().div_ceil(LANES))
-                        .map(|b| euler_lanes(params, &block_params(b)))
-                        .collect()
-                }),
-            },
-            Method::Exact => Blocks::Exact {
-                blocks: currents
-                    .par_chunks(LANES)
-                    .enumerate()
-                    .map(|(b, currents)| {
-                        let (current, gap_th, period) = lane_inputs(&lowering, b, currents);
-                        let n = currents.len();
-                        ExactBlock::at_rest(&current[..n], &gap_th[..n], &period[..n])
-                    })
-                    .collect(),
-                shared: ExactConstants::new(params),
-                lanes: per_neuron.then(|| {
-                    (0..currents.len().div_ceil(LANES))
-                        .map(|b| exact_lanes(params, &block_params(b)))
-                        .collect()
-                }),
-            },
-        };
+        let lowering = Lowering::new(desc.method, desc.params, desc.each);
+        let tasks = desc
+            .currents
+            .par_chunks(NEURONS_PER_TASK)
+            .enumerate()
+            .map(|(t, currents)| Task::at_rest(desc, &lowering, t * NEURONS_PER_TASK, currents))
+            .collect();
         Ok(CpuPopulation {
-            params: *params,
-            method,
-            each: OwnedNeuronParams::from(&each),
+            params: *desc.params,
+            method: desc.method,
+            each: OwnedNeuronParams::from(&desc.each),
             kernel,
-            len: currents.len(),
-            blocks,
+            len: desc.currents.len(),
+            tasks,
         })
+    }
+
+    /// The spike counts of `desc`'s neurons after `steps` steps from rest: what a
+    /// population made, advanced and read gives, computed task by task so that each
+    /// task's neurons are made, stepped and counted while they are in cache, and
+    /// memory stays small. Reports each task's neuron-steps as it ends.
+    pub(crate) fn counts_after(
+        desc: &PopulationDesc<'_>,
+        kernel: Kernel,
+        steps: u32,
+        progress: Progress<'_>,
+    ) -> Result<Vec<u32>> {
+        desc.validate()?;
+        let lowering = Lowering::new(desc.method, desc.params, desc.each);
+        let mut counts = vec![0; desc.currents.len()];
+        counts
+            .par_chunks_mut(NEURONS_PER_TASK)
+            .zip(desc.currents.par_chunks(NEURONS_PER_TASK))
+            .enumerate()
+            .for_each(|(t, (counts, currents))| {
+                let mut task = Task::at_rest(desc, &lowering, t * NEURONS_PER_TASK, currents);
+                task.step(kernel, steps);
+                let mut all = Vec::with_capacity(currents.len().next_multiple_of(LANES));
+                task.gather(|b| b.spike_count, |b| b.spike_count, &mut all);
+                counts.copy_from_slice(&all[..counts.len()]);
+                progress(currents.len() as u64 * u64::from(steps));
+            });
+        Ok(counts)
     }
 
     /// Number of neurons.
@@ -146,31 +291,14 @@ impl CpuPopulation {
     /// [`crate::GpuPopulation::write_currents`] does.
     pub fn write_currents(&mut self, currents: &[f64]) -> Result<()> {
         check_currents(currents, self.len)?;
-        let each = self.each.borrow();
-        let lowering = Lowering::new(self.method, &self.params, each);
-        match &mut self.blocks {
-            Blocks::Euler { blocks, .. } => blocks
-                .par_iter_mut()
-                .zip(currents.par_chunks(LANES))
-                .enumerate()
-                .for_each(|(b, (block, currents))| {
-                    let (current, gap_th, _) = lane_inputs(&lowering, b, currents);
-                    let n = currents.len();
-                    block.current[..n].copy_from_slice(&current[..n]);
-                    block.gap_th[..n].copy_from_slice(&gap_th[..n]);
-                }),
-            Blocks::Exact { blocks, .. } => blocks
-                .par_iter_mut()
-                .zip(currents.par_chunks(LANES))
-                .enumerate()
-                .for_each(|(b, (block, currents))| {
-                    let (current, gap_th, period) = lane_inputs(&lowering, b, currents);
-                    let n = currents.len();
-                    block.current[..n].copy_from_slice(&current[..n]);
-                    block.gap_th[..n].copy_from_slice(&gap_th[..n]);
-                    block.period[..n].copy_from_slice(&period[..n]);
-                }),
-        }
+        let lowering = Lowering::new(self.method, &self.params, self.each.borrow());
+        self.tasks
+            .par_iter_mut()
+            .zip(currents.par_chunks(NEURONS_PER_TASK))
+            .enumerate()
+            .for_each(|(t, (task, currents))| {
+                task.write_currents(&lowering, t * NEURONS_PER_TASK, currents)
+            });
         Ok(())
     }
 
@@ -181,86 +309,23 @@ impl CpuPopulation {
 
     /// [`CpuPopulation::step`], reporting the neuron-steps of each task as it ends.
     fn step_reporting(&mut self, steps: u32, progress: Progress<'_>) {
-        let kernel = self.kernel;
-        let report = |blocks: usize| progress((blocks * LANES) as u64 * u64::from(steps));
-        match &mut self.blocks {
-            Blocks::Euler {
-                blocks,
-                shared,
-                lanes: None,
-            } => blocks.par_chunks_mut(BLOCKS_PER_TASK).for_each(|task| {
-                task.iter_mut().for_each(|b| kernel.step(b, shared, steps));
-                report(task.len());
-            }),
-            Blocks::Euler {
-                blocks,
-                lanes: Some(lanes),
-                ..
-            } => blocks
-                .par_chunks_mut(BLOCKS_PER_TASK)
-                .zip(lanes.par_chunks(BLOCKS_PER_TASK))
-                .for_each(|(task, lanes)| {
-                    for (block, lanes) in task.iter_mut().zip(lanes) {
-                        kernel.step_each(block, lanes, steps);
-                    }
-                    report(task.len());
-                }),
-            Blocks::Exact {
-                blocks,
-                shared,
-                lanes: None,
-            } => blocks.par_chunks_mut(BLOCKS_PER_TASK).for_each(|task| {
-                task.iter_mut()
-                    .for_each(|b| kernel.step_exact(b, shared, steps));
-                report(task.len());
-            }),
-            Blocks::Exact {
-                blocks,
-                lanes: Some(lanes),
-                ..
-            } => blocks
-                .par_chunks_mut(BLOCKS_PER_TASK)
-                .zip(lanes.par_chunks(BLOCKS_PER_TASK))
-                .for_each(|(task, lanes)| {
-                    for (block, lanes) in task.iter_mut().zip(lanes) {
-                        step_exact_lanes(block, lanes, steps);
-                    }
-                    report(task.len());
-                }),
-        }
+        let (kernel, len) = (self.kernel, self.len);
+        self.tasks.par_iter_mut().enumerate().for_each(|(t, task)| {
+            task.step(kernel, steps);
+            let neurons = NEURONS_PER_TASK.min(len - t * NEURONS_PER_TASK);
+            progress(neurons as u64 * u64::from(steps));
+        });
     }
 
     /// Every neuron back to rest (`v = 0`, not refractory) under its current input,
     /// with no spikes counted.
     pub fn reset(&mut self) {
-        match &mut self.blocks {
-            Blocks::Euler { blocks, .. } => blocks.iter_mut().for_each(|block| {
-                block.gap = block.current;
-                block.drive = block.current;
-                block.refractory_left = [0; LANES];
-                block.spike_count = [0; LANES];
-                block.spiked = [0; LANES];
-            }),
-            Blocks::Exact { blocks, .. } => blocks.iter_mut().for_each(|block| {
-                block.gap = block.current;
-                block.drive = block.current;
-                block.refractory = [0.0; LANES];
-                block.spike_count = [0; LANES];
-                block.spiked = [0; LANES];
-            }),
-        }
+        self.tasks.iter_mut().for_each(Task::reset);
     }
 
     /// Spike counts back to zero; the neurons' state is kept.
     pub fn clear_counts(&mut self) {
-        match &mut self.blocks {
-            Blocks::Euler { blocks, .. } => {
-                blocks.iter_mut().for_each(|b| b.spike_count = [0; LANES])
-            }
-            Blocks::Exact { blocks, .. } => {
-                blocks.iter_mut().for_each(|b| b.spike_count = [0; LANES])
-            }
-        }
+        self.tasks.iter_mut().for_each(Task::clear_counts);
     }
 
     /// Spikes of each neuron since the start or the last reset or clear.
@@ -287,31 +352,18 @@ impl CpuPopulation {
     /// (the exact method counts seconds; here they are rounded up to steps of dt) and
     /// its spikes.
     pub fn states(&self) -> Vec<NeuronState> {
-        let steps_left = |seconds: f32| (f64::from(seconds) / self.params.dt).ceil() as u32;
-        let mut states: Vec<NeuronState> = match &self.blocks {
-            Blocks::Euler { blocks, .. } => blocks
-                .iter()
-                .flat_map(|b| {
-                    (0..LANES).map(|lane| NeuronState {
-                        gap: b.gap[lane],
-                        refractory_left: b.refractory_left[lane],
-                        spike_count: b.spike_count[lane],
-                    })
-                })
-                .collect(),
-            Blocks::Exact { blocks, .. } => blocks
-                .iter()
-                .flat_map(|b| {
-                    (0..LANES).map(move |lane| NeuronState {
-                        gap: b.gap[lane],
-                        refractory_left: steps_left(b.refractory[lane]),
-                        spike_count: b.spike_count[lane],
-                    })
-                })
-                .collect(),
-        };
-        states.truncate(self.len);
-        states
+        let dt = self.params.dt;
+        let steps_left = |seconds: f32| (f64::from(seconds) / dt).ceil() as u32;
+        let gaps = self.gather(|b| b.gap, |b| b.gap);
+        let counts = self.counts();
+        let left = self.gather(|b| b.refractory_left, |b| b.refractory.map(steps_left));
+        (0..self.len)
+            .map(|k| NeuronState {
+                gap: gaps[k],
+                refractory_left: left[k],
+                spike_count: counts[k],
+            })
+            .collect()
     }
 
     /// One value per neuron, read from each block by the method's accessor.
@@ -320,10 +372,10 @@ impl CpuPopulation {
         euler: impl Fn(&Block) -> [T; LANES],
         exact: impl Fn(&ExactBlock) -> [T; LANES],
     ) -> Vec<T> {
-        let mut values: Vec<T> = match &self.blocks {
-            Blocks::Euler { blocks, .. } => blocks.iter().flat_map(euler).collect(),
-            Blocks::Exact { blocks, .. } => blocks.iter().flat_map(exact).collect(),
-        };
+        let mut values = Vec::with_capacity(self.len.next_multiple_of(LANES));
+        for task in &self.tasks {
+            task.gather(&euler, &exact, &mut values);
+        }
         values.truncate(self.len);
         values
     }
@@ -373,17 +425,18 @@ impl Population for CpuPopulation {
     }
 }
 
-/// The inputs of block `b`'s lanes (up to [`LANES`] currents; the rest zero).
+/// The inputs of the block whose first lane is neuron `first` (up to [`LANES`]
+/// currents; the rest zero).
 fn lane_inputs(
     lowering: &Lowering<'_>,
-    b: usize,
+    first: usize,
     currents: &[f64],
 ) -> ([f32; LANES], [f32; LANES], [f32; LANES]) {
     let mut current = [0.0f32; LANES];
     let mut gap_th = [0.0f32; LANES];
     let mut period = [0.0f32; LANES];
     for (lane, &i) in currents.iter().enumerate() {
-        let input = lowering.neuron(b * LANES + lane, i);
+        let input = lowering.neuron(first + lane, i);
         (current[lane], gap_th[lane], period[lane]) = (input.current, input.gap_th, input.period);
     }
     (current, gap_th, period)
