@@ -99,16 +99,19 @@ impl Currents {
             .collect()
     }
 
-    /// Reads one current per line from a file; blank lines and lines starting with `#`
-    /// are skipped.
+    /// Reads one current per line from a file; everything from a `#` to the end of its
+    /// line is a comment, and blank lines are skipped.
     pub fn read_file(path: &Path) -> Result<Vec<f64>> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             Error::Currents(format!("cannot read currents from {}: {e}", path.display()))
         })?;
         let mut currents = Vec::new();
         for (number, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
+            let line = line
+                .split_once('#')
+                .map_or(line, |(data, _comment)| data)
+                .trim();
+            if line.is_empty() {
                 continue;
             }
             let current = parse_current(line).map_err(|reason| {
@@ -466,7 +469,8 @@ pub struct CurveSummary {
     pub firing: usize,
     /// Spikes over all neurons.
     pub total_spikes: u64,
-    /// Mean simulated rate, Hz.
+    /// Mean simulated rate, Hz: all spikes over neurons × duration, one division (so
+    /// `0.76771`, not the `0.7677099999999786` a sum of rates would give).
     pub mean_rate: f64,
     /// Largest simulated rate, Hz.
     pub max_rate: f64,
@@ -483,7 +487,6 @@ struct SummaryBuilder {
     neurons: usize,
     firing: usize,
     total_spikes: u64,
-    rate_sum: f64,
     max_rate: f64,
     abs_error_sum: f64,
     worst: Option<CurvePoint>,
@@ -496,7 +499,6 @@ impl SummaryBuilder {
             neurons: 0,
             firing: 0,
             total_spikes: 0,
-            rate_sum: 0.0,
             max_rate: 0.0,
             abs_error_sum: 0.0,
             worst: None,
@@ -509,7 +511,6 @@ impl SummaryBuilder {
             self.neurons += 1;
             self.firing += usize::from(count > 0);
             self.total_spikes += u64::from(count);
-            self.rate_sum += point.rate;
             self.max_rate = self.max_rate.max(point.rate);
             let error = point.rate_error().abs();
             self.abs_error_sum += error;
@@ -526,7 +527,7 @@ impl SummaryBuilder {
             neurons: self.neurons,
             firing: self.firing,
             total_spikes: self.total_spikes,
-            mean_rate: self.rate_sum / neurons,
+            mean_rate: self.total_spikes as f64 / (neurons * self.run.duration()),
             max_rate: self.max_rate,
             mean_abs_rate_error: self.abs_error_sum / neurons,
             worst: self
@@ -686,6 +687,26 @@ mod tests {
         assert_eq!(name(sweep(f64::NAN, 1.0, 3)), "i_min");
         assert_eq!(name(sweep(0.0, f64::INFINITY, 3)), "i_max");
         assert_eq!(name(sweep(0.0, 1e31, 3)), "i_max");
+    }
+
+    #[test]
+    fn files_skip_comments_whole_and_inline() {
+        let dir = std::env::temp_dir().join(format!("gpulif-currents-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("currents.txt");
+        std::fs::write(
+            &path,
+            "# input currents\n1.5\n\n10 # ten\n  2e1\t# twenty\n#\n",
+        )
+        .unwrap();
+        assert_eq!(Currents::read_file(&path).unwrap(), [1.5, 10.0, 20.0]);
+        std::fs::write(&path, "1\nten # not a number\n").unwrap();
+        let error = Currents::read_file(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("line 2") && error.contains("\"ten\""),
+            "{error}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -128,6 +128,19 @@ impl LifParams {
         Ok(())
     }
 
+    /// The same neuron frozen for exactly `steps` steps after each spike (Euler): its
+    /// `tau_ref` becomes `(steps + ½)·dt`, which the tutorial's countdown turns into
+    /// `steps` frozen steps whatever the rounding (it stops half a step from zero).
+    ///
+    /// Brian2 freezes `round(refractory/dt) − 1` steps: a Brian2 refractory period of
+    /// `(steps + 1)·dt` gives the same Euler counts.
+    pub fn with_refractory_steps(self, steps: u32) -> LifParams {
+        LifParams {
+            tau_ref: (f64::from(steps) + 0.5) * self.dt,
+            ..self
+        }
+    }
+
     /// The number of steps after a spike on which the neuron is frozen, found by
     /// replaying the tutorial's float64 countdown (`refractory_time -= dt` until it is
     /// `< 0`). It is a rounding fact, not `round(tau_ref/dt)`: 199 for
@@ -505,6 +518,31 @@ mod tests {
         assert_eq!(with(0.005, 0.001).frozen_steps(), 5);
         assert_eq!(with(0.0, 0.001).frozen_steps(), 0);
         assert_eq!(with(0.0005, 0.001).frozen_steps(), 0);
+    }
+
+    #[test]
+    fn refractory_steps_give_exactly_that_many_frozen_steps() {
+        for dt in [0.001, 0.0001, 0.0005, 0.1 / 3.0] {
+            let p = with(0.0, dt);
+            for steps in (0..3000).chain([99_999, 1_000_000, 100_000_000]) {
+                assert_eq!(
+                    p.with_refractory_steps(steps).frozen_steps(),
+                    steps,
+                    "dt {dt}"
+                );
+            }
+        }
+        // The tutorial's countdown for tau_ref = 1..=20 ms at dt = 1 ms: tau_ref/dt
+        // frozen steps up to 10 ms, one fewer from 11 ms (a float64 rounding fact).
+        let frozen: Vec<u32> = (1..=20)
+            .map(|ms| with(f64::from(ms) / 1000.0, 0.001).frozen_steps())
+            .collect();
+        assert_eq!(
+            frozen,
+            [
+                1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19
+            ]
+        );
     }
 
     #[test]

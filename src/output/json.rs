@@ -18,6 +18,8 @@ struct Metadata<'a> {
     gpulif_version: &'static str,
     method: Method,
     params: &'a LifParams,
+    /// Euler: the steps a neuron stays frozen after a spike (`null` for exact).
+    frozen_steps: Option<u32>,
     duration: f64,
     steps: u32,
     neurons: usize,
@@ -92,6 +94,8 @@ fn write_with(
         gpulif_version: env!("CARGO_PKG_VERSION"),
         method: report.run.method(),
         params: report.run.params(),
+        frozen_steps: (report.run.method() == Method::Euler)
+            .then_some(report.run.constants().frozen_steps),
         duration: report.run.duration(),
         steps: report.run.steps(),
         neurons: report.summary.neurons,

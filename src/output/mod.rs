@@ -1,4 +1,4 @@
-//! Writers for tuning curves: CSV and JSON, streamed batch by batch and written
+//! Writers for tuning curves: CSV, JSON and NPY, streamed batch by batch and written
 //! atomically.
 
 mod csv;

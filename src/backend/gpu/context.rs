@@ -89,7 +89,12 @@ fn preference(adapter: &wgpu::Adapter) -> (u8, u8) {
 
 /// A wgpu instance on the native compute APIs (Vulkan, Metal, DX12), or on the
 /// backends `WGPU_BACKEND` names (`WGPU_BACKEND=gl` for OpenGL), honouring the other
-/// `WGPU_*` variables too. OpenGL is left out by default: its adapters duplicate the
+/// `WGPU_*` variables too.
+///
+/// On a headless Linux machine Mesa's device-select layer prints `error:
+/// XDG_RUNTIME_DIR is invalid or not set` as the instance starts; it is harmless, and
+/// `NODEVICE_SELECT=1` in the environment silences it (a library cannot set it safely
+/// for its host: `std::env::set_var` is unsound once other threads run). OpenGL is left out by default: its adapters duplicate the
 /// Vulkan ones where both exist, and probing it on a headless machine makes EGL print
 /// warnings about missing display servers.
 fn instance() -> wgpu::Instance {

@@ -62,7 +62,8 @@ enum BackendArg {
     Auto,
     /// The GPU kernel on the best adapter, software ones (lavapipe) included.
     Gpu,
-    /// The float32 CPU backend, bit-identical to the GPU kernel.
+    /// The float32 CPU backend: Euler counts bit-identical to the GPU kernel's, exact
+    /// counts within one spike of them.
     Cpu,
     /// The float64 transcription of the tutorial (slow; the oracle).
     Reference,
@@ -333,8 +334,13 @@ struct BenchArgs {
     #[arg(long, value_enum, default_value_t = MethodArg::Euler)]
     method: MethodArg,
 
-    /// Backends to time, comma-separated. Default: all of them.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [BenchBackend::Reference, BenchBackend::Cpu, BenchBackend::Gpu])]
+    /// Backends to time, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "reference,cpu,gpu"
+    )]
     backend: Vec<BenchBackend>,
 
     /// Only the GPU adapters whose name contains this text.
@@ -397,10 +403,20 @@ struct NeuronArgs {
           allow_hyphen_values = true, value_parser = parse_number)]
     tau_rc: f64,
 
-    /// Refractory period, seconds.
+    /// Refractory period, seconds. With the Euler method the neuron stays frozen for
+    /// the steps the tutorial's float64 countdown gives (the summary says how many: 2
+    /// for 2 ms at dt = 1 ms, but 10 for both 10 ms and 11 ms; see the README).
     #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().tau_ref,
           allow_hyphen_values = true, value_parser = parse_number)]
     tau_ref: f64,
+
+    /// Euler method: freeze exactly N steps after each spike (0 to 100000000), in place
+    /// of --tau-ref; sets tau_ref to (N + 1/2)·dt, which the countdown turns into N
+    /// steps. Brian2 freezes round(refractory/dt) − 1 steps: its refractory period
+    /// (N + 1)·dt gives the same counts.
+    #[arg(long, value_name = "N", conflicts_with = "tau_ref", allow_hyphen_values = true,
+          value_parser = parse_refractory_steps)]
+    refractory_steps: Option<u32>,
 
     /// Firing threshold (model units).
     #[arg(long, value_name = "V", default_value_t = LifParams::default().v_th,
@@ -409,13 +425,30 @@ struct NeuronArgs {
 }
 
 impl NeuronArgs {
-    fn params(&self) -> LifParams {
-        LifParams {
+    /// The parameters for `method`; `--refractory-steps` counts the Euler method's
+    /// frozen steps and is refused with the exact method.
+    fn params(&self, method: Method) -> Result<LifParams, Failure> {
+        let params = LifParams {
             tau_rc: self.tau_rc,
             tau_ref: self.tau_ref,
             v_th: self.v_th,
             dt: self.dt,
+        };
+        match (self.refractory_steps, method) {
+            (None, _) => Ok(params),
+            (Some(steps), Method::Euler) => Ok(params.with_refractory_steps(steps)),
+            (Some(_), Method::Exact) => Err(usage(
+                "--refractory-steps counts the Euler method's frozen steps; with \
+                 --method exact the refractory period is continuous: give --tau-ref",
+            )),
         }
+    }
+}
+
+fn parse_refractory_steps(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if f64::from(n) <= gpulif::params::MAX_REFRACTORY_STEPS => Ok(n),
+        _ => Err("expected a whole number of steps from 0 to 100000000".to_owned()),
     }
 }
 
@@ -525,7 +558,15 @@ fn usage(message: impl Into<String>) -> Failure {
     }
 }
 
+/// When the process started: the summary's "in all" counts from here (forming the
+/// currents, opening the device, writing the outputs, not only simulating).
+fn started() -> Instant {
+    static STARTED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *STARTED.get_or_init(Instant::now)
+}
+
 fn main() -> ExitCode {
+    started();
     // Mesa's Vulkan device-select layer looks for a Wayland display to pick a default
     // GPU and, on a headless machine, prints "error: XDG_RUNTIME_DIR is invalid" for
     // every wgpu instance. gpulif ranks adapters itself, so there it is switched off.
@@ -568,7 +609,7 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
         },
     };
     let spec = CurveSpec {
-        params: args.neuron.params(),
+        params: args.neuron.params(args.method.into())?,
         duration: args.duration,
         currents,
         method: args.method.into(),
@@ -725,17 +766,22 @@ fn print_summary(report: &CurveReport) {
             Method::Exact => "exact",
         }
     );
+    let frozen = match run.method() {
+        Method::Euler => format!(" ({} frozen steps)", run.constants().frozen_steps),
+        Method::Exact => String::new(),
+    };
     outln!(
-        "  neuron    tau_rc = {} s, tau_ref = {} s, v_th = {}",
+        "  neuron    tau_rc = {} s, tau_ref = {} s{frozen}, v_th = {}",
         p.tau_rc,
         p.tau_ref,
         p.v_th
     );
     outln!("  backend   {}: {}", report.backend, report.device);
     outln!(
-        "  time      {:.3} s, {:.3e} neuron-steps/s",
+        "  time      {:.3} s simulating, {:.3e} neuron-steps/s; {:.3} s in all",
         report.elapsed.as_secs_f64(),
-        report.neuron_steps_per_second()
+        report.neuron_steps_per_second(),
+        started().elapsed().as_secs_f64()
     );
     if let Some(kib) = peak_memory_kib() {
         outln!("  memory    peak resident {:.1} MiB", kib as f64 / 1024.0);
@@ -847,7 +893,7 @@ fn devices(args: DevicesArgs) -> Result<(), Failure> {
 
 fn bench(args: BenchArgs) -> Result<(), Failure> {
     let workload = Workload {
-        params: args.neuron.params(),
+        params: args.neuron.params(args.method.into())?,
         neurons: args.neurons,
         steps: args.steps,
         i_min: args.i_min,
@@ -878,10 +924,11 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
         }
     };
     let workload_text = format!(
-        "{} neurons × {} steps, {} timed runs each",
+        "{} neurons × {} steps, {} timed {} each",
         grouped(workload.neurons as u64),
         grouped(u64::from(workload.steps)),
-        args.runs
+        args.runs,
+        if args.runs == 1 { "run" } else { "runs" }
     );
     say(workload_text.clone());
 
@@ -930,7 +977,9 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
     } else {
         print_bench(&workload_text, &measurements);
     }
-    check_agreement(&measurements, workload.method, args.quiet || args.json)
+    // The agreement is the benchmark's verdict: `--quiet` keeps it (it goes to stdout);
+    // `--json` leaves stdout to the JSON, and the exit status carries the verdict.
+    check_agreement(&measurements, workload.method, args.json)
 }
 
 fn print_bench(workload: &str, measurements: &[bench::Measurement]) {
@@ -1012,7 +1061,7 @@ fn check_agreement(
 }
 
 fn trace(args: TraceArgs) -> Result<(), Failure> {
-    let params = args.neuron.params();
+    let params = args.neuron.params(args.method.into())?;
     if args.current.is_empty() {
         return Err(usage(
             "--current: give at least one input current, e.g. --current 1.1 (a list or \

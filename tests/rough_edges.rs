@@ -1,0 +1,243 @@
+//! What a new user trips over, each held by a test: quiet passing runs, the benchmark's
+//! verdict under `-q`, help that says what the README says, inputs and outputs written
+//! as a person writes them, and the refractory period's frozen steps.
+
+mod common;
+
+use common::{gpulif, text};
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = gpulif(args);
+    assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+#[test]
+fn a_passing_run_prints_no_error_lines() {
+    // The binary quiets Mesa's device-select layer itself on a headless machine…
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gpulif"))
+        .args([
+            "curve",
+            "--neurons",
+            "100",
+            "--duration",
+            "0.1",
+            "--backend",
+            "gpu",
+            "-q",
+        ])
+        .env_remove("NODEVICE_SELECT")
+        .env_remove("XDG_RUNTIME_DIR")
+        .output()
+        .unwrap();
+    if common::require_gpu() || out.status.success() {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            !text(&out.stderr).contains("error"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    // …and `cargo test` runs every test with it quieted (.cargo/config.toml), so the
+    // harness's own GPU tests print no "error:" lines either.
+    assert!(
+        std::env::var_os("XDG_RUNTIME_DIR").is_some()
+            || std::env::var("NODEVICE_SELECT").as_deref() == Ok("1"),
+        "NODEVICE_SELECT=1 in the test environment"
+    );
+}
+
+#[test]
+fn quiet_benchmarks_keep_their_verdict() {
+    let out = stdout_of(&[
+        "bench",
+        "--neurons",
+        "2000",
+        "--steps",
+        "100",
+        "--backend",
+        "reference,cpu",
+        "--runs",
+        "1",
+        "-q",
+    ]);
+    assert!(out.contains("1 timed run each"), "{out}");
+    assert!(
+        out.contains("counts: float32 vs float64 reference: 2,000 of 2,000 identical"),
+        "{out}"
+    );
+    let out = gpulif(&[
+        "bench",
+        "--neurons",
+        "2000",
+        "--steps",
+        "100",
+        "--backend",
+        "cpu",
+        "--runs",
+        "1",
+        "-q",
+    ]);
+    assert!(
+        text(&out.stderr).is_empty(),
+        "-q prints nothing on stderr: {}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn help_says_what_the_readme_says() {
+    let curve = stdout_of(&["curve", "--help"]);
+    assert!(
+        curve.contains(
+            "Euler counts bit-identical to the GPU kernel's, exact counts within one spike"
+        ),
+        "{curve}"
+    );
+    assert!(
+        !curve.contains("bit-identical to the GPU kernel.\n"),
+        "{curve}"
+    );
+    assert!(curve.contains("--refractory-steps <N>"), "{curve}");
+    let bench = stdout_of(&["bench", "--help"]);
+    assert!(bench.contains("[default: reference,cpu,gpu]"), "{bench}");
+}
+
+#[test]
+fn currents_files_take_inline_comments() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("currents.txt");
+    std::fs::write(
+        &path,
+        "# the tutorial's inputs\n1.1 # just above threshold\n10 # ten\n",
+    )
+    .unwrap();
+    let listing = format!("@{}", path.display());
+    let out = stdout_of(&[
+        "curve",
+        "--currents",
+        &listing,
+        "--tau-rc",
+        "0.02",
+        "--tau-ref",
+        "0.2",
+        "--duration",
+        "20",
+    ]);
+    assert!(out.contains("2 neurons"), "{out}");
+    assert!(out.contains("            1.1          82"), "{out}");
+}
+
+#[test]
+fn trace_times_are_the_decimals_of_the_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trace.csv");
+    let out = gpulif(&[
+        "trace",
+        "--current",
+        "1.5",
+        "--duration",
+        "0.5",
+        "--backend",
+        "cpu",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = std::fs::read_to_string(&path).unwrap();
+    let times: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(times.len(), 500);
+    for (k, time) in times.iter().enumerate() {
+        assert_eq!(*time, format!("{}", (k + 1) as f64 / 1000.0), "row {k}");
+    }
+    assert_eq!(times[478], "0.479");
+}
+
+#[test]
+fn json_means_are_one_division() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("curve.json");
+    let out = gpulif(&[
+        "curve",
+        "--neurons",
+        "100000",
+        "--backend",
+        "cpu",
+        "-q",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let summary = &json["summary"];
+    let total = summary["total_spikes"].as_u64().unwrap();
+    let mean = summary["mean_rate"].as_f64().unwrap();
+    assert_eq!(mean, total as f64 / (100_000.0 * 10.0));
+    assert!(mean.to_string().len() <= 10, "{mean}");
+    assert_eq!(json["frozen_steps"], 2);
+}
+
+#[test]
+fn the_summary_says_what_its_time_covers() {
+    let out = stdout_of(&["curve", "--neurons", "1000", "--backend", "cpu"]);
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("time"))
+        .unwrap();
+    assert!(
+        line.contains("s simulating") && line.contains("s in all"),
+        "{line}"
+    );
+}
+
+#[test]
+fn the_frozen_steps_are_shown_and_can_be_fixed() {
+    // The tutorial's countdown: 10 frozen steps for both 10 ms and 11 ms at dt = 1 ms,
+    // so both give the same 182 spikes; --refractory-steps 11 freezes 11.
+    let run = |refractory: &[&str]| {
+        let mut args = vec![
+            "curve",
+            "--currents",
+            "1e6",
+            "--duration",
+            "2",
+            "--tau-rc",
+            "0.02",
+            "--backend",
+            "reference",
+        ];
+        args.extend_from_slice(refractory);
+        stdout_of(&args)
+    };
+    let ten = run(&["--tau-ref", "0.010"]);
+    let eleven = run(&["--tau-ref", "0.011"]);
+    assert!(ten.contains("tau_ref = 0.01 s (10 frozen steps)"), "{ten}");
+    assert!(
+        eleven.contains("tau_ref = 0.011 s (10 frozen steps)"),
+        "{eleven}"
+    );
+    for out in [&ten, &eleven] {
+        assert!(out.contains("         1000000         182"), "{out}");
+    }
+    let fixed = run(&["--refractory-steps", "11"]);
+    assert!(fixed.contains("(11 frozen steps)"), "{fixed}");
+    assert!(fixed.contains("         1000000         167"), "{fixed}");
+    // With the exact method, or beside --tau-ref, the flag is refused (exit 2).
+    for bad in [
+        vec!["curve", "--refractory-steps", "3", "--method", "exact"],
+        vec!["curve", "--refractory-steps", "3", "--tau-ref", "0.002"],
+        vec!["curve", "--refractory-steps", "-1"],
+    ] {
+        let out = gpulif(&bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(
+            text(&out.stderr).contains("--refractory-steps"),
+            "{bad:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
