@@ -87,8 +87,13 @@ impl Destination {
         Ok(destination)
     }
 
-    /// A new temporary file beside the destination, removed when dropped.
+    /// A new temporary file beside the destination, removed when dropped, and by
+    /// [`interrupt::discard`] if the run is interrupted.
     pub(crate) fn temporary(&self, suffix: &str) -> Result<NamedTempFile> {
+        interrupt::register(|| self.create_temporary(suffix))
+    }
+
+    fn create_temporary(&self, suffix: &str) -> Result<NamedTempFile> {
         let mut builder = tempfile::Builder::new();
         builder.prefix(".gpulif-").suffix(suffix);
         // What a plain create gives (0666 less the umask), not the 0600 of a temporary
@@ -107,15 +112,113 @@ impl Destination {
         })
     }
 
-    /// Flushes `file` to disk and moves it to the destination.
+    /// Flushes `file` to disk and moves it to the destination — or, while
+    /// [`interrupt::hold_commits`] is in force, keeps it for [`interrupt::commit`].
     pub(crate) fn persist(&self, file: NamedTempFile) -> Result<()> {
         let context = || format!("writing {}", self.path.display());
         file.as_file()
             .sync_all()
             .map_err(|e| Error::io(context(), e))?;
-        file.persist(&self.path)
-            .map_err(|e| Error::io(context(), e.error))?;
+        interrupt::persist(file.into_temp_path(), &self.path).map_err(|e| Error::io(context(), e))
+    }
+}
+
+pub mod interrupt {
+    //! Outputs that an interrupted run leaves no trace of.
+    //!
+    //! Every temporary file the writers create is registered here. A front end that
+    //! handles Ctrl-C or SIGTERM calls [`hold_commits`] first, so that finished outputs
+    //! wait as temporary files instead of being renamed into place one by one; when all
+    //! are written it calls [`commit`], which renames them all under one lock. Its
+    //! signal handler calls [`discard`], which takes the same lock (so it never runs in
+    //! the middle of a commit) and removes every temporary file: until `commit`, the
+    //! folders are as they were before the run.
+
+    use std::path::{Path, PathBuf};
+    use std::sync::Mutex;
+
+    use tempfile::{NamedTempFile, TempPath};
+
+    use crate::error::Result;
+
+    #[derive(Default)]
+    struct Files {
+        /// Every temporary file created (some since removed or renamed).
+        temporary: Vec<PathBuf>,
+        /// Finished outputs waiting for [`commit`]: the temporary file and its path.
+        held: Vec<(TempPath, PathBuf)>,
+        holding: bool,
+        committed: bool,
+    }
+
+    static FILES: Mutex<Files> = Mutex::new(Files {
+        temporary: Vec::new(),
+        held: Vec::new(),
+        holding: false,
+        committed: false,
+    });
+
+    fn files() -> std::sync::MutexGuard<'static, Files> {
+        FILES.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Creates a temporary file with `create` and registers it, under the lock: a
+    /// [`discard`] sees it or it does not exist yet.
+    pub(crate) fn register(
+        create: impl FnOnce() -> Result<NamedTempFile>,
+    ) -> Result<NamedTempFile> {
+        let mut files = files();
+        let file = create()?;
+        files.temporary.push(file.path().to_owned());
+        Ok(file)
+    }
+
+    /// Renames `file` to `path` now, or holds it for [`commit`].
+    pub(crate) fn persist(file: TempPath, path: &Path) -> std::io::Result<()> {
+        let mut files = files();
+        if files.holding {
+            files.held.push((file, path.to_owned()));
+            Ok(())
+        } else {
+            file.persist(path).map_err(|e| e.error)
+        }
+    }
+
+    /// From now on finished outputs wait for [`commit`] instead of being renamed into
+    /// place as each is finished.
+    pub fn hold_commits() {
+        files().holding = true;
+    }
+
+    /// Renames every held output into place, all under one lock, and stops holding.
+    pub fn commit() -> Result<()> {
+        let mut files = files();
+        files.holding = false;
+        files.committed = true;
+        for (file, path) in std::mem::take(&mut files.held) {
+            file.persist(&path)
+                .map_err(|e| crate::Error::io(format!("writing {}", path.display()), e.error))?;
+        }
         Ok(())
+    }
+
+    /// Removes every temporary file and held output of this process, and returns
+    /// whether outputs had already been committed (the run was past its end). Takes the
+    /// lock and keeps it, so that nothing is created or committed after it: call it just
+    /// before the process exits.
+    pub fn discard() -> bool {
+        let mut files = files();
+        for (file, _) in std::mem::take(&mut files.held) {
+            let _ = file.close();
+        }
+        for path in std::mem::take(&mut files.temporary) {
+            // Most are gone already (renamed, or removed when dropped).
+            let _ = std::fs::remove_file(path);
+        }
+        let committed = files.committed;
+        // Held until the process exits: no writer creates or renames anything after.
+        std::mem::forget(files);
+        committed
     }
 }
 

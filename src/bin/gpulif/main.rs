@@ -558,6 +558,55 @@ fn usage(message: impl Into<String>) -> Failure {
     }
 }
 
+/// Moves every finished output into place at once (until then they wait as temporary
+/// files, which an interrupt removes), then says what was written.
+fn commit(written: &[String], quiet: bool) -> Result<(), Failure> {
+    gpulif::output::interrupt::commit()?;
+    if !quiet {
+        for line in written {
+            eprintln!("{line}");
+        }
+    }
+    Ok(())
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM at any moment of a run: every temporary file is removed,
+/// nothing half-written is left, one line says so, and the exit status is 128 + the
+/// signal's number (130, 143), as a shell reports a process the signal ended.
+fn handle_interrupts() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    gpulif::output::interrupt::hold_commits();
+    let mut signals = match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+        Ok(signals) => signals,
+        // Without a handler the signal ends the process as usual, leaving temporary
+        // files; say so rather than fail the run.
+        Err(error) => {
+            eprintln!(
+                "note: cannot handle Ctrl-C ({error}); an interrupted run may leave .gpulif-*.partial files"
+            );
+            return;
+        }
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let committed = gpulif::output::interrupt::discard();
+            // Clear a progress bar's line first, where there is one.
+            let clear = if std::io::stderr().is_terminal() {
+                "\r\x1b[2K"
+            } else {
+                ""
+            };
+            let what = if committed {
+                "interrupted; its output had already been written"
+            } else {
+                "interrupted; nothing written"
+            };
+            eprintln!("{clear}{what}");
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
 /// When the process started: the summary's "in all" counts from here (forming the
 /// currents, opening the device, writing the outputs, not only simulating).
 fn started() -> Instant {
@@ -580,6 +629,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
+    handle_interrupts();
     let result = match cli.command {
         Command::Curve(args) => curve(args),
         Command::Devices(args) => devices(args),
@@ -642,21 +692,22 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
     )?;
     bar.finish();
 
+    let mut written = Vec::new();
     if let (Some(writer), Some(path)) = (writer, path) {
         writer.finish(&report)?;
-        if !args.quiet {
-            eprintln!("wrote {} neurons to {}", neurons, path.display());
-        }
+        written.push(format!("wrote {} neurons to {}", neurons, path.display()));
     }
     if let Some(plot) = plot {
         plot.tuning_curve(&CurveFigure {
             report: &report,
             points: drawn.into_points(),
         })?;
-        if !args.quiet {
-            eprintln!("drew the tuning curve in {}", plot.path().display());
-        }
+        written.push(format!(
+            "drew the tuning curve in {}",
+            plot.path().display()
+        ));
     }
+    commit(&written, args.quiet)?;
     if !args.quiet {
         print_summary(&report);
     }
@@ -1075,23 +1126,21 @@ fn trace(args: TraceArgs) -> Result<(), Failure> {
     gpulif::trace::check(&run, &args.current)?;
     let mut stepper = args.place.open(args.quiet)?;
     let trace = Trace::record(stepper.as_mut(), &run, &args.current)?;
+    let mut written = Vec::new();
     if let Some(output) = output {
         output.commit(&trace)?;
-        if !args.quiet {
-            eprintln!(
-                "wrote {} steps × {} neurons to {}",
-                run.steps(),
-                trace.currents().len(),
-                output.path().display()
-            );
-        }
+        written.push(format!(
+            "wrote {} steps × {} neurons to {}",
+            run.steps(),
+            trace.currents().len(),
+            output.path().display()
+        ));
     }
     if let Some(plot) = plot {
         plot.trace(&trace)?;
-        if !args.quiet {
-            eprintln!("drew the trace in {}", plot.path().display());
-        }
+        written.push(format!("drew the trace in {}", plot.path().display()));
     }
+    commit(&written, args.quiet)?;
     if !args.quiet {
         for n in 0..trace.currents().len() {
             outln!("{}", trace.sentence(n));
@@ -1136,23 +1185,24 @@ fn ensemble(args: EnsembleArgs) -> Result<(), Failure> {
         &|done| bar.inc(done),
     )?;
     bar.finish();
+    let mut written = Vec::new();
     if let Some(output) = output {
         output.commit(&ensemble, &curves)?;
-        if !args.quiet {
-            eprintln!(
-                "wrote {} neurons × {} points to {}",
-                ensemble.len(),
-                ensemble.x.len(),
-                output.path().display()
-            );
-        }
+        written.push(format!(
+            "wrote {} neurons × {} points to {}",
+            ensemble.len(),
+            ensemble.x.len(),
+            output.path().display()
+        ));
     }
     if let Some(plot) = plot {
         plot.ensemble(&ensemble, &curves)?;
-        if !args.quiet {
-            eprintln!("drew the tuning curves in {}", plot.path().display());
-        }
+        written.push(format!(
+            "drew the tuning curves in {}",
+            plot.path().display()
+        ));
     }
+    commit(&written, args.quiet)?;
     if !args.quiet {
         print_ensemble(&ensemble, &curves);
     }
