@@ -231,7 +231,11 @@ fn figures_are_valid_png_and_svg() {
             "Time (s)",
             "Input current",
             "Voltage v",
-            "An input of 1.1 produces",
+            "Threshold v_th",
+            "Spikes",
+            // Each raster row labelled beside it with its input and count.
+            "I = 1.1",
+            "spikes",
         ],
     );
 }
@@ -358,4 +362,54 @@ fn bad_figure_and_trace_input_is_refused_cleanly() {
         0,
         "no file left"
     );
+}
+
+#[test]
+fn figures_fit_their_data_and_mark_sparse_curves() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name);
+    // A handful of currents: each simulated point is marked; a million are not.
+    for (neurons, marked) in [("7", true), ("2000", false)] {
+        let path = at(&format!("curve-{neurons}.svg"));
+        let out = gpulif(&[
+            "curve",
+            "--neurons",
+            neurons,
+            "--duration",
+            "1",
+            "--backend",
+            "cpu",
+            "-q",
+            "--plot",
+            path.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            svg.matches("<circle").count(),
+            if marked { 7 } else { 0 },
+            "{neurons} neurons"
+        );
+    }
+    // A trace whose voltage never goes below 0 has no negative axis ticks (the legend
+    // sits above the chart, not in room made below the data).
+    let path = at("trace.svg");
+    let out = gpulif(&[
+        "trace",
+        "--current",
+        "1.1",
+        "--tau-ref",
+        "0.2",
+        "--duration",
+        "5",
+        "--backend",
+        "cpu",
+        "--plot",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let svg = std::fs::read_to_string(&path).unwrap();
+    let label = |text: &str| svg.contains(&format!(">\n{text}\n</text>"));
+    assert!(!label("-0.2") && !label("-0.4"), "negative ticks");
+    assert!(label("0") && label("1"), "0 and the threshold in view");
 }

@@ -11,6 +11,7 @@ use plotters::coord::Shift;
 use plotters::coord::cartesian::Cartesian2d;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use plotters::style::text_anchor;
 
 use super::{Destination, grouped};
 use crate::analytic;
@@ -268,6 +269,9 @@ pub fn reduce(points: &[(f64, f64)], buckets: usize) -> Vec<(f64, f64)> {
     out
 }
 
+/// A tuning curve of at most this many neurons marks each of them.
+pub const MARKED_POINTS: usize = 60;
+
 /// A chart of the figures: both axes in seconds, currents or rates.
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
@@ -380,6 +384,17 @@ fn draw_curve<DB: DrawingBackend>(
         .map_err(e)?
         .label("Simulated")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], blue.stroke_width(2)));
+    // A curve of a few neurons shows each of them: a bare line between a handful of
+    // points hides where the simulated values are.
+    if simulated.len() <= MARKED_POINTS {
+        chart
+            .draw_series(
+                simulated
+                    .iter()
+                    .map(|&point| Circle::new(point, 4, blue.filled())),
+            )
+            .map_err(e)?;
+    }
     chart
         .draw_series(DashedLineSeries::new(
             analytic,
@@ -390,15 +405,22 @@ fn draw_curve<DB: DrawingBackend>(
         .map_err(e)?
         .label("Analytical")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], orange.stroke_width(2)));
-    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+    // Below the curve, which rises from threshold and saturates: the lower right stays
+    // empty.
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     Ok(())
 }
+
+/// Width of the trace figure's left label area, shared by the voltage chart and the
+/// raster so that their time axes line up.
+const TRACE_LABEL_AREA: u32 = 130;
 
 fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) -> DrawResult<()> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let run = trace.run();
     let p = run.params();
     let (upper, lower) = root.split_vertically(560);
+    let (header, upper) = upper.split_vertically(64);
     let end = run.duration();
     let current = trace.currents()[0];
     let voltage: Vec<(f64, f64)> = trace
@@ -407,6 +429,7 @@ fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) 
         .enumerate()
         .map(|(k, &v)| (trace.time(k as u32), v))
         .collect();
+    // The data's range, 0 and the threshold always in view.
     let v_min = voltage
         .iter()
         .map(|p| p.1)
@@ -417,77 +440,132 @@ fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) 
         .map(|p| p.1)
         .fold(p.v_th, f64::max)
         .max(current);
-    let spike_lo = v_max + 0.05 * (v_max - v_min);
-    let spike_hi = v_max + 0.15 * (v_max - v_min);
-    let y_top = v_max + 0.2 * (v_max - v_min);
-    // Room below the lowest voltage for the legend.
-    let y_bottom = v_min - 0.45 * (v_max - v_min);
+    let span = v_max - v_min;
+    let spike_lo = v_max + 0.05 * span;
+    let spike_hi = v_max + 0.15 * span;
+    let y_top = v_max + 0.2 * span;
+    let y_bottom = v_min - 0.04 * span;
 
+    let grey = RGBColor(110, 110, 110);
+    let green = RGBColor(44, 160, 44);
+    let blue = RGBColor(31, 119, 180);
+    let red = RGBColor(214, 39, 40);
+
+    // The title, and the legend in one row beneath it: above the data, never over it.
     let title = format!(
         "LIF neuron, input {current}: {} ({})",
         describe(run),
         trace.backend()
     );
+    let (width, _) = header.dim_in_pixel();
+    header
+        .draw(&Text::new(
+            title,
+            (width as i32 / 2, 10),
+            (FAMILY, 20)
+                .into_font()
+                .color(&BLACK)
+                .pos(text_anchor::Pos::new(
+                    text_anchor::HPos::Center,
+                    text_anchor::VPos::Top,
+                )),
+        ))
+        .map_err(e)?;
+    let entries: [(&str, Legend); 4] = [
+        ("Input current", Legend::Line(grey, false)),
+        ("Threshold v_th", Legend::Line(green, true)),
+        ("Voltage v", Legend::Line(blue, false)),
+        ("Spikes", Legend::Tick(red)),
+    ];
+    let mut x = TRACE_LABEL_AREA as i32 + 16;
+    for (label, sample) in entries {
+        let y = 48;
+        match sample {
+            Legend::Line(colour, dashed) => {
+                let segments: &[(i32, i32)] = if dashed {
+                    &[(0, 9), (15, 24)]
+                } else {
+                    &[(0, 24)]
+                };
+                for &(a, b) in segments {
+                    header
+                        .draw(&PathElement::new(
+                            [(x + a, y), (x + b, y)],
+                            colour.stroke_width(2),
+                        ))
+                        .map_err(e)?;
+                }
+            }
+            Legend::Tick(colour) => {
+                header
+                    .draw(&PathElement::new(
+                        [(x + 12, y - 7), (x + 12, y + 7)],
+                        colour.stroke_width(2),
+                    ))
+                    .map_err(e)?;
+            }
+        }
+        let style = (FAMILY, 15)
+            .into_font()
+            .color(&BLACK)
+            .pos(text_anchor::Pos::new(
+                text_anchor::HPos::Left,
+                text_anchor::VPos::Center,
+            ));
+        let (text_width, _) = header.estimate_text_size(label, &style).map_err(e)?;
+        header
+            .draw(&Text::new(label, (x + 32, y), style))
+            .map_err(e)?;
+        x += 32 + text_width as i32 + 28;
+    }
+
     let mut chart = ChartBuilder::on(&upper)
-        .caption(title, (FAMILY, 20))
-        .margin(16)
+        .margin_left(16)
+        .margin_right(16)
+        .margin_bottom(8)
         .x_label_area_size(45)
-        .y_label_area_size(60)
+        .y_label_area_size(TRACE_LABEL_AREA - 16)
         .build_cartesian_2d(0.0..end, y_bottom..y_top)
         .map_err(e)?;
     draw_axes(&mut chart, "Time (s)", "Voltage, current (model units)")?;
-    let grey = RGBColor(128, 128, 128);
-    let green = RGBColor(44, 160, 44);
-    let blue = RGBColor(31, 119, 180);
-    let red = RGBColor(214, 39, 40);
+    // The current solid and the threshold dashed over it: where they coincide (an input
+    // just above threshold) both stay visible.
     chart
-        .draw_series(DashedLineSeries::new(
+        .draw_series(LineSeries::new(
             [(0.0, current), (end, current)],
-            8,
-            6,
             grey.stroke_width(2),
         ))
-        .map_err(e)?
-        .label("Input current")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], grey.stroke_width(2)));
+        .map_err(e)?;
     chart
         .draw_series(DashedLineSeries::new(
             [(0.0, p.v_th), (end, p.v_th)],
-            8,
+            9,
             6,
             green.stroke_width(2),
         ))
-        .map_err(e)?
-        .label("Threshold v_th")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], green.stroke_width(2)));
+        .map_err(e)?;
     chart
         .draw_series(LineSeries::new(
             reduce(&voltage, MAX_LINE_POINTS / 2),
             blue.stroke_width(1),
         ))
-        .map_err(e)?
-        .label("Voltage v")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], blue.stroke_width(2)));
+        .map_err(e)?;
     chart
         .draw_series(trace.spike_steps(0).iter().map(|&k| {
             let t = trace.time(k);
             PathElement::new([(t, spike_lo), (t, spike_hi)], red.stroke_width(2))
         }))
-        .map_err(e)?
-        .label("Spikes")
-        .legend(move |(x, y)| {
-            PathElement::new([(x + 12, y - 6), (x + 12, y + 6)], red.stroke_width(2))
-        });
-    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        .map_err(e)?;
 
-    // The raster: one row per current, a tick per spike, the tutorial's sentence beside.
+    // The raster: one row per current, a tick per spike, each row labelled on its left
+    // with its input and its count.
     let rows = trace.currents().len();
     let mut raster = ChartBuilder::on(&lower)
         .margin_left(16)
         .margin_right(16)
         .margin_bottom(10)
         .x_label_area_size(40)
-        .y_label_area_size(60)
+        .y_label_area_size(TRACE_LABEL_AREA - 16)
         .build_cartesian_2d(0.0..end, 0.0..rows as f64)
         .map_err(e)?;
     raster
@@ -500,22 +578,48 @@ fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) 
         .axis_desc_style((FAMILY, 17))
         .draw()
         .map_err(e)?;
+    let label = |size| {
+        (FAMILY, size)
+            .into_font()
+            .color(&BLACK)
+            .pos(text_anchor::Pos::new(
+                text_anchor::HPos::Right,
+                text_anchor::VPos::Center,
+            ))
+    };
     for n in 0..rows {
-        // Row 0 on top, as the inputs were given.
+        // Row 0 on top, as the inputs were given; its ticks fill the middle of the row.
         let y = (rows - 1 - n) as f64;
         raster
             .draw_series(trace.spike_steps(n).iter().map(|&k| {
                 let t = trace.time(k);
-                PathElement::new([(t, y + 0.06), (t, y + 0.5)], red.stroke_width(1))
+                PathElement::new([(t, y + 0.2), (t, y + 0.8)], red.stroke_width(1))
             }))
             .map_err(e)?;
-        raster
-            .draw_series([Text::new(
-                trace.sentence(n),
-                (end * 0.005, y + 0.95),
-                (FAMILY, 13).into_font().color(&BLACK.mix(0.75)),
-            )])
+        let (left, middle) = raster.backend_coord(&(0.0, y + 0.5));
+        let (x0, y0) = lower.get_base_pixel();
+        let at = |dy: i32| (left - x0 - 10, middle - y0 + dy);
+        lower
+            .draw(&Text::new(
+                format!("I = {}", trace.currents()[n]),
+                at(-8),
+                label(15),
+            ))
+            .map_err(e)?;
+        lower
+            .draw(&Text::new(
+                format!("{} spikes", trace.count(n)),
+                at(10),
+                label(13).color(&BLACK.mix(0.7)),
+            ))
             .map_err(e)?;
     }
     Ok(())
+}
+
+/// A legend entry's sample: a line (solid or dashed) or a spike tick.
+#[derive(Clone, Copy)]
+enum Legend {
+    Line(RGBColor, bool),
+    Tick(RGBColor),
 }
