@@ -322,6 +322,17 @@ impl<'a> PopulationDesc<'a> {
         }
     }
 
+    /// `run`'s neurons (its parameters and method) for `currents`, with the parameters
+    /// `each` gives per neuron.
+    pub fn for_run(run: &'a Run, currents: &'a [f64], each: NeuronParams<'a>) -> Self {
+        PopulationDesc {
+            params: run.params(),
+            method: run.method(),
+            each,
+            currents,
+        }
+    }
+
     /// The same population integrated with `method`.
     pub fn with_method(self, method: Method) -> Self {
         PopulationDesc { method, ..self }

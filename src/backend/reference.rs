@@ -30,12 +30,7 @@ impl Stepper for ReferenceStepper {
         currents: &[f64],
         each: &NeuronParams<'_>,
     ) -> Result<Box<dyn Population + '_>> {
-        let desc = PopulationDesc {
-            params: run.params(),
-            method: run.method(),
-            each: *each,
-            currents,
-        };
+        let desc = crate::backend::PopulationDesc::for_run(run, currents, *each);
         Ok(Box::new(ReferencePopulation::new(&desc)?))
     }
 

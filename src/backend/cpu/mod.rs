@@ -89,12 +89,7 @@ impl Stepper for CpuStepper {
         currents: &[f64],
         each: &NeuronParams<'_>,
     ) -> Result<Box<dyn Population + '_>> {
-        let desc = crate::backend::PopulationDesc {
-            params: run.params(),
-            method: run.method(),
-            each: *each,
-            currents,
-        };
+        let desc = crate::backend::PopulationDesc::for_run(run, currents, *each);
         Ok(Box::new(CpuPopulation::from_desc(&desc, self.kernel)?))
     }
 
@@ -107,12 +102,7 @@ impl Stepper for CpuStepper {
         each: &NeuronParams<'_>,
         progress: crate::backend::Progress<'_>,
     ) -> Result<Vec<u32>> {
-        let desc = crate::backend::PopulationDesc {
-            params: run.params(),
-            method: run.method(),
-            each: *each,
-            currents,
-        };
+        let desc = crate::backend::PopulationDesc::for_run(run, currents, *each);
         CpuPopulation::counts_after(&desc, self.kernel, run.steps(), progress)
     }
 }

@@ -7,9 +7,7 @@ use std::time::Instant;
 
 use super::context::GpuContext;
 use super::pipeline::LifPipeline;
-use super::population::{
-    GpuPopulation, PopulationDesc, PopulationOptions, largest_buffer_per_neuron,
-};
+use super::population::{GpuPopulation, PopulationOptions, largest_buffer_per_neuron};
 use crate::backend::{BackendKind, Population, Progress, StepSink, Stepper};
 use crate::error::Result;
 use crate::model::params::{Method, NeuronParams, Run};
@@ -151,12 +149,7 @@ impl GpuStepper {
         currents: &[f64],
         each: &NeuronParams<'_>,
     ) -> Result<GpuPopulation> {
-        let desc = PopulationDesc {
-            params: run.params(),
-            method: run.method(),
-            each: *each,
-            currents,
-        };
+        let desc = crate::backend::PopulationDesc::for_run(run, currents, *each);
         let population = GpuPopulation::from_desc(
             &self.context.device,
             &self.pipeline,
