@@ -162,14 +162,18 @@ pub mod interrupt {
         FILES.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Creates a temporary file with `create` and registers it, under the lock: a
-    /// [`discard`] sees it or it does not exist yet.
+    /// Creates a temporary file with `create` and, while [`hold_commits`] is in force,
+    /// registers it, under the lock: a [`discard`] sees it or it does not exist yet.
+    /// (A program that never holds commits handles no interrupts here, and tracks
+    /// nothing.)
     pub(crate) fn register(
         create: impl FnOnce() -> Result<NamedTempFile>,
     ) -> Result<NamedTempFile> {
         let mut files = files();
         let file = create()?;
-        files.temporary.push(file.path().to_owned());
+        if files.holding {
+            files.temporary.push(file.path().to_owned());
+        }
         Ok(file)
     }
 
@@ -185,7 +189,8 @@ pub mod interrupt {
     }
 
     /// From now on finished outputs wait for [`commit`] instead of being renamed into
-    /// place as each is finished.
+    /// place as each is finished, and every temporary file is tracked for [`discard`].
+    /// Call it before any output is created.
     pub fn hold_commits() {
         files().holding = true;
     }
