@@ -532,3 +532,25 @@ fn a_frame_loop_reads_back_without_blocking() {
         assert_eq!(gpu.read_voltages(device, queue).unwrap(), cpu.voltages());
     }
 }
+
+#[test]
+fn auto_falls_back_to_the_cpu_only_without_an_adapter_and_says_so() {
+    let opened = gpulif::open(&gpulif::BackendChoice::Auto, Some("no such adapter")).unwrap();
+    assert_eq!(opened.stepper.kind(), gpulif::BackendKind::Cpu);
+    let note = opened.note.expect("a note says why");
+    assert!(
+        note.contains("\"no such adapter\"") && note.contains("CPU backend"),
+        "{note}"
+    );
+    // Asked for the GPU by name, a missing adapter is an error, not a fallback.
+    let error = gpulif::open(&gpulif::BackendChoice::Gpu, Some("no such adapter")).unwrap_err();
+    assert!(matches!(error, Error::NoAdapter(_)), "{error}");
+    // Where an adapter exists, `gpu` opens it and says nothing.
+    if common::gpu().is_some() {
+        let opened = gpulif::open(&gpulif::BackendChoice::Gpu, None).unwrap();
+        assert_eq!(
+            (opened.stepper.kind(), opened.note),
+            (gpulif::BackendKind::Gpu, None)
+        );
+    }
+}

@@ -285,12 +285,14 @@ pub fn open(choice: &BackendChoice, adapter: Option<&str>) -> Result<Opened> {
         BackendChoice::Auto => match gpu(named.unwrap_or(AdapterChoice::Hardware)) {
             Ok(stepper) => opened(stepper),
             Err(Error::NoAdapter(_)) => Opened {
-                stepper: Box::new(cpu::CpuStepper::new()),
-                note: Some(
-                    "no hardware GPU adapter (`gpulif devices` lists what wgpu finds); \
-                     running on the CPU backend"
-                        .to_owned(),
-                ),
+                stepper: Box::<cpu::CpuStepper>::default(),
+                note: Some(format!(
+                    "{} (`gpulif devices` lists what wgpu finds); running on the CPU backend",
+                    match adapter {
+                        Some(name) => format!("no GPU adapter whose name contains {name:?}"),
+                        None => "no hardware GPU adapter".to_owned(),
+                    }
+                )),
             },
             Err(error) => return Err(error),
         },
