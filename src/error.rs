@@ -137,13 +137,7 @@ impl Error {
                 what: "running gpulif's kernels".to_owned(),
                 message: source.to_string(),
             },
-            wgpu::Error::Validation { description, .. } => {
-                if description.contains("lost") || description.contains("Lost") {
-                    Error::DeviceLost(description)
-                } else {
-                    Error::Validation(description)
-                }
-            }
+            wgpu::Error::Validation { description, .. } => Error::Validation(description),
             other => Error::Gpu(other.to_string()),
         }
     }

@@ -110,6 +110,8 @@ pub use backend::{
     BackendChoice, BackendKind, Opened, Population, PopulationDesc, Progress, Stepper, open,
 };
 pub use cpu::{CpuPopulation, CpuStepper, ReferenceStepper};
+#[allow(deprecated)]
+pub use curve::Sweep;
 pub use curve::{
     Currents, CurvePoint, CurveReport, CurveRun, CurveSpec, CurveSummary, TuningCurve,
 };

@@ -158,8 +158,10 @@ fn every_backend_follows_the_same_schedule() {
                         worst <= Some(1),
                         "{what}, {name}, frame {frame}: off by {worst:?}"
                     );
+                    // The precision contract: at least 99.9 % identical to float64
+                    // (measured: at least 1,499 of 1,500 in every frame, on lavapipe).
                     assert!(
-                        identical * 100 >= neurons * 99,
+                        identical * 1000 >= neurons * 999,
                         "{what}, {name}, frame {frame}: {identical}"
                     );
                 }
@@ -237,21 +239,23 @@ fn the_exact_method_through_the_embedding_api_follows_the_cpu_population() {
                 .unwrap();
             let identical = got.iter().zip(&want).filter(|(a, b)| a == b).count();
             assert!(worst <= 1, "frame {frame}: off by {worst}");
+            // Off by one only where a spike time lands within the GPU's exp/log
+            // rounding of a step boundary: rare (measured: 2,000 of 2,000 identical in
+            // every frame; `gpulif bench --method exact`: 999,997 of 10⁶).
             assert!(
-                identical * 1000 >= neurons * 995,
+                identical * 1000 >= neurons * 999,
                 "frame {frame}: {identical} identical"
             );
-            // Voltages: the same float32 state up to the GPU's exp and log.
+            // Voltages: the same float32 state up to the GPU's exp and log, whose error
+            // moves each spike time, and so the voltage after it, by a few ulps of the
+            // currents (up to 50 here). Measured: at most 6.4e-4 apart after 8 frames.
             let v_gpu = gpu.read_voltages(device, queue).unwrap();
-            let close = v_gpu
+            let worst_v = v_gpu
                 .iter()
                 .zip(cpu.voltages())
-                .filter(|(a, b)| (*a - b).abs() < 1e-3)
-                .count();
-            assert!(
-                close * 100 >= neurons * 99,
-                "frame {frame}: {close} voltages close"
-            );
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst_v < 1e-3, "frame {frame}: voltages {worst_v} apart");
         }
     }
 }
@@ -445,7 +449,8 @@ fn a_destroyed_device_is_an_error_not_a_panic() {
     let mut population =
         Stepper::population(&mut stepper, &run, &currents, &NeuronParams::SHARED).unwrap();
     population.advance(10, &|_| {}).unwrap();
-    context.destroy();
+    // As a driver reset or an unplugged GPU would.
+    context.device.destroy();
     let advanced = population.advance(100, &|_| {});
     let read = population.counts();
     let error = advanced
@@ -454,7 +459,7 @@ fn a_destroyed_device_is_an_error_not_a_panic() {
         .expect("a destroyed device fails");
     eprintln!("after destroy: {error}");
     assert!(
-        matches!(error, Error::DeviceLost(_) | Error::Validation(_)),
+        matches!(error, Error::DeviceLost(_)),
         "a typed error: {error:?}"
     );
 }

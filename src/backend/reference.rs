@@ -54,8 +54,6 @@ enum Neuron {
 pub struct ReferencePopulation {
     method: Method,
     neurons: Vec<Neuron>,
-    /// Each neuron's state at rest, for [`Population::reset`].
-    at_rest: Vec<Neuron>,
     currents: Vec<f64>,
     counts: Vec<u32>,
     spiked: Vec<u32>,
@@ -77,7 +75,6 @@ impl ReferencePopulation {
         let len = neurons.len();
         Ok(ReferencePopulation {
             method: desc.method,
-            at_rest: neurons.clone(),
             neurons,
             currents: desc.currents.to_vec(),
             counts: vec![0; len],
@@ -110,6 +107,16 @@ impl Neuron {
             }
         }
         (count, last)
+    }
+
+    /// Back to rest (`v = 0`, not refractory), its parameters kept.
+    fn reset(&mut self) {
+        match self {
+            Neuron::Euler(neuron, _) => {
+                (neuron.v, neuron.refractory_time, neuron.output) = (0.0, 0.0, 0.0)
+            }
+            Neuron::Exact(neuron) => (neuron.v, neuron.refractory_time) = (0.0, 0.0),
+        }
     }
 
     fn voltage(&self) -> f64 {
@@ -168,7 +175,7 @@ impl Population for ReferencePopulation {
     }
 
     fn reset(&mut self) -> Result<()> {
-        self.neurons.copy_from_slice(&self.at_rest);
+        self.neurons.iter_mut().for_each(Neuron::reset);
         self.counts.fill(0);
         self.spiked.fill(0);
         Ok(())

@@ -9,7 +9,7 @@
 //! times, for AVX-512, for AVX2 and for the target's baseline, and the best one the
 //! processor supports is chosen at run time.
 
-use super::exact::{ExactBlock, step_exact_block};
+use super::exact_block::{ExactBlock, step_exact_block};
 use crate::model::euler::EulerConstants;
 use crate::model::exact::ExactConstants;
 

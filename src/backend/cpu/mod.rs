@@ -4,11 +4,31 @@
 //! to the GPU's; its exact counts agree with the GPU's within one spike (the GPU's `exp`
 //! and `log` are not Rust's).
 
-mod exact;
-pub(crate) mod kernel;
+mod exact_block;
+pub mod kernel;
 mod population;
 
-pub use kernel::Kernel;
+/// Where the exact method's neurons and scalar step lived before the model had a
+/// module of its own; re-exported from [`crate::model::exact`].
+pub mod exact {
+    pub use crate::model::exact::{ExactLif, ExactState, step_exact};
+}
+
+/// Where the float64 reference lived before the model had a module of its own; its
+/// items are re-exported from [`crate::model::reference`] and [`crate::reference`].
+pub mod reference {
+    pub use crate::backend::reference::ReferenceStepper;
+    pub use crate::model::reference::{FirstOrderLif, exact_spike_count, spike_count};
+}
+
+/// Where the CPU stepper and the scalar Euler step lived before; re-exported from
+/// their new homes.
+pub mod stepper {
+    pub use super::{CpuPopulation, CpuStepper};
+    pub use crate::model::euler::{NeuronState, step_euler};
+}
+
+pub use kernel::{Kernel, LANES};
 pub use population::CpuPopulation;
 
 // The scalar steps and the float64 neurons, where they were before the model had a

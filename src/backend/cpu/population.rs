@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 
 use super::NEURONS_PER_TASK;
-use super::exact::{ExactBlock, step_exact_lanes};
+use super::exact_block::{ExactBlock, step_exact_lanes};
 use super::kernel::{Block, Kernel, LANES, LaneConstants};
 use crate::backend::{Population, PopulationDesc, Progress, check_currents};
 use crate::error::Result;

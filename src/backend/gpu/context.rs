@@ -259,12 +259,6 @@ impl GpuContext {
             }
         }
     }
-
-    /// Closes the device, as a driver reset or an unplugged GPU would: every later use
-    /// of it fails with [`Error::DeviceLost`]. For tests of that path.
-    pub fn destroy(&self) {
-        self.device.destroy();
-    }
 }
 
 fn no_adapter_message(adapters: &[wgpu::Adapter], choice: &AdapterChoice) -> String {

@@ -577,17 +577,7 @@ impl GpuPopulation {
         }
         queue.submit([encoder.finish()]);
         let size = row * buffers.len() as u64;
-        let (sender, receiver) = std::sync::mpsc::channel();
-        staging
-            .slice(..size)
-            .map_async(wgpu::MapMode::Read, move |result| {
-                // The receiver outlives the poll below; a failed send only means it gave up.
-                let _ = sender.send(result);
-            });
-        device.poll(wgpu::PollType::wait_indefinitely())?;
-        receiver.recv().map_err(|_| {
-            Error::DeviceLost("the device dropped a readback before mapping it".into())
-        })??;
+        map_blocking(device, &staging.slice(..size))?;
         let values = {
             let view = staging
                 .slice(..size)
@@ -687,6 +677,21 @@ impl Readback {
             ))
         })
     }
+}
+
+/// Maps `slice` for reading (its buffer's copies already submitted) and waits until it
+/// is mapped.
+pub(crate) fn map_blocking(device: &wgpu::Device, slice: &wgpu::BufferSlice<'_>) -> Result<()> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    slice.map_async(wgpu::MapMode::Read, move |result| {
+        // The receiver outlives the poll below; a failed send only means it gave up.
+        let _ = sender.send(result);
+    });
+    device.poll(wgpu::PollType::wait_indefinitely())?;
+    receiver.recv().map_err(|_| {
+        Error::DeviceLost("the device dropped a readback before mapping it".into())
+    })??;
+    Ok(())
 }
 
 /// A buffer the host can map, for `values` 4-byte values.

@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use super::context::GpuContext;
 use super::pipeline::LifPipeline;
-use super::population::{GpuPopulation, PopulationOptions, largest_buffer_per_neuron};
+use super::population::{
+    GpuPopulation, PopulationOptions, largest_buffer_per_neuron, map_blocking,
+};
 use crate::backend::{BackendKind, Population, Progress, StepSink, Stepper};
 use crate::error::Result;
 use crate::model::params::{Method, NeuronParams, Run};
@@ -443,18 +445,8 @@ impl Population for GpuRunner {
             }
             queue.submit([encoder.finish()]);
             let size = 3 * row * u64::from(end - step);
-            let (sender, receiver) = std::sync::mpsc::channel();
-            recording
-                .slice(..size)
-                .map_async(wgpu::MapMode::Read, move |result| {
-                    let _ = sender.send(result);
-                });
-            let polled = device.poll(wgpu::PollType::wait_indefinitely());
-            self.context.explain(polled.map(drop).map_err(Into::into))?;
-            let mapped = receiver.recv().map_err(|_| {
-                crate::Error::DeviceLost("the device dropped a recording before mapping it".into())
-            })?;
-            self.context.explain(mapped.map_err(Into::into))?;
+            self.context
+                .explain(map_blocking(device, &recording.slice(..size)))?;
             {
                 let view = recording
                     .slice(..size)

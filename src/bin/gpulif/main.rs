@@ -725,24 +725,18 @@ impl PlaceArgs {
             BackendArg::Reference => BackendChoice::Reference,
         };
         let opened = gpulif::open(&choice, self.adapter.as_deref()).map_err(|error| Failure {
-            message: format!("--backend {}: {error}", self.backend.name()),
+            message: format!(
+                "--backend {}: {error}",
+                self.backend
+                    .to_possible_value()
+                    .map_or("?".into(), |v| v.get_name().to_owned())
+            ),
             status: 1,
         })?;
         if let (Some(note), false) = (opened.note, quiet) {
             eprintln!("note: {note}");
         }
         Ok(opened.stepper)
-    }
-}
-
-impl BackendArg {
-    fn name(self) -> &'static str {
-        match self {
-            BackendArg::Auto => "auto",
-            BackendArg::Gpu => "gpu",
-            BackendArg::Cpu => "cpu",
-            BackendArg::Reference => "reference",
-        }
     }
 }
 
