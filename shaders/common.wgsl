@@ -31,7 +31,16 @@ struct NeuronConstants {
     tau_rc: f32,
     // The ratio of the rate the float32 decay realises to the exact one, less 1; likewise.
     rate_ratio_m1: f32,
-    _pad: u32,
+    // Noisy Euler: dt/tau_rc, the voltage per unit current and step.
+    drive_gain: f32,
+    // Noisy Euler: white, sigma·√(dt/tau_rc); coloured, the Ornstein–Uhlenbeck increment.
+    noise_gain: f32,
+    // Noisy Euler: the Ornstein–Uhlenbeck decay per step.
+    noise_decay: f32,
+    // Noisy Euler: the Ornstein–Uhlenbeck current's stationary standard deviation.
+    noise_spread: f32,
+    // Noisy Euler: the voltage per unit stimulus and step.
+    stimulus_gain: f32,
 }
 
 // Must be kept in sync with `ChunkUniforms` in src/backend/gpu/layout.rs.

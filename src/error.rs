@@ -214,3 +214,9 @@ impl ParameterValue for u32 {
 
 /// `Result` with gpulif's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl ParameterValue for &str {
+    fn show(&self) -> String {
+        (*self).to_owned()
+    }
+}

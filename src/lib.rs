@@ -107,7 +107,8 @@ pub use backend::gpu::{
 };
 pub use backend::reference::ReferencePopulation;
 pub use backend::{
-    BackendChoice, BackendKind, Opened, Population, PopulationDesc, Progress, Stepper, open,
+    BackendChoice, BackendKind, Opened, Population, PopulationDesc, Progress, Stepper, Stimulus,
+    open,
 };
 pub use cpu::{CpuPopulation, CpuStepper, ReferenceStepper};
 #[allow(deprecated)]
@@ -116,6 +117,7 @@ pub use curve::{
     Currents, CurvePoint, CurveReport, CurveRun, CurveSpec, CurveSummary, TuningCurve,
 };
 pub use error::{Error, Result};
+pub use model::noise::{self, Noise};
 pub use params::{LifParams, Method, NeuronParams, Run};
 pub use trace::Trace;
 

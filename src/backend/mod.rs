@@ -15,6 +15,7 @@ pub mod gpu;
 pub mod reference;
 
 use crate::error::{Error, Result};
+use crate::model::noise::Noise;
 use crate::model::params::{Method, NeuronParams, Run, validate_current};
 
 /// Which implementation simulated a population.
@@ -133,19 +134,25 @@ pub trait Stepper {
 
     /// A population of one neuron per entry of `currents` (model units), at rest,
     /// integrated with `run.method()`. Every neuron has `run.params()` except the
-    /// parameters `each` gives per neuron.
-    ///
-    /// Every backend of this crate makes populations. A stepper written outside it may
-    /// implement [`Stepper::simulate`] alone (as steppers did before populations
-    /// existed); then this returns [`Error::Unsupported`], and so do the experiments
-    /// that need a population (traces, benchmarks).
+    /// parameters `each` gives per neuron. [`Stepper::population_of`] with that
+    /// description.
     fn population(
         &mut self,
         run: &Run,
         currents: &[f64],
         each: &NeuronParams<'_>,
     ) -> Result<Box<dyn Population + '_>> {
-        let _ = (run, currents, each);
+        self.population_of(&PopulationDesc::for_run(run, currents, *each))
+    }
+
+    /// The population `desc` describes, at rest.
+    ///
+    /// Every backend of this crate makes populations. A stepper written outside it may
+    /// implement [`Stepper::simulate`] alone (as steppers did before populations
+    /// existed); then this returns [`Error::Unsupported`], and so do the experiments
+    /// that need a population (traces, benchmarks, noise and stimuli).
+    fn population_of(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>> {
+        let _ = desc;
         Err(Error::Unsupported(format!(
             "the {} backend ({}) makes no populations",
             self.kind(),
@@ -160,6 +167,15 @@ pub trait Stepper {
         usize::MAX
     }
 
+    /// The most neurons of `desc` that one population on this backend holds:
+    /// [`Stepper::max_population`] unless the backend says otherwise.
+    fn max_population_of(&self, desc: &PopulationDesc<'_>) -> usize {
+        match Run::with_steps(*desc.params, 1) {
+            Ok(run) => self.max_population(&run.with_method(desc.method), &desc.each),
+            Err(_) => usize::MAX,
+        }
+    }
+
     /// Simulates one neuron per entry of `currents` (model units) for `run.steps()`
     /// steps of `run.method()` from rest and returns each neuron's spike count, in
     /// input order. Every neuron has `run.params()` except the parameters `each` gives
@@ -172,15 +188,27 @@ pub trait Stepper {
         progress: Progress<'_>,
     ) -> Result<Vec<u32>> {
         check_inputs(run, currents, each)?;
-        let batch = self.max_population(run, each).max(1);
-        let mut counts = Vec::with_capacity(currents.len());
-        for (b, currents) in currents.chunks(batch).enumerate() {
-            let each = each.slice(b * batch..b * batch + currents.len());
-            let mut population = self.population(run, currents, &each)?;
-            population.advance(run.steps(), progress)?;
-            counts.extend(population.counts()?);
+        let desc = PopulationDesc::for_run(run, currents, *each);
+        simulate_in_populations(self, &desc, run.steps(), progress)
+    }
+
+    /// The spike counts of `desc`'s neurons after `steps` steps from rest, in input
+    /// order: what [`Stepper::simulate`] gives, for any inputs. A description with
+    /// constant currents only goes through [`Stepper::simulate`], so that a stepper
+    /// written outside this crate runs it; noise and stimuli need populations.
+    fn simulate_desc(
+        &mut self,
+        desc: &PopulationDesc<'_>,
+        steps: u32,
+        progress: Progress<'_>,
+    ) -> Result<Vec<u32>> {
+        desc.validate()?;
+        if desc.is_deterministic_constant() {
+            let run = Run::with_steps(*desc.params, steps)?.with_method(desc.method);
+            return self.simulate(&run, desc.currents, &desc.each, progress);
         }
-        Ok(counts)
+        desc.check_stimulus_covers(0, steps)?;
+        simulate_in_populations(self, desc, steps, progress)
     }
 
     /// [`Stepper::simulate`] with every neuron's parameters `run.params()`.
@@ -192,6 +220,25 @@ pub trait Stepper {
     ) -> Result<Vec<u32>> {
         self.simulate(run, currents, &NeuronParams::SHARED, progress)
     }
+}
+
+/// The counts of `desc`'s neurons after `steps` steps, in populations of at most
+/// [`Stepper::max_population`] neurons made one after the other.
+pub(crate) fn simulate_in_populations<S: Stepper + ?Sized>(
+    stepper: &mut S,
+    desc: &PopulationDesc<'_>,
+    steps: u32,
+    progress: Progress<'_>,
+) -> Result<Vec<u32>> {
+    let batch = stepper.max_population_of(desc).max(1);
+    let mut counts = Vec::with_capacity(desc.currents.len());
+    for start in (0..desc.currents.len()).step_by(batch) {
+        let part = desc.slice(start..(start + batch).min(desc.currents.len()));
+        let mut population = stepper.population_of(&part)?;
+        population.advance(steps, progress)?;
+        counts.extend(population.counts()?);
+    }
+    Ok(counts)
 }
 
 /// What every backend checks before making a population: the currents, and the
@@ -299,9 +346,25 @@ pub fn open(choice: &BackendChoice, adapter: Option<&str>) -> Result<Opened> {
     })
 }
 
-/// What a population simulates: its neurons' parameters and method, and their first
-/// input currents. Every backend's population is made from one.
+/// A signal added to every neuron's input current, one value per step: `x(t)` of
+/// `I(t) = I + gain·x(t)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stimulus<'a> {
+    /// The signal, model units, one value per step from step 0 (the population's start
+    /// or last reset). A population cannot step past its end.
+    pub values: &'a [f64],
+    /// Each neuron's gain on the signal (an ensemble's `gain·encoder`), or `None` for 1.
+    pub gain: Option<&'a [f64]>,
+}
+
+/// What a population simulates: its neurons' parameters and method, their first
+/// input currents, and what else drives them (noise, a stimulus). Every backend's
+/// population is made from one.
+///
+/// Made with [`PopulationDesc::new`] or [`PopulationDesc::for_run`] and the `with_`
+/// methods, so that new inputs can be added without breaking callers.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct PopulationDesc<'a> {
     /// The neurons' parameters, except those `each` gives per neuron.
     pub params: &'a crate::model::params::LifParams,
@@ -311,6 +374,14 @@ pub struct PopulationDesc<'a> {
     pub each: NeuronParams<'a>,
     /// One input current per neuron, model units.
     pub currents: &'a [f64],
+    /// Noise added to every neuron's input (Euler only).
+    pub noise: Noise,
+    /// A signal added to every neuron's input (Euler only).
+    pub stimulus: Option<Stimulus<'a>>,
+    /// The index of the first neuron in the experiment it belongs to: neuron `k` draws
+    /// the noise stream of index `first_index + k`, so that an experiment split into
+    /// populations draws the same numbers as one population would.
+    pub first_index: u64,
 }
 
 impl<'a> PopulationDesc<'a> {
@@ -321,6 +392,9 @@ impl<'a> PopulationDesc<'a> {
             method: Method::Euler,
             each: NeuronParams::SHARED,
             currents,
+            noise: Noise::NONE,
+            stimulus: None,
+            first_index: 0,
         }
     }
 
@@ -328,10 +402,9 @@ impl<'a> PopulationDesc<'a> {
     /// `each` gives per neuron.
     pub fn for_run(run: &'a Run, currents: &'a [f64], each: NeuronParams<'a>) -> Self {
         PopulationDesc {
-            params: run.params(),
             method: run.method(),
             each,
-            currents,
+            ..PopulationDesc::new(run.params(), currents)
         }
     }
 
@@ -345,8 +418,104 @@ impl<'a> PopulationDesc<'a> {
         PopulationDesc { each, ..self }
     }
 
-    /// Checks the parameters, the currents and the per-neuron parameters.
+    /// The same population with noise added to its inputs.
+    pub fn with_noise(self, noise: Noise) -> Self {
+        PopulationDesc { noise, ..self }
+    }
+
+    /// The same population with a stimulus added to its inputs.
+    pub fn with_stimulus(self, stimulus: Stimulus<'a>) -> Self {
+        PopulationDesc {
+            stimulus: Some(stimulus),
+            ..self
+        }
+    }
+
+    /// The same population, its first neuron at `first_index` of its experiment.
+    pub fn with_first_index(self, first_index: u64) -> Self {
+        PopulationDesc {
+            first_index,
+            ..self
+        }
+    }
+
+    /// True when only constant currents drive it (no noise, no stimulus).
+    pub fn is_deterministic_constant(&self) -> bool {
+        !self.noise.is_on() && self.stimulus.is_none()
+    }
+
+    /// Neurons `range` of this population, as a population of their own.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> PopulationDesc<'a> {
+        PopulationDesc {
+            each: self.each.slice(range.clone()),
+            currents: &self.currents[range.clone()],
+            stimulus: self.stimulus.map(|s| Stimulus {
+                values: s.values,
+                gain: s.gain.map(|g| &g[range.clone()]),
+            }),
+            first_index: self.first_index + range.start as u64,
+            ..*self
+        }
+    }
+
+    /// Checks the parameters, the currents, the per-neuron parameters, the noise and
+    /// the stimulus.
     pub fn validate(&self) -> Result<()> {
-        check_population(self.params, self.currents, &self.each)
+        check_population(self.params, self.currents, &self.each)?;
+        self.noise.validate()?;
+        if self.method != Method::Euler && !self.is_deterministic_constant() {
+            return Err(Error::parameter(
+                "method",
+                self.method.name(),
+                "euler with noise or a stimulus (the exact method integrates a constant \
+                 current in closed form)",
+            ));
+        }
+        if let Some(stimulus) = self.stimulus {
+            if let Some(k) = stimulus.values.iter().position(|x| !x.is_finite()) {
+                return Err(Error::parameter(
+                    "stimulus",
+                    format!("{} at step {k}", stimulus.values[k]),
+                    "finite values",
+                ));
+            }
+            if let Some(gain) = stimulus.gain {
+                if gain.len() != self.currents.len() {
+                    return Err(Error::parameter(
+                        "stimulus gain",
+                        gain.len(),
+                        format!("one value per neuron, {}", self.currents.len()),
+                    ));
+                }
+                if let Some(k) = gain.iter().position(|g| !g.is_finite()) {
+                    return Err(Error::parameter(
+                        "stimulus gain",
+                        format!("{} for neuron {k}", gain[k]),
+                        "finite values",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that a stimulus, if any, covers steps `from .. from + steps`.
+    pub(crate) fn check_stimulus_covers(&self, from: u64, steps: u32) -> Result<()> {
+        check_stimulus_covers(self.stimulus.map(|s| s.values.len()), from, steps)
+    }
+}
+
+/// A stimulus of `len` values, if any, covers steps `from .. from + steps`.
+pub(crate) fn check_stimulus_covers(len: Option<usize>, from: u64, steps: u32) -> Result<()> {
+    match len {
+        Some(len) if from + u64::from(steps) > len as u64 => Err(Error::parameter(
+            "stimulus",
+            format!("{len} steps"),
+            format!(
+                "at least one value per step simulated ({} asked)",
+                from + u64::from(steps)
+            ),
+        )),
+        _ => Ok(()),
     }
 }

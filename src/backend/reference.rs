@@ -8,6 +8,7 @@ use crate::backend::cpu::{NEURONS_PER_TASK, cpu_description};
 use crate::backend::{BackendKind, Population, PopulationDesc, Progress, Stepper, check_currents};
 use crate::error::Result;
 use crate::model::exact::ExactLif;
+use crate::model::noise::{self, Noise, Stream};
 use crate::model::params::{Method, NeuronParams, Run};
 use crate::model::reference::FirstOrderLif;
 
@@ -24,14 +25,8 @@ impl Stepper for ReferenceStepper {
         format!("{} (float64)", cpu_description())
     }
 
-    fn population(
-        &mut self,
-        run: &Run,
-        currents: &[f64],
-        each: &NeuronParams<'_>,
-    ) -> Result<Box<dyn Population + '_>> {
-        let desc = crate::backend::PopulationDesc::for_run(run, currents, *each);
-        Ok(Box::new(ReferencePopulation::new(&desc)?))
+    fn population_of(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>> {
+        Ok(Box::new(ReferencePopulation::new(desc)?))
     }
 
     /// Experiments run in populations of 2¹⁶ neurons (about 9 MiB of float64 state).
@@ -47,6 +42,18 @@ enum Neuron {
     Exact(ExactLif),
 }
 
+/// What drives the float64 neurons besides their currents.
+#[derive(Clone, Debug, Default)]
+struct Drive {
+    noise: Noise,
+    /// The stimulus, one value per step.
+    stimulus: Option<Vec<f64>>,
+    /// Each neuron's `(stimulus gain, global index)`.
+    neurons: Vec<(f64, u64)>,
+    /// Each neuron's Ornstein–Uhlenbeck current.
+    eta: Vec<f64>,
+}
+
 /// A population of float64 neurons: the tutorial's class (Euler) or [`ExactLif`]
 /// (exact), each with its own current, counted as the tutorial counts (a step whose
 /// output is non-zero is a spike).
@@ -57,6 +64,9 @@ pub struct ReferencePopulation {
     currents: Vec<f64>,
     counts: Vec<u32>,
     spiked: Vec<u32>,
+    drive: Drive,
+    /// Steps since the start or the last reset.
+    clock: u64,
 }
 
 impl ReferencePopulation {
@@ -73,13 +83,86 @@ impl ReferencePopulation {
             })
             .collect();
         let len = neurons.len();
+        let gain = |k: usize| desc.stimulus.and_then(|s| s.gain).map_or(1.0, |g| g[k]);
         Ok(ReferencePopulation {
             method: desc.method,
             neurons,
             currents: desc.currents.to_vec(),
             counts: vec![0; len],
             spiked: vec![0; len],
+            drive: Drive {
+                noise: desc.noise,
+                stimulus: desc.stimulus.map(|s| s.values.to_vec()),
+                neurons: (0..len)
+                    .map(|k| (gain(k), desc.first_index + k as u64))
+                    .collect(),
+                eta: vec![0.0; len],
+            },
+            clock: 0,
         })
+    }
+}
+
+/// One float64 neuron's noise and stimulus for the steps from `clock`.
+struct NeuronDrive<'a> {
+    noise: Noise,
+    stimulus: Option<&'a [f64]>,
+    gain: f64,
+    index: u64,
+    eta: &'a mut f64,
+    clock: u64,
+}
+
+impl NeuronDrive<'_> {
+    /// `steps` Euler–Maruyama steps of the tutorial's neuron under `current` plus the
+    /// stimulus and the noise, from step `clock`: the count after them and the last
+    /// step's spikes.
+    fn run(
+        &mut self,
+        neuron: &mut FirstOrderLif,
+        dt: f64,
+        current: f64,
+        steps: u32,
+        mut count: u32,
+    ) -> (u32, u32) {
+        let (noise, clock) = (self.noise, self.clock);
+        let ratio = dt / neuron.tau_rc;
+        let coloured = noise.is_coloured();
+        let (ou_decay, ou_gain) = if coloured {
+            let spread = noise.sigma * (neuron.tau_rc / (2.0 * noise.tau)).sqrt();
+            if clock == 0 {
+                let w = noise::words(noise.seed, self.index, 0, Stream::Start);
+                *self.eta = spread * noise::normals_f64(w)[0];
+            }
+            (
+                (-dt / noise.tau).exp(),
+                spread * (-(-2.0 * dt / noise.tau).exp_m1()).sqrt(),
+            )
+        } else {
+            (0.0, 0.0)
+        };
+        let white = if coloured {
+            0.0
+        } else {
+            noise.sigma * ratio.sqrt()
+        };
+        let mut z = [0.0; 4];
+        let mut last = 0;
+        for s in 0..u64::from(steps) {
+            let t = clock + s;
+            if noise.is_on() && (s == 0 || t % 4 == 0) {
+                z = noise::normals_f64(noise::words(noise.seed, self.index, t / 4, Stream::Steps));
+            }
+            let n = z[(t % 4) as usize];
+            let x = self.stimulus.map_or(0.0, |values| values[t as usize]);
+            let input = current + self.gain * x + *self.eta;
+            last = u32::from(neuron.step_with_kick(input, dt, white * n) > 0.0);
+            count += last;
+            if coloured {
+                *self.eta = *self.eta * ou_decay + ou_gain * n;
+            }
+        }
+        (count, last)
     }
 }
 
@@ -144,21 +227,51 @@ impl Population for ReferencePopulation {
     }
 
     fn advance(&mut self, steps: u32, progress: Progress<'_>) -> Result<()> {
+        let drive = &mut self.drive;
+        crate::backend::check_stimulus_covers(
+            drive.stimulus.as_ref().map(Vec::len),
+            self.clock,
+            steps,
+        )?;
+        let plain = !drive.noise.is_on() && drive.stimulus.is_none();
+        let (noise, stimulus, clock) = (drive.noise, drive.stimulus.as_deref(), self.clock);
         self.neurons
             .par_chunks_mut(NEURONS_PER_TASK)
             .zip(self.currents.par_chunks(NEURONS_PER_TASK))
             .zip(self.counts.par_chunks_mut(NEURONS_PER_TASK))
             .zip(self.spiked.par_chunks_mut(NEURONS_PER_TASK))
-            .for_each(|(((neurons, currents), counts), spiked)| {
-                for (((neuron, &current), count), spiked) in
-                    neurons.iter_mut().zip(currents).zip(counts).zip(spiked)
+            .zip(drive.neurons.par_chunks(NEURONS_PER_TASK))
+            .zip(drive.eta.par_chunks_mut(NEURONS_PER_TASK))
+            .for_each(|(((((neurons, currents), counts), spiked), ids), eta)| {
+                for (((((neuron, &current), count), spiked), &(gain, index)), eta) in neurons
+                    .iter_mut()
+                    .zip(currents)
+                    .zip(counts)
+                    .zip(spiked)
+                    .zip(ids)
+                    .zip(eta)
                 {
-                    if steps > 0 {
-                        (*count, *spiked) = neuron.run(current, steps, *count);
+                    if steps == 0 {
+                        continue;
+                    }
+                    match neuron {
+                        Neuron::Euler(lif, dt) if !plain => {
+                            let mut drive = NeuronDrive {
+                                noise,
+                                stimulus,
+                                gain,
+                                index,
+                                eta,
+                                clock,
+                            };
+                            (*count, *spiked) = drive.run(lif, *dt, current, steps, *count);
+                        }
+                        _ => (*count, *spiked) = neuron.run(current, steps, *count),
                     }
                 }
                 progress(neurons.len() as u64 * u64::from(steps));
             });
+        self.clock += u64::from(steps);
         Ok(())
     }
 
@@ -176,6 +289,8 @@ impl Population for ReferencePopulation {
 
     fn reset(&mut self) -> Result<()> {
         self.neurons.iter_mut().for_each(Neuron::reset);
+        self.drive.eta.fill(0.0);
+        self.clock = 0;
         self.counts.fill(0);
         self.spiked.fill(0);
         Ok(())

@@ -7,5 +7,6 @@
 pub mod analytic;
 pub mod euler;
 pub mod exact;
+pub mod noise;
 pub mod params;
 pub mod reference;

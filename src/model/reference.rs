@@ -41,9 +41,15 @@ impl FirstOrderLif {
 
     /// Advances one time step with input `i` and step size `t_step`; returns the output.
     pub fn step(&mut self, i: f64, t_step: f64) -> f64 {
+        self.step_with_kick(i, t_step, 0.0)
+    }
+
+    /// [`FirstOrderLif::step`] with `kick` added to the voltage of a step that is not
+    /// refractory: the Euler–Maruyama step of white noise, `kick = sigma·√(dt/tau_rc)·N`.
+    pub fn step_with_kick(&mut self, i: f64, t_step: f64, kick: f64) -> f64 {
         self.refractory_time -= t_step;
         if self.refractory_time < 0.0 {
-            self.v = self.v * (1.0 - t_step / self.tau_rc) + i * t_step / self.tau_rc;
+            self.v = self.v * (1.0 - t_step / self.tau_rc) + i * t_step / self.tau_rc + kick;
             if self.v > self.v_th {
                 self.refractory_time = self.tau_ref;
                 self.output = 1.0 / t_step;

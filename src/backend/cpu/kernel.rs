@@ -68,7 +68,7 @@ impl Block {
 pub enum Kernel {
     /// x86-64 with AVX-512 (F, BW, VL, DQ): 16 neurons per instruction, mask registers.
     Avx512,
-    /// x86-64 with AVX2: 8 neurons per instruction.
+    /// x86-64 with AVX2 and FMA: 8 neurons per instruction.
     Avx2,
     /// The compilation target's baseline (SSE2 on x86-64, NEON on aarch64).
     Baseline,
@@ -100,7 +100,10 @@ impl Kernel {
                     && std::arch::is_x86_feature_detected!("avx512dq")
             }
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            Kernel::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
             #[cfg(not(target_arch = "x86_64"))]
             Kernel::Avx512 | Kernel::Avx2 => false,
             Kernel::Baseline => true,
@@ -304,7 +307,7 @@ fn step_block<C: Constants>(block: &mut Block, constants: &C, steps: u32) {
 /// Moves each gap whose current changed so that the voltage stays continuous: the
 /// shader's `apply_current`, same operations.
 #[inline(always)]
-fn apply_currents(block: &mut Block) {
+pub(crate) fn apply_currents(block: &mut Block) {
     for lane in 0..LANES {
         if block.drive[lane] != block.current[lane] {
             block.gap[lane] = block.current[lane] - (block.drive[lane] - block.gap[lane]);

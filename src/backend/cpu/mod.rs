@@ -6,6 +6,7 @@
 
 mod exact_block;
 pub mod kernel;
+mod noisy_block;
 mod population;
 
 /// Where the exact method's neurons and scalar step lived before the model had a
@@ -103,14 +104,11 @@ impl Stepper for CpuStepper {
         format!("{} ({})", cpu_description(), self.kernel.name())
     }
 
-    fn population(
+    fn population_of(
         &mut self,
-        run: &Run,
-        currents: &[f64],
-        each: &NeuronParams<'_>,
+        desc: &crate::backend::PopulationDesc<'_>,
     ) -> Result<Box<dyn Population + '_>> {
-        let desc = crate::backend::PopulationDesc::for_run(run, currents, *each);
-        Ok(Box::new(CpuPopulation::from_desc(&desc, self.kernel)?))
+        Ok(Box::new(CpuPopulation::from_desc(desc, self.kernel)?))
     }
 
     /// What a [`CpuPopulation`] made, advanced and read would give, task by task:
@@ -124,5 +122,15 @@ impl Stepper for CpuStepper {
     ) -> Result<Vec<u32>> {
         let desc = crate::backend::PopulationDesc::for_run(run, currents, *each);
         CpuPopulation::counts_after(&desc, self.kernel, run.steps(), progress)
+    }
+
+    /// As [`CpuStepper::simulate`], for any inputs.
+    fn simulate_desc(
+        &mut self,
+        desc: &crate::backend::PopulationDesc<'_>,
+        steps: u32,
+        progress: crate::backend::Progress<'_>,
+    ) -> Result<Vec<u32>> {
+        CpuPopulation::counts_after(desc, self.kernel, steps, progress)
     }
 }

@@ -6,11 +6,13 @@ use rayon::prelude::*;
 use super::NEURONS_PER_TASK;
 use super::exact_block::{ExactBlock, step_exact_lanes};
 use super::kernel::{Block, Kernel, LANES, LaneConstants};
+use super::noisy_block::{Drive, NoisyLanes};
 use crate::backend::{Population, PopulationDesc, Progress, check_currents};
 use crate::error::Result;
 use crate::input::Lowering;
 use crate::model::euler::{EulerConstants, NeuronState};
 use crate::model::exact::ExactConstants;
+use crate::model::noise::{Noise, NoiseConstants};
 use crate::model::params::{LifParams, Method, NeuronParams, OwnedNeuronParams};
 
 /// A population of neurons on the CPU with the same life cycle as
@@ -29,6 +31,11 @@ pub struct CpuPopulation {
     len: usize,
     /// The neurons in tasks of [`NEURONS_PER_TASK`], each a unit of rayon's work.
     tasks: Vec<Task>,
+    noise: Noise,
+    /// The stimulus, one float32 value per step.
+    stimulus: Option<std::sync::Arc<[f32]>>,
+    /// Steps since the start or the last reset: the noise streams' counter.
+    clock: u64,
 }
 
 /// The blocks of up to [`NEURONS_PER_TASK`] neurons, by method; `lanes` holds each
@@ -44,6 +51,11 @@ enum Task {
         blocks: Vec<ExactBlock>,
         shared: ExactConstants,
         lanes: Option<Vec<[ExactConstants; LANES]>>,
+    },
+    /// Euler with noise or a stimulus: every block has its lanes' constants.
+    Noisy {
+        blocks: Vec<Block>,
+        lanes: Vec<NoisyLanes>,
     },
 }
 
@@ -65,6 +77,32 @@ impl Task {
         };
         let blocks = currents.chunks(LANES).enumerate();
         match desc.method {
+            Method::Euler if !desc.is_deterministic_constant() => {
+                let stimulus_gain = desc.stimulus.and_then(|s| s.gain);
+                let blocks: Vec<Block> = blocks
+                    .map(|(b, currents)| {
+                        let (current, gap_th, _) =
+                            lane_inputs(lowering, first + b * LANES, currents);
+                        let n = currents.len();
+                        Block::at_rest(&current[..n], &gap_th[..n])
+                    })
+                    .collect();
+                let lanes = (0..blocks.len())
+                    .map(|b| {
+                        let start = first + b * LANES;
+                        let len = LANES.min(first + currents.len() - start);
+                        NoisyLanes::new(desc.first_index + start as u64, len, |lane| {
+                            let p = desc.each.of(params, start + lane);
+                            let euler = EulerConstants::new(&p);
+                            let noise = NoiseConstants::new(&desc.noise, &p);
+                            let gain = stimulus_gain.map_or(1.0, |g| g[start + lane]);
+                            let stimulus_gain = (gain * p.dt / p.tau_rc) as f32;
+                            (euler.decay, euler.frozen_steps, noise, stimulus_gain)
+                        })
+                    })
+                    .collect();
+                Task::Noisy { blocks, lanes }
+            }
             Method::Euler => Task::Euler {
                 blocks: blocks
                     .map(|(b, currents)| {
@@ -104,7 +142,7 @@ impl Task {
     fn write_currents(&mut self, lowering: &Lowering<'_>, first: usize, currents: &[f64]) {
         let chunks = currents.chunks(LANES).enumerate();
         match self {
-            Task::Euler { blocks, .. } => {
+            Task::Euler { blocks, .. } | Task::Noisy { blocks, .. } => {
                 for ((b, currents), block) in chunks.zip(blocks) {
                     let (current, gap_th, _) = lane_inputs(lowering, first + b * LANES, currents);
                     let n = currents.len();
@@ -125,9 +163,13 @@ impl Task {
         }
     }
 
-    /// Advances every neuron of the task by `steps` steps.
-    fn step(&mut self, kernel: Kernel, steps: u32) {
+    /// Advances every neuron of the task by `steps` steps, from step `clock`.
+    fn step(&mut self, kernel: Kernel, drive: &Drive<'_>, clock: u64, steps: u32) {
         match self {
+            Task::Noisy { blocks, lanes } => blocks
+                .iter_mut()
+                .zip(lanes.iter_mut())
+                .for_each(|(b, lanes)| kernel.step_noisy(b, lanes, drive, clock, steps)),
             Task::Euler {
                 blocks,
                 shared,
@@ -162,14 +204,19 @@ impl Task {
     }
 
     fn reset(&mut self) {
+        if let Task::Noisy { lanes, .. } = self {
+            lanes.iter_mut().for_each(|lanes| lanes.eta = [0.0; LANES]);
+        }
         match self {
-            Task::Euler { blocks, .. } => blocks.iter_mut().for_each(|block| {
-                block.gap = block.current;
-                block.drive = block.current;
-                block.refractory_left = [0; LANES];
-                block.spike_count = [0; LANES];
-                block.spiked = [0; LANES];
-            }),
+            Task::Euler { blocks, .. } | Task::Noisy { blocks, .. } => {
+                blocks.iter_mut().for_each(|block| {
+                    block.gap = block.current;
+                    block.drive = block.current;
+                    block.refractory_left = [0; LANES];
+                    block.spike_count = [0; LANES];
+                    block.spiked = [0; LANES];
+                })
+            }
             Task::Exact { blocks, .. } => blocks.iter_mut().for_each(|block| {
                 block.gap = block.current;
                 block.drive = block.current;
@@ -182,7 +229,7 @@ impl Task {
 
     fn clear_counts(&mut self) {
         match self {
-            Task::Euler { blocks, .. } => {
+            Task::Euler { blocks, .. } | Task::Noisy { blocks, .. } => {
                 blocks.iter_mut().for_each(|b| b.spike_count = [0; LANES])
             }
             Task::Exact { blocks, .. } => {
@@ -199,7 +246,9 @@ impl Task {
         out: &mut Vec<T>,
     ) {
         match self {
-            Task::Euler { blocks, .. } => out.extend(blocks.iter().flat_map(euler)),
+            Task::Euler { blocks, .. } | Task::Noisy { blocks, .. } => {
+                out.extend(blocks.iter().flat_map(euler))
+            }
             Task::Exact { blocks, .. } => out.extend(blocks.iter().flat_map(exact)),
         }
     }
@@ -235,7 +284,20 @@ impl CpuPopulation {
             kernel,
             len: desc.currents.len(),
             tasks,
+            noise: desc.noise,
+            stimulus: float32_stimulus(desc),
+            clock: 0,
         })
+    }
+
+    /// What drives the noisy blocks.
+    fn drive(&self) -> Drive<'_> {
+        Drive {
+            seed: self.noise.seed,
+            draws: self.noise.is_on(),
+            coloured: self.noise.is_coloured(),
+            stimulus: self.stimulus.as_deref(),
+        }
     }
 
     /// The spike counts of `desc`'s neurons after `steps` steps from rest: what a
@@ -249,7 +311,15 @@ impl CpuPopulation {
         progress: Progress<'_>,
     ) -> Result<Vec<u32>> {
         desc.validate()?;
+        desc.check_stimulus_covers(0, steps)?;
         let lowering = Lowering::new(desc.method, desc.params, desc.each);
+        let stimulus = float32_stimulus(desc);
+        let drive = Drive {
+            seed: desc.noise.seed,
+            draws: desc.noise.is_on(),
+            coloured: desc.noise.is_coloured(),
+            stimulus: stimulus.as_deref(),
+        };
         let mut counts = vec![0; desc.currents.len()];
         counts
             .par_chunks_mut(NEURONS_PER_TASK)
@@ -257,7 +327,7 @@ impl CpuPopulation {
             .enumerate()
             .for_each(|(t, (counts, currents))| {
                 let mut task = Task::at_rest(desc, &lowering, t * NEURONS_PER_TASK, currents);
-                task.step(kernel, steps);
+                task.step(kernel, &drive, 0, steps);
                 let mut all = Vec::with_capacity(currents.len().next_multiple_of(LANES));
                 task.gather(|b| b.spike_count, |b| b.spike_count, &mut all);
                 counts.copy_from_slice(&all[..counts.len()]);
@@ -303,24 +373,44 @@ impl CpuPopulation {
     }
 
     /// Advances every neuron by `steps` steps on all of rayon's threads.
+    ///
+    /// # Panics
+    ///
+    /// If a stimulus ends before the last of these steps ([`Population::advance`]
+    /// returns that as an error instead).
     pub fn step(&mut self, steps: u32) {
-        self.step_reporting(steps, &|_| {});
+        if let Err(error) = self.step_reporting(steps, &|_| {}) {
+            panic!("{error}");
+        }
     }
 
     /// [`CpuPopulation::step`], reporting the neuron-steps of each task as it ends.
-    fn step_reporting(&mut self, steps: u32, progress: Progress<'_>) {
-        let (kernel, len) = (self.kernel, self.len);
+    fn step_reporting(&mut self, steps: u32, progress: Progress<'_>) -> Result<()> {
+        crate::backend::check_stimulus_covers(
+            self.stimulus.as_ref().map(|s| s.len()),
+            self.clock,
+            steps,
+        )?;
+        let (kernel, len, clock) = (self.kernel, self.len, self.clock);
+        let stimulus = self.stimulus.clone();
+        let drive = Drive {
+            stimulus: stimulus.as_deref(),
+            ..self.drive()
+        };
         self.tasks.par_iter_mut().enumerate().for_each(|(t, task)| {
-            task.step(kernel, steps);
+            task.step(kernel, &drive, clock, steps);
             let neurons = NEURONS_PER_TASK.min(len - t * NEURONS_PER_TASK);
             progress(neurons as u64 * u64::from(steps));
         });
+        self.clock += u64::from(steps);
+        Ok(())
     }
 
     /// Every neuron back to rest (`v = 0`, not refractory) under its current input,
     /// with no spikes counted.
     pub fn reset(&mut self) {
         self.tasks.iter_mut().for_each(Task::reset);
+        self.clock = 0;
     }
 
     /// Spike counts back to zero; the neurons' state is kept.
@@ -395,8 +485,7 @@ impl Population for CpuPopulation {
     }
 
     fn advance(&mut self, steps: u32, progress: Progress<'_>) -> Result<()> {
-        self.step_reporting(steps, progress);
-        Ok(())
+        self.step_reporting(steps, progress)
     }
 
     fn counts(&self) -> Result<Vec<u32>> {
@@ -423,6 +512,12 @@ impl Population for CpuPopulation {
         CpuPopulation::clear_counts(self);
         Ok(())
     }
+}
+
+/// The stimulus of `desc` in float32, as every float32 kernel reads it.
+fn float32_stimulus(desc: &PopulationDesc<'_>) -> Option<std::sync::Arc<[f32]>> {
+    desc.stimulus
+        .map(|s| s.values.iter().map(|&x| x as f32).collect())
 }
 
 /// The inputs of the block whose first lane is neuron `first` (up to [`LANES`]

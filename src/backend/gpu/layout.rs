@@ -44,7 +44,65 @@ pub struct NeuronConstants {
     /// The rate the float32 decay realises over the exact rate, less 1 (likewise):
     /// see [`crate::LifParams::gap_threshold`].
     pub rate_ratio_m1: f32,
-    /// Storage structs here are 16-byte multiples.
+    /// Noisy Euler: `dt/tau_rc`, the voltage per unit current and step.
+    pub drive_gain: f32,
+    /// Noisy Euler: [`NoiseConstants::gain`](crate::model::noise::NoiseConstants).
+    pub noise_gain: f32,
+    /// Noisy Euler: the Ornstein–Uhlenbeck decay per step.
+    pub noise_decay: f32,
+    /// Noisy Euler: the Ornstein–Uhlenbeck current's stationary standard deviation.
+    pub noise_spread: f32,
+    /// Noisy Euler: the voltage per unit stimulus and step, `gain·dt/tau_rc`.
+    pub stimulus_gain: f32,
+}
+
+/// A noisy population's uniform: the seed, the first neuron's global index, and what
+/// drives it.
+///
+/// Must be kept in sync with `struct Noise` in `shaders/lif_noisy.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct NoiseUniforms {
+    /// The seed, low and high words.
+    pub seed: [u32; 2],
+    /// The global index of neuron 0, low and high words.
+    pub first_index: [u32; 2],
+    /// 1 for an Ornstein–Uhlenbeck current.
+    pub coloured: u32,
+    /// 1 when a stimulus drives the population.
+    pub stimulus: u32,
+    /// 1 when there is noise to draw.
+    pub draws: u32,
+    /// Uniform structs are 16-byte multiples.
+    pub _pad: u32,
+}
+
+/// The step a dispatch starts at, low and high words.
+///
+/// Must be kept in sync with `struct Clock` in `shaders/lif_noisy.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct ClockUniforms {
+    /// Steps since the start or the last reset.
+    pub step: [u32; 2],
+    /// Uniform structs are 16-byte multiples.
+    pub _pad: [u32; 2],
+}
+
+/// Values of the stimulus one window holds: a 64 KiB uniform less its 16-byte header.
+pub const STIMULUS_WINDOW: usize = 4 * 4095;
+
+/// The header of the stimulus window; its values follow.
+///
+/// Must be kept in sync with `struct Stimulus` in `shaders/lif_noisy.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct StimulusHeader {
+    /// The step of the first value, low and high words.
+    pub origin: [u32; 2],
+    /// Values in the window.
+    pub len: u32,
+    /// Uniform structs are 16-byte multiples.
     pub _pad: u32,
 }
 

@@ -13,8 +13,8 @@ mod stepper;
 pub use context::{
     AdapterChoice, AdapterList, AdapterSummary, GpuContext, compute_adapters, list_adapters,
 };
-pub use layout::{DispatchShape, WORKGROUP_SIZE};
-pub use pipeline::LifPipeline;
+pub use layout::{DispatchShape, STIMULUS_WINDOW, WORKGROUP_SIZE};
+pub use pipeline::{LifPipeline, PHILOX_WGSL};
 pub use population::{
     GpuPopulation, PopulationDesc, PopulationOptions, Readback, Readings, Readout,
 };

@@ -6,7 +6,10 @@
 
 use std::num::NonZeroU64;
 
-use super::layout::{ChunkUniforms, NeuronConstants, PopulationUniforms, WORKGROUP_SIZE};
+use super::layout::{
+    ChunkUniforms, ClockUniforms, NeuronConstants, NoiseUniforms, PopulationUniforms,
+    STIMULUS_WINDOW, StimulusHeader, WORKGROUP_SIZE,
+};
 use crate::error::{Error, Result};
 
 /// The structs and workgroup size every kernel shares.
@@ -37,6 +40,30 @@ pub const EXACT_WGSL: &str = concat!(
 /// The exact kernel's entry point.
 pub const EXACT_ENTRY_POINT: &str = "step_exact";
 
+/// The whole WGSL source of the noisy Euler kernel: the common part, the shared
+/// bindings, the random numbers (`shaders/philox.wgsl`), then `shaders/lif_noisy.wgsl`.
+pub const NOISY_WGSL: &str = concat!(
+    include_str!("../../../shaders/common.wgsl"),
+    include_str!("../../../shaders/step_bindings.wgsl"),
+    include_str!("../../../shaders/philox.wgsl"),
+    include_str!("../../../shaders/lif_noisy.wgsl"),
+);
+
+/// Philox4x32-10 and the Gaussian transform in WGSL (`shaders/philox.wgsl`): the
+/// functions `philox4x32_10(counter, key)`, `normals(words)` and `noise_counter(…)`,
+/// bit-identical to [`crate::noise`], for hosts that draw the same streams in their
+/// own shaders.
+pub const PHILOX_WGSL: &str = include_str!("../../../shaders/philox.wgsl");
+
+/// The noisy Euler kernel's entry point.
+pub const NOISY_ENTRY_POINT: &str = "step_noisy";
+
+/// The kernel that advances a noisy population's clock (`shaders/tick.wgsl`).
+pub const TICK_WGSL: &str = include_str!("../../../shaders/tick.wgsl");
+
+/// The size of a stimulus window's uniform: its header and [`STIMULUS_WINDOW`] values.
+pub(crate) const STIMULUS_BYTES: usize = size_of::<StimulusHeader>() + 4 * STIMULUS_WINDOW;
+
 /// The whole WGSL source of the kernels that form thresholds on the device from the
 /// currents a host's shader wrote: the common part, then `shaders/inputs.wgsl`.
 pub const INPUTS_WGSL: &str = concat!(
@@ -53,7 +80,7 @@ pub const INPUTS_ENTRY_POINTS: [&str; 2] = ["form_euler_inputs", "form_exact_inp
 pub const STORAGE_BUFFERS: u32 = 8;
 
 /// The limits a device needs for [`LifPipeline`]: `(name, required, the device's)`.
-fn required_limits(limits: &wgpu::Limits) -> [(&'static str, u64, u64); 7] {
+fn required_limits(limits: &wgpu::Limits) -> [(&'static str, u64, u64); 8] {
     let wg = u64::from(WORKGROUP_SIZE);
     [
         (
@@ -63,8 +90,13 @@ fn required_limits(limits: &wgpu::Limits) -> [(&'static str, u64, u64); 7] {
         ),
         (
             "max_uniform_buffers_per_shader_stage",
-            2,
+            5,
             u64::from(limits.max_uniform_buffers_per_shader_stage),
+        ),
+        (
+            "max_uniform_buffer_binding_size",
+            STIMULUS_BYTES as u64,
+            limits.max_uniform_buffer_binding_size,
         ),
         (
             "max_dynamic_uniform_buffers_per_pipeline_layout",
@@ -73,7 +105,7 @@ fn required_limits(limits: &wgpu::Limits) -> [(&'static str, u64, u64); 7] {
         ),
         (
             "max_bindings_per_bind_group",
-            10,
+            13,
             u64::from(limits.max_bindings_per_bind_group),
         ),
         ("max_bind_groups", 1, u64::from(limits.max_bind_groups)),
@@ -105,6 +137,10 @@ pub struct LifPipeline {
     pub(crate) inputs_layout: wgpu::BindGroupLayout,
     pub(crate) form_euler: wgpu::ComputePipeline,
     pub(crate) form_exact: wgpu::ComputePipeline,
+    pub(crate) noisy_layout: wgpu::BindGroupLayout,
+    pub(crate) noisy: wgpu::ComputePipeline,
+    pub(crate) tick_layout: wgpu::BindGroupLayout,
+    pub(crate) tick: wgpu::ComputePipeline,
 }
 
 fn uniform_entry(
@@ -154,6 +190,26 @@ pub(crate) fn step_entries() -> [wgpu::BindGroupLayoutEntry; 10] {
         storage_entry(7, false, 4),             // spike_count
         storage_entry(8, false, 4),             // spiked
         storage_entry(9, true, constants_size), // constants
+    ]
+}
+
+/// The bind group layout of the noisy Euler kernel: the stepping kernels' and three
+/// uniforms (`shaders/lif_noisy.wgsl`).
+pub(crate) fn noisy_entries() -> [wgpu::BindGroupLayoutEntry; 13] {
+    let step = step_entries();
+    std::array::from_fn(|k| match k {
+        10 => uniform_entry(10, size_of::<NoiseUniforms>(), false),
+        11 => uniform_entry(11, size_of::<ClockUniforms>(), false),
+        12 => uniform_entry(12, STIMULUS_BYTES, false),
+        k => step[k],
+    })
+}
+
+/// The bind group layout of the clock kernel (`shaders/tick.wgsl`).
+pub(crate) fn tick_entries() -> [wgpu::BindGroupLayoutEntry; 2] {
+    [
+        uniform_entry(0, size_of::<ChunkUniforms>(), true),
+        storage_entry(1, false, size_of::<ClockUniforms>() as u64),
     ]
 }
 
@@ -212,8 +268,22 @@ impl LifPipeline {
             label: Some("gpulif inputs"),
             entries: &inputs_entries(),
         });
+        let noisy_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("gpulif noisy population"),
+            entries: &noisy_entries(),
+        });
+        let tick_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("gpulif clock"),
+            entries: &tick_entries(),
+        });
+        let sized: &[(&str, f64)] = &[("WORKGROUP_SIZE", f64::from(WORKGROUP_SIZE))];
         let pipeline =
             |layout: &wgpu::BindGroupLayout, module: &wgpu::ShaderModule, entry_point: &str| {
+                let constants = if entry_point == "tick" {
+                    &[][..]
+                } else {
+                    sized
+                };
                 let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
                     label: Some(entry_point),
                     bind_group_layouts: &[Some(layout)],
@@ -225,7 +295,7 @@ impl LifPipeline {
                     module,
                     entry_point: Some(entry_point),
                     compilation_options: wgpu::PipelineCompilationOptions {
-                        constants: &[("WORKGROUP_SIZE", f64::from(WORKGROUP_SIZE))],
+                        constants,
                         ..Default::default()
                     },
                     cache: None,
@@ -240,8 +310,14 @@ impl LifPipeline {
         let euler = module("gpulif lif_euler.wgsl", EULER_WGSL);
         let exact = module("gpulif lif_exact.wgsl", EXACT_WGSL);
         let inputs = module("gpulif inputs.wgsl", INPUTS_WGSL);
+        let noisy = module("gpulif lif_noisy.wgsl", NOISY_WGSL);
+        let tick = module("gpulif tick.wgsl", TICK_WGSL);
         let [form_euler, form_exact] = INPUTS_ENTRY_POINTS;
         LifPipeline {
+            noisy: pipeline(&noisy_layout, &noisy, NOISY_ENTRY_POINT),
+            tick: pipeline(&tick_layout, &tick, "tick"),
+            noisy_layout,
+            tick_layout,
             euler: pipeline(&bind_group_layout, &euler, EULER_ENTRY_POINT),
             exact: pipeline(&bind_group_layout, &exact, EXACT_ENTRY_POINT),
             form_euler: pipeline(&inputs_layout, &inputs, form_euler),

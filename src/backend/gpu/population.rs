@@ -5,14 +5,19 @@ use wgpu::util::DeviceExt;
 
 use std::sync::{Arc, Mutex};
 
-use super::layout::{ChunkUniforms, DispatchShape, NeuronConstants, PopulationUniforms};
+use super::layout::{
+    ChunkUniforms, ClockUniforms, DispatchShape, NeuronConstants, NoiseUniforms,
+    PopulationUniforms, STIMULUS_WINDOW, StimulusHeader,
+};
 use super::pipeline::LifPipeline;
+use super::pipeline::STIMULUS_BYTES;
 pub use crate::backend::PopulationDesc;
 use crate::backend::check_currents;
 use crate::error::{Error, Result};
 use crate::input::Lowering;
 use crate::model::euler::EulerConstants;
 use crate::model::exact::ExactConstants;
+use crate::model::noise::{Noise, NoiseConstants};
 use crate::model::params::{LifParams, Method, NeuronParams, OwnedNeuronParams};
 
 /// Neuron-steps one dispatch aims at when the step chunk is chosen automatically: about
@@ -92,6 +97,27 @@ pub struct GpuPopulation {
     /// The staging buffer of the blocking readbacks (two values per neuron, for the
     /// voltage's gap and drive), made on the first and reused.
     staging: Mutex<Option<wgpu::Buffer>>,
+    /// The clock and stimulus of a population driven by noise or a stimulus.
+    noisy: Option<NoisyParts>,
+}
+
+/// What a population driven by noise or a stimulus adds: a clock the dispatches read
+/// the step from, and the stimulus window.
+#[derive(Debug)]
+struct NoisyParts {
+    noise: Noise,
+    /// The [`NoiseUniforms`].
+    uniforms: wgpu::Buffer,
+    /// Advanced on the device by the `tick` kernel after each dispatch.
+    clock: wgpu::Buffer,
+    /// The copy of `clock` the stepping kernel reads as a uniform.
+    clock_uniform: wgpu::Buffer,
+    tick: wgpu::ComputePipeline,
+    tick_bind_group: wgpu::BindGroup,
+    /// The stimulus window (a header and [`STIMULUS_WINDOW`] values; bound, and
+    /// empty, without a stimulus).
+    stimulus: wgpu::Buffer,
+    has_stimulus: bool,
 }
 
 /// `floor(log2(x))` for `x ≥ 1`.
@@ -125,13 +151,12 @@ impl GpuPopulation {
         currents: &[f64],
         options: &PopulationOptions,
     ) -> Result<Self> {
-        let desc = PopulationDesc {
-            params,
-            method: Method::Euler,
-            each: NeuronParams::SHARED,
-            currents,
-        };
-        Self::from_desc(device, pipeline, &desc, options)
+        Self::from_desc(
+            device,
+            pipeline,
+            &PopulationDesc::new(params, currents),
+            options,
+        )
     }
 
     /// A population integrated with `desc.method`, whose neurons may have their own
@@ -148,10 +173,16 @@ impl GpuPopulation {
             method,
             each,
             currents,
+            noise,
+            stimulus,
+            first_index,
+            ..
         } = *desc;
         desc.validate()?;
+        let noisy = !desc.is_deterministic_constant();
+        let per_neuron = !each.is_shared() || stimulus.is_some_and(|s| s.gain.is_some());
         let limits = device.limits();
-        let bytes = currents.len() as u64 * largest_buffer_per_neuron(method, &each);
+        let bytes = currents.len() as u64 * largest_buffer_per_neuron_of(desc);
         let limit = limits
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size);
@@ -188,11 +219,11 @@ impl GpuPopulation {
         }
 
         let inputs = Inputs::new(&Lowering::new(method, params, each), currents);
-        let constants = neuron_constants(method, params, &each, currents.len());
+        let constants = neuron_constants(desc, per_neuron);
         let uniforms = PopulationUniforms {
             neuron_count,
             row_stride: shape.row_stride(),
-            per_neuron: u32::from(!each.is_shared()),
+            per_neuron: u32::from(per_neuron),
             dt: params.dt as f32,
         };
         let state_bytes = currents.len() as u64 * 4;
@@ -228,7 +259,14 @@ impl GpuPopulation {
         let current_bytes = bytemuck::cast_slice(&inputs.current);
         let current = init("gpulif current", current_bytes, STATE_USAGE);
         let thresholds = init("gpulif thresholds", &inputs.thresholds, STATE_USAGE);
-        let gap = init("gpulif gap", current_bytes, STATE_USAGE);
+        // With coloured noise each neuron's Ornstein–Uhlenbeck current follows the gaps.
+        let gap = if noise.is_coloured() {
+            let mut bytes = current_bytes.to_vec();
+            bytes.resize(2 * current_bytes.len(), 0);
+            init("gpulif gap", &bytes, STATE_USAGE)
+        } else {
+            init("gpulif gap", current_bytes, STATE_USAGE)
+        };
         let drive = init("gpulif drive", current_bytes, STATE_USAGE);
         let refractory_left = zeroed("gpulif refractory");
         let spike_count = zeroed("gpulif spike_count");
@@ -270,9 +308,98 @@ impl GpuPopulation {
                     resource: buffer.as_entire_binding(),
                 }),
         );
+        let noisy_parts = noisy.then(|| {
+            let uniforms = NoiseUniforms {
+                seed: [noise.seed as u32, (noise.seed >> 32) as u32],
+                first_index: [first_index as u32, (first_index >> 32) as u32],
+                coloured: u32::from(noise.is_coloured()),
+                stimulus: u32::from(stimulus.is_some()),
+                draws: u32::from(noise.is_on()),
+                _pad: 0,
+            };
+            let noise_uniforms = init(
+                "gpulif noise",
+                bytemuck::bytes_of(&uniforms),
+                wgpu::BufferUsages::UNIFORM,
+            );
+            let clock = init(
+                "gpulif clock",
+                bytemuck::bytes_of(&ClockUniforms::default()),
+                wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::COPY_SRC
+                    | wgpu::BufferUsages::COPY_DST,
+            );
+            let clock_uniform = init(
+                "gpulif clock uniform",
+                bytemuck::bytes_of(&ClockUniforms::default()),
+                wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            );
+            // The first window of the stimulus is written with the buffer; a bound
+            // buffer is needed without one too.
+            let window: Vec<f32> = stimulus.map_or(Vec::new(), |s| {
+                s.values[..s.values.len().min(STIMULUS_WINDOW)]
+                    .iter()
+                    .map(|&x| x as f32)
+                    .collect()
+            });
+            let window = stimulus_window(0, &window);
+            let stimulus_buffer = init(
+                "gpulif stimulus",
+                &window,
+                wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            );
+            let tick_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("gpulif clock"),
+                layout: &pipeline.tick_layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                            buffer: &chunk_uniforms,
+                            offset: 0,
+                            size: wgpu::BufferSize::new(size_of::<ChunkUniforms>() as u64),
+                        }),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: clock.as_entire_binding(),
+                    },
+                ],
+            });
+            NoisyParts {
+                noise,
+                uniforms: noise_uniforms,
+                clock,
+                clock_uniform,
+                tick: pipeline.tick.clone(),
+                tick_bind_group,
+                stimulus: stimulus_buffer,
+                has_stimulus: stimulus.is_some(),
+            }
+        });
+        if let Some(parts) = &noisy_parts {
+            entries.extend([
+                wgpu::BindGroupEntry {
+                    binding: 10,
+                    resource: parts.uniforms.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 11,
+                    resource: parts.clock_uniform.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 12,
+                    resource: parts.stimulus.as_entire_binding(),
+                },
+            ]);
+        }
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("gpulif population"),
-            layout: &pipeline.bind_group_layout,
+            layout: if noisy {
+                &pipeline.noisy_layout
+            } else {
+                &pipeline.bind_group_layout
+            },
             entries: &entries,
         });
         let inputs_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -322,6 +449,7 @@ impl GpuPopulation {
             chunk_stride,
             chunk_log2: 0,
             pipeline: match method {
+                Method::Euler if noisy => pipeline.noisy.clone(),
                 Method::Euler => pipeline.euler.clone(),
                 Method::Exact => pipeline.exact.clone(),
             },
@@ -339,6 +467,7 @@ impl GpuPopulation {
             refractory_left,
             spike_count,
             spiked,
+            noisy: noisy_parts,
         };
         let auto_chunk = (DISPATCH_NEURON_STEPS / u64::from(neuron_count)).max(1);
         population.set_steps_per_dispatch(
@@ -414,14 +543,37 @@ impl GpuPopulation {
         if steps == 0 {
             return;
         }
+        let full_chunks = steps >> self.chunk_log2;
+        let remainder_bits = (0..self.chunk_log2).rev().filter(|j| steps & (1 << j) != 0);
+        let slots =
+            std::iter::repeat_n(self.chunk_log2, full_chunks as usize).chain(remainder_bits);
+        if let Some(noisy) = &self.noisy {
+            // Each dispatch reads the step it starts at from the clock's uniform copy;
+            // the clock is advanced after it and copied for the next.
+            for j in slots {
+                let offset = [j * self.chunk_stride];
+                {
+                    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                        label: Some("gpulif step_noisy"),
+                        timestamp_writes: None,
+                    });
+                    pass.set_pipeline(&self.pipeline);
+                    pass.set_bind_group(0, &self.bind_group, &offset);
+                    pass.dispatch_workgroups(self.shape.workgroups_x, self.shape.workgroups_y, 1);
+                    pass.set_pipeline(&noisy.tick);
+                    pass.set_bind_group(0, &noisy.tick_bind_group, &offset);
+                    pass.dispatch_workgroups(1, 1, 1);
+                }
+                encoder.copy_buffer_to_buffer(&noisy.clock, 0, &noisy.clock_uniform, 0, None);
+            }
+            return;
+        }
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
             label: Some("gpulif step_euler"),
             timestamp_writes: None,
         });
         pass.set_pipeline(&self.pipeline);
-        let full_chunks = steps >> self.chunk_log2;
-        let remainder_bits = (0..self.chunk_log2).rev().filter(|j| steps & (1 << j) != 0);
-        for j in std::iter::repeat_n(self.chunk_log2, full_chunks as usize).chain(remainder_bits) {
+        for j in slots {
             pass.set_bind_group(0, &self.bind_group, &[j * self.chunk_stride]);
             pass.dispatch_workgroups(self.shape.workgroups_x, self.shape.workgroups_y, 1);
         }
@@ -435,6 +587,63 @@ impl GpuPopulation {
         encoder.clear_buffer(&self.refractory_left, 0, None);
         encoder.clear_buffer(&self.spike_count, 0, None);
         encoder.clear_buffer(&self.spiked, 0, None);
+        if let Some(noisy) = &self.noisy {
+            // Step 0 starts the Ornstein–Uhlenbeck currents afresh.
+            encoder.clear_buffer(&noisy.clock, 0, None);
+            encoder.clear_buffer(&noisy.clock_uniform, 0, None);
+        }
+    }
+
+    /// The noise driving the population ([`Noise::NONE`] without).
+    pub fn noise(&self) -> Noise {
+        self.noisy.as_ref().map_or(Noise::NONE, |n| n.noise)
+    }
+
+    /// True when a stimulus drives the population (its description had one).
+    pub fn has_stimulus(&self) -> bool {
+        self.noisy.as_ref().is_some_and(|n| n.has_stimulus)
+    }
+
+    /// Writes the stimulus of steps `first_step .. first_step + values.len()` (steps
+    /// counted from the population's start or last [`reset`](Self::reset)), at most
+    /// [`STIMULUS_WINDOW`] values, through `queue`: the steps recorded after it read
+    /// them, and read 0 outside them. The window made with the population holds the
+    /// stimulus's first values; write the next window before submitting the steps
+    /// past it, one window per submission.
+    pub fn write_stimulus(
+        &self,
+        queue: &wgpu::Queue,
+        first_step: u64,
+        values: &[f32],
+    ) -> Result<()> {
+        let Some(buffer) = self
+            .noisy
+            .as_ref()
+            .filter(|n| n.has_stimulus)
+            .map(|n| &n.stimulus)
+        else {
+            return Err(Error::parameter(
+                "stimulus",
+                "a window of values",
+                "a population made with a stimulus",
+            ));
+        };
+        if values.len() > STIMULUS_WINDOW {
+            return Err(Error::parameter(
+                "stimulus window",
+                values.len(),
+                format!("at most {STIMULUS_WINDOW} values"),
+            ));
+        }
+        if let Some(k) = values.iter().position(|x| !x.is_finite()) {
+            return Err(Error::parameter(
+                "stimulus",
+                format!("{} at step {}", values[k], first_step + k as u64),
+                "finite values",
+            ));
+        }
+        queue.write_buffer(buffer, 0, &stimulus_window(first_step, values));
+        Ok(())
     }
 
     /// Records zeroing the spike counts; the neurons' state is kept.
@@ -704,6 +913,36 @@ fn staging_buffer(device: &wgpu::Device, values: usize) -> wgpu::Buffer {
     })
 }
 
+/// The bytes of a stimulus window holding `values` from step `origin`.
+fn stimulus_window(origin: u64, values: &[f32]) -> Vec<u8> {
+    let header = StimulusHeader {
+        origin: [origin as u32, (origin >> 32) as u32],
+        len: values.len() as u32,
+        _pad: 0,
+    };
+    let mut bytes = vec![0u8; STIMULUS_BYTES];
+    bytes[..size_of::<StimulusHeader>()].copy_from_slice(bytemuck::bytes_of(&header));
+    let values: Vec<f32> = values.to_vec();
+    let values = bytemuck::cast_slice(&values);
+    bytes[size_of::<StimulusHeader>()..size_of::<StimulusHeader>() + values.len()]
+        .copy_from_slice(values);
+    bytes
+}
+
+/// The bytes per neuron of `desc`'s largest per-neuron buffer: that of
+/// [`largest_buffer_per_neuron`], or the per-neuron constants of a stimulus with
+/// per-neuron gains, or the gaps and Ornstein–Uhlenbeck currents of coloured noise.
+pub(crate) fn largest_buffer_per_neuron_of(desc: &PopulationDesc<'_>) -> u64 {
+    let mut bytes = largest_buffer_per_neuron(desc.method, &desc.each);
+    if desc.stimulus.is_some_and(|s| s.gain.is_some()) {
+        bytes = bytes.max(size_of::<NeuronConstants>() as u64);
+    }
+    if desc.noise.is_coloured() {
+        bytes = bytes.max(8);
+    }
+    bytes
+}
+
 /// The bytes per neuron of a population's largest per-neuron buffer: the exact
 /// kernel's thresholds and periods (8), or the per-neuron constants when some parameter
 /// is given per neuron.
@@ -743,13 +982,20 @@ impl Inputs {
 
 /// The constants buffer: one entry per neuron when `each` gives any parameter per
 /// neuron, else the one entry every neuron reads.
-fn neuron_constants(
-    method: Method,
-    params: &LifParams,
-    each: &NeuronParams<'_>,
-    neurons: usize,
-) -> Vec<NeuronConstants> {
-    let of = |p: &LifParams| {
+fn neuron_constants(desc: &PopulationDesc<'_>, per_neuron: bool) -> Vec<NeuronConstants> {
+    let (method, params, each) = (desc.method, desc.params, &desc.each);
+    let gains = desc.stimulus.and_then(|s| s.gain);
+    let of = |p: &LifParams, k: usize| {
+        let noise = NoiseConstants::new(&desc.noise, p);
+        let gain = gains.map_or(1.0, |g| g[k]);
+        let with_noise = |c: NeuronConstants| NeuronConstants {
+            drive_gain: noise.drive,
+            noise_gain: noise.gain,
+            noise_decay: noise.decay,
+            noise_spread: noise.spread,
+            stimulus_gain: (gain * p.dt / p.tau_rc) as f32,
+            ..c
+        };
         let common = NeuronConstants {
             v_th: p.v_th as f32,
             tau_rc: p.tau_rc as f32,
@@ -758,12 +1004,12 @@ fn neuron_constants(
         match method {
             Method::Euler => {
                 let c = EulerConstants::new(p);
-                NeuronConstants {
+                with_noise(NeuronConstants {
                     decay: c.decay,
                     frozen_steps: c.frozen_steps,
                     rate_ratio_m1: p.euler_rate_ratio_m1() as f32,
                     ..common
-                }
+                })
             }
             Method::Exact => {
                 let c = ExactConstants::new(p);
@@ -777,10 +1023,12 @@ fn neuron_constants(
             }
         }
     };
-    if each.is_shared() {
-        vec![of(params)]
+    if per_neuron {
+        (0..desc.currents.len())
+            .map(|k| of(&each.of(params, k), k))
+            .collect()
     } else {
-        (0..neurons).map(|k| of(&each.of(params, k))).collect()
+        vec![of(params, 0)]
     }
 }
 

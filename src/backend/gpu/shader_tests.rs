@@ -4,10 +4,14 @@
 
 use std::mem::offset_of;
 
-use super::super::layout::{ChunkUniforms, NeuronConstants, PopulationUniforms};
+use super::super::layout::{
+    ChunkUniforms, ClockUniforms, NeuronConstants, NoiseUniforms, PopulationUniforms,
+    StimulusHeader,
+};
 use super::{
     EULER_ENTRY_POINT, EULER_WGSL, EXACT_ENTRY_POINT, EXACT_WGSL, INPUTS_ENTRY_POINTS, INPUTS_WGSL,
-    STORAGE_BUFFERS, inputs_entries, step_entries,
+    NOISY_ENTRY_POINT, NOISY_WGSL, STIMULUS_BYTES, STORAGE_BUFFERS, TICK_WGSL, inputs_entries,
+    noisy_entries, step_entries, tick_entries,
 };
 
 /// `(file, source, entry points, bind group layout)` of every kernel.
@@ -36,7 +40,67 @@ fn shaders() -> Vec<(
             INPUTS_ENTRY_POINTS.to_vec(),
             inputs_entries().to_vec(),
         ),
+        (
+            "lif_noisy.wgsl",
+            NOISY_WGSL,
+            vec![NOISY_ENTRY_POINT],
+            noisy_entries().to_vec(),
+        ),
     ]
+}
+
+#[test]
+fn the_clock_kernel_validates_and_matches_its_layout() {
+    let module = module("tick.wgsl", TICK_WGSL);
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::default(),
+    )
+    .validate(&module)
+    .expect("tick.wgsl is valid");
+    let (members, span) = wgsl_struct(&module, "Chunk");
+    assert_eq!(span as usize, size_of::<ChunkUniforms>());
+    assert_eq!(members.len(), 4);
+    assert_eq!(tick_entries().len(), 2);
+    assert_eq!(size_of::<ClockUniforms>(), 16, "the clock is a vec4<u32>");
+}
+
+#[test]
+fn noise_uniforms_match_the_noisy_kernel() {
+    let module = module("lif_noisy.wgsl", NOISY_WGSL);
+    let (members, span) = wgsl_struct(&module, "Noise");
+    let names: Vec<&str> = members.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "seed_lo", "seed_hi", "first_lo", "first_hi", "coloured", "stimulus", "draws", "_pad"
+        ]
+    );
+    let offsets: Vec<u32> = members.iter().map(|(_, o)| *o).collect();
+    assert_eq!(
+        offsets,
+        [
+            offset_of!(NoiseUniforms, seed),
+            offset_of!(NoiseUniforms, seed) + 4,
+            offset_of!(NoiseUniforms, first_index),
+            offset_of!(NoiseUniforms, first_index) + 4,
+            offset_of!(NoiseUniforms, coloured),
+            offset_of!(NoiseUniforms, stimulus),
+            offset_of!(NoiseUniforms, draws),
+            offset_of!(NoiseUniforms, _pad),
+        ]
+        .map(|o| o as u32)
+    );
+    assert_eq!(span as usize, size_of::<NoiseUniforms>());
+    let (members, span) = wgsl_struct(&module, "Clock");
+    assert_eq!(members.len(), 4);
+    assert_eq!(span as usize, size_of::<ClockUniforms>());
+    let (members, span) = wgsl_struct(&module, "Stimulus");
+    assert_eq!(
+        members[4],
+        ("values".to_owned(), size_of::<StimulusHeader>() as u32)
+    );
+    assert_eq!(span as usize, STIMULUS_BYTES);
 }
 
 fn module(name: &str, source: &str) -> naga::Module {
@@ -123,7 +187,11 @@ fn neuron_constants_match_the_shaders() {
             ("v_th", offset_of!(NeuronConstants, v_th)),
             ("tau_rc", offset_of!(NeuronConstants, tau_rc)),
             ("rate_ratio_m1", offset_of!(NeuronConstants, rate_ratio_m1)),
-            ("_pad", offset_of!(NeuronConstants, _pad)),
+            ("drive_gain", offset_of!(NeuronConstants, drive_gain)),
+            ("noise_gain", offset_of!(NeuronConstants, noise_gain)),
+            ("noise_decay", offset_of!(NeuronConstants, noise_decay)),
+            ("noise_spread", offset_of!(NeuronConstants, noise_spread)),
+            ("stimulus_gain", offset_of!(NeuronConstants, stimulus_gain)),
         ],
         size_of::<NeuronConstants>(),
     );

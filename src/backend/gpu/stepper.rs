@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::context::GpuContext;
+use super::layout::STIMULUS_WINDOW;
 use super::pipeline::LifPipeline;
 use super::population::{
     GpuPopulation, PopulationOptions, largest_buffer_per_neuron, map_blocking,
@@ -151,11 +152,20 @@ impl GpuStepper {
         currents: &[f64],
         each: &NeuronParams<'_>,
     ) -> Result<GpuPopulation> {
-        let desc = crate::backend::PopulationDesc::for_run(run, currents, *each);
+        self.population_of(&crate::backend::PopulationDesc::for_run(
+            run, currents, *each,
+        ))
+    }
+
+    /// The population `desc` describes on this stepper's device, at rest.
+    pub fn population_of(
+        &self,
+        desc: &crate::backend::PopulationDesc<'_>,
+    ) -> Result<GpuPopulation> {
         let population = GpuPopulation::from_desc(
             &self.context.device,
             &self.pipeline,
-            &desc,
+            desc,
             &self.options.population,
         );
         self.context.explain(population)
@@ -169,11 +179,23 @@ impl GpuStepper {
         currents: &[f64],
         each: &NeuronParams<'_>,
     ) -> Result<GpuRunner> {
+        self.runner_of(&crate::backend::PopulationDesc::for_run(
+            run, currents, *each,
+        ))
+    }
+
+    /// The population of [`GpuStepper::population_of`] as a [`Population`] the library
+    /// steps and reads by itself, writing the stimulus's windows as it goes.
+    pub fn runner_of(&self, desc: &crate::backend::PopulationDesc<'_>) -> Result<GpuRunner> {
         Ok(GpuRunner {
-            population: self.population(run, currents, each)?,
+            population: self.population_of(desc)?,
             context: self.context.clone(),
             tuned: self.options.population.max_steps_per_dispatch.is_none(),
             throughput: Arc::clone(&self.throughput),
+            stimulus: desc
+                .stimulus
+                .map(|s| s.values.iter().map(|&x| x as f32).collect()),
+            clock: 0,
         })
     }
 
@@ -298,17 +320,19 @@ impl Stepper for GpuStepper {
         GpuStepper::batch_neurons(self)
     }
 
-    fn population(
+    fn population_of(
         &mut self,
-        run: &Run,
-        currents: &[f64],
-        each: &NeuronParams<'_>,
+        desc: &crate::backend::PopulationDesc<'_>,
     ) -> Result<Box<dyn Population + '_>> {
-        Ok(Box::new(self.runner(run, currents, each)?))
+        Ok(Box::new(self.runner_of(desc)?))
     }
 
     fn max_population(&self, run: &Run, each: &NeuronParams<'_>) -> usize {
         self.batch_for(largest_buffer_per_neuron(run.method(), each))
+    }
+
+    fn max_population_of(&self, desc: &crate::backend::PopulationDesc<'_>) -> usize {
+        self.batch_for(super::population::largest_buffer_per_neuron_of(desc))
     }
 }
 
@@ -322,6 +346,10 @@ pub struct GpuRunner {
     context: GpuContext,
     tuned: bool,
     throughput: Throughput,
+    /// The stimulus, written to the population window by window.
+    stimulus: Option<Arc<[f32]>>,
+    /// Steps since the start or the last reset.
+    clock: u64,
 }
 
 impl GpuRunner {
@@ -333,6 +361,17 @@ impl GpuRunner {
     /// The device it lives on.
     pub fn context(&self) -> &GpuContext {
         &self.context
+    }
+
+    /// Writes the stimulus of the next `steps` steps (at most a window) to the
+    /// population.
+    fn write_window(&self, stimulus: &[f32], steps: u32) -> Result<()> {
+        let from = self.clock as usize;
+        self.population.write_stimulus(
+            &self.context.queue,
+            self.clock,
+            &stimulus[from..from + steps as usize],
+        )
     }
 
     /// Runs `record` on a new encoder, submits it and waits.
@@ -365,14 +404,33 @@ impl Population for GpuRunner {
     }
 
     fn advance(&mut self, steps: u32, progress: Progress<'_>) -> Result<()> {
-        advance(
-            &self.context,
-            &self.throughput,
-            self.tuned,
-            &mut self.population,
+        crate::backend::check_stimulus_covers(
+            self.stimulus.as_ref().map(|s| s.len()),
+            self.clock,
             steps,
-            progress,
-        )
+        )?;
+        let mut remaining = steps;
+        while remaining > 0 {
+            let now = match self.stimulus.clone() {
+                Some(stimulus) => {
+                    let now = remaining.min(STIMULUS_WINDOW as u32);
+                    self.write_window(&stimulus, now)?;
+                    now
+                }
+                None => remaining,
+            };
+            advance(
+                &self.context,
+                &self.throughput,
+                self.tuned,
+                &mut self.population,
+                now,
+                progress,
+            )?;
+            self.clock += u64::from(now);
+            remaining -= now;
+        }
+        Ok(())
     }
 
     fn counts(&self) -> Result<Vec<u32>> {
@@ -396,6 +454,7 @@ impl Population for GpuRunner {
     }
 
     fn reset(&mut self) -> Result<()> {
+        self.clock = 0;
         self.submit_and_wait(|encoder| self.population.reset(encoder))
     }
 
@@ -417,9 +476,17 @@ impl Population for GpuRunner {
             usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
             mapped_at_creation: false,
         });
+        crate::backend::check_stimulus_covers(
+            self.stimulus.as_ref().map(|s| s.len()),
+            self.clock,
+            steps,
+        )?;
         let mut step = 0;
         while step < steps {
             let end = steps.min(step + chunk);
+            if let Some(stimulus) = self.stimulus.clone() {
+                self.write_window(&stimulus, end - step)?;
+            }
             let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("gpulif record"),
             });
@@ -467,6 +534,7 @@ impl Population for GpuRunner {
                 }
             }
             recording.unmap();
+            self.clock += u64::from(end - step);
             step = end;
         }
         Ok(())

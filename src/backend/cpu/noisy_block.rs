@@ -1,0 +1,239 @@
+//! The noisy Euler kernel on the CPU: Philox4x32-10 and the Box–Muller transform of
+//! [`crate::model::noise`] for a block of [`LANES`] neurons at once, then the step of
+//! [`noisy_step`], operation for operation as `shaders/lif_noisy.wgsl` writes them, so
+//! the counts are bit-identical to the GPU's.
+//!
+//! Written as loops over lanes of plain integer and float32 operations (the 32×32→64-bit
+//! multiplies of Philox, fused multiply-adds), which the compiler turns into vector
+//! instructions for each `#[target_feature]` copy.
+
+use super::kernel::{Block, Kernel, LANES};
+use crate::model::noise::{self, NoiseConstants, Stream, noisy_step};
+
+/// Per-lane constants and state of a noisy block, beside its [`Block`].
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct NoisyLanes {
+    /// Each lane's Ornstein–Uhlenbeck current (coloured noise only).
+    pub eta: [f32; LANES],
+    /// Each lane's Euler decay `1 − dt/tau_rc`.
+    pub decay: [f32; LANES],
+    /// Each lane's refractory steps.
+    pub frozen_steps: [u32; LANES],
+    /// [`NoiseConstants::gain`].
+    pub gain: [f32; LANES],
+    /// [`NoiseConstants::decay`].
+    pub noise_decay: [f32; LANES],
+    /// [`NoiseConstants::drive`].
+    pub drive: [f32; LANES],
+    /// [`NoiseConstants::spread`].
+    pub spread: [f32; LANES],
+    /// The stimulus's voltage per unit stimulus and step: `gain·dt/tau_rc`.
+    pub stimulus_gain: [f32; LANES],
+    /// Each lane's global neuron index, low and high words (the Philox counter).
+    pub index_lo: [u32; LANES],
+    pub index_hi: [u32; LANES],
+}
+
+impl NoisyLanes {
+    /// Lanes whose constants are `lane(k)` for `k < len`, idle past it (they draw and
+    /// never fire: their block's threshold is −1), indexed from `first`.
+    pub fn new(
+        first: u64,
+        len: usize,
+        lane: impl Fn(usize) -> (f32, u32, NoiseConstants, f32),
+    ) -> Self {
+        let mut lanes = NoisyLanes {
+            eta: [0.0; LANES],
+            decay: [1.0; LANES],
+            frozen_steps: [0; LANES],
+            gain: [0.0; LANES],
+            noise_decay: [0.0; LANES],
+            drive: [0.0; LANES],
+            spread: [0.0; LANES],
+            stimulus_gain: [0.0; LANES],
+            index_lo: [0; LANES],
+            index_hi: [0; LANES],
+        };
+        for k in 0..LANES {
+            let index = first + k as u64;
+            lanes.index_lo[k] = index as u32;
+            lanes.index_hi[k] = (index >> 32) as u32;
+            if k < len {
+                let (decay, frozen, noise, stimulus_gain) = lane(k);
+                lanes.decay[k] = decay;
+                lanes.frozen_steps[k] = frozen;
+                lanes.gain[k] = noise.gain;
+                lanes.noise_decay[k] = noise.decay;
+                lanes.drive[k] = noise.drive;
+                lanes.spread[k] = noise.spread;
+                lanes.stimulus_gain[k] = stimulus_gain;
+            }
+        }
+        lanes
+    }
+}
+
+/// What drives a noisy block besides its currents: the seed, the kind of noise, and
+/// the stimulus (one value per step from step 0, model units), if any.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Drive<'a> {
+    pub seed: u64,
+    /// Whether there is noise to draw (without, every normal is 0).
+    pub draws: bool,
+    pub coloured: bool,
+    pub stimulus: Option<&'a [f32]>,
+}
+
+impl Kernel {
+    /// Advances a noisy block from step `first_step` by `steps` steps.
+    ///
+    /// # Panics
+    ///
+    /// If this processor does not run this kernel, or the stimulus is shorter than
+    /// `first_step + steps` (the population checks it first).
+    pub(crate) fn step_noisy(
+        self,
+        block: &mut Block,
+        lanes: &mut NoisyLanes,
+        drive: &Drive<'_>,
+        first_step: u64,
+        steps: u32,
+    ) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => {
+                assert!(self.is_supported(), "no AVX-512 here");
+                // SAFETY: the processor has the features, checked just above.
+                unsafe { noisy_avx512(block, lanes, drive, first_step, steps) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => {
+                assert!(self.is_supported(), "no AVX2 and FMA here");
+                // SAFETY: the processor has the features, checked just above.
+                unsafe { noisy_avx2(block, lanes, drive, first_step, steps) }
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            Kernel::Avx512 | Kernel::Avx2 => panic!("{} is x86-64 only", self.name()),
+            Kernel::Baseline => step_noisy_block(block, lanes, drive, first_step, steps),
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,fma")]
+fn noisy_avx512(
+    block: &mut Block,
+    lanes: &mut NoisyLanes,
+    drive: &Drive<'_>,
+    first: u64,
+    steps: u32,
+) {
+    step_noisy_block(block, lanes, drive, first, steps);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn noisy_avx2(
+    block: &mut Block,
+    lanes: &mut NoisyLanes,
+    drive: &Drive<'_>,
+    first: u64,
+    steps: u32,
+) {
+    step_noisy_block(block, lanes, drive, first, steps);
+}
+
+/// Each lane's four normals of the steps `4·quad ..= 4·quad + 3`, by step.
+#[inline(always)]
+fn draw(lanes: &NoisyLanes, seed: u64, quad: u64, stream: Stream, z: &mut [[f32; LANES]; 4]) {
+    let key = noise::key(seed);
+    let tag = noise::counter(quad, 0, stream)[3];
+    for lane in 0..LANES {
+        let counter = [quad as u32, lanes.index_lo[lane], lanes.index_hi[lane], tag];
+        let normals = noise::normals(noise::philox4x32_10(counter, key));
+        for (z, normal) in z.iter_mut().zip(normals) {
+            z[lane] = normal;
+        }
+    }
+}
+
+/// The noisy loop over a block. Always inlined, so that each `#[target_feature]` copy
+/// compiles it for its own instruction set.
+#[inline(always)]
+fn step_noisy_block(
+    block: &mut Block,
+    lanes: &mut NoisyLanes,
+    drive: &Drive<'_>,
+    first: u64,
+    steps: u32,
+) {
+    if steps == 0 {
+        return;
+    }
+    if drive.coloured {
+        run::<true>(block, lanes, drive, first, steps);
+    } else {
+        run::<false>(block, lanes, drive, first, steps);
+    }
+}
+
+#[inline(always)]
+fn run<const COLOURED: bool>(
+    block: &mut Block,
+    lanes: &mut NoisyLanes,
+    drive: &Drive<'_>,
+    first: u64,
+    steps: u32,
+) {
+    super::kernel::apply_currents(block);
+    if COLOURED && first == 0 {
+        // Step 0 starts each current in its stationary distribution.
+        let mut z = [[0.0; LANES]; 4];
+        draw(lanes, drive.seed, 0, Stream::Start, &mut z);
+        lanes.eta = std::array::from_fn(|lane| lanes.spread[lane] * z[0][lane]);
+    }
+    let current = block.current;
+    let gap_th = block.gap_th;
+    let mut u = block.gap;
+    let mut left = block.refractory_left;
+    let mut spikes = block.spike_count;
+    let mut eta = lanes.eta;
+    let mut fired = [false; LANES];
+    let mut z = [[0.0f32; LANES]; 4];
+    for s in 0..u64::from(steps) {
+        let t = first + s;
+        if drive.draws && (s == 0 || t.is_multiple_of(4)) {
+            draw(lanes, drive.seed, t / 4, Stream::Steps, &mut z);
+        }
+        let z = &z[(t % 4) as usize];
+        let x = drive.stimulus.map_or(0.0, |values| values[t as usize]);
+        for lane in 0..LANES {
+            let constants = NoiseConstants {
+                gain: lanes.gain[lane],
+                decay: lanes.noise_decay[lane],
+                spread: 0.0,
+                drive: lanes.drive[lane],
+            };
+            let e = lanes.stimulus_gain[lane] * x;
+            fired[lane] = noisy_step(
+                &mut u[lane],
+                &mut left[lane],
+                &mut eta[lane],
+                z[lane],
+                e,
+                current[lane],
+                gap_th[lane],
+                lanes.decay[lane],
+                lanes.frozen_steps[lane],
+                &constants,
+                COLOURED,
+            );
+            spikes[lane] = spikes[lane].wrapping_add(u32::from(fired[lane]));
+        }
+    }
+    block.gap = u;
+    block.refractory_left = left;
+    block.spike_count = spikes;
+    block.spiked = fired.map(u32::from);
+    lanes.eta = eta;
+}

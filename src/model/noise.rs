@@ -1,0 +1,520 @@
+//! Noise: the counter-based random numbers every backend draws, the Gaussian transform,
+//! and the noise models' per-neuron constants.
+//!
+//! # The stream
+//!
+//! Neuron `n` of seed `s` draws one standard normal `N(n, t)` per step `t` (counted
+//! from the population's start or last reset). Four consecutive steps share one call
+//! of Philox4x32-10 (Salmon et al. 2011, the generator of Random123, cuRAND and JAX):
+//!
+//! ```text
+//! key     = [s mod 2³², s div 2³²]
+//! counter = [t div 4 mod 2³², n mod 2³², n div 2³², (t div 2³⁴) mod 2³¹ + 2³¹·stream]
+//! ```
+//!
+//! `stream` is 0 for the steps' draws and 1 for the draw that starts an
+//! Ornstein–Uhlenbeck current in its stationary distribution. The four 32-bit words
+//! become four normals by two Box–Muller transforms ([`normals`]), and step `t` takes
+//! normal `t mod 4`. A draw depends on `(s, n, t)` alone: not on the backend, the
+//! batch a neuron is simulated in, the dispatch or the thread.
+//!
+//! # Bit for bit on the CPU and the GPU
+//!
+//! The transform uses only integer operations and float32 multiplies and adds, each
+//! exactly rounded by IEEE 754: its own logarithm, reciprocal square root and sine and
+//! cosine polynomials, no library function whose accuracy a driver chooses, and no
+//! fused multiply-add (Mesa's lavapipe evaluates WGSL's `fma` as a multiply and an add;
+//! other drivers fuse it). Rust never fuses a multiply and an add, so the CPU's normals
+//! and noisy Euler counts are bit-identical to those of any GPU whose compiler does not
+//! contract `a·b + c` either; lavapipe's are. A compiler that contracts (WGSL allows
+//! it) moves a normal by an ulp now and then, and a count only where that ulp decides
+//! a threshold crossing.
+
+use crate::error::{Error, Result};
+use crate::model::params::LifParams;
+
+/// Philox4x32's round multipliers.
+const PHILOX_M: [u32; 2] = [0xD251_1F53, 0xCD9E_8D57];
+/// Philox4x32's key increments (the golden ratio and √3 − 1, as 32-bit fractions).
+const PHILOX_W: [u32; 2] = [0x9E37_79B9, 0xBB67_AE85];
+
+/// The high and low 32 bits of `a·b`.
+#[inline(always)]
+fn mulhilo(a: u32, b: u32) -> (u32, u32) {
+    let product = u64::from(a) * u64::from(b);
+    ((product >> 32) as u32, product as u32)
+}
+
+/// Philox4x32-10: ten rounds of the counter-based generator of Random123.
+#[inline(always)]
+pub fn philox4x32_10(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
+    let mut c = counter;
+    let mut k = key;
+    for round in 0..10 {
+        if round > 0 {
+            k = [
+                k[0].wrapping_add(PHILOX_W[0]),
+                k[1].wrapping_add(PHILOX_W[1]),
+            ];
+        }
+        let (hi0, lo0) = mulhilo(PHILOX_M[0], c[0]);
+        let (hi1, lo1) = mulhilo(PHILOX_M[1], c[2]);
+        c = [hi1 ^ c[1] ^ k[0], lo1, hi0 ^ c[3] ^ k[1], lo0];
+    }
+    c
+}
+
+/// Which of a neuron's streams a draw comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// One normal per step.
+    Steps,
+    /// The draw that starts an Ornstein–Uhlenbeck current.
+    Start,
+}
+
+/// The Philox key of `seed`.
+#[inline(always)]
+pub fn key(seed: u64) -> [u32; 2] {
+    [seed as u32, (seed >> 32) as u32]
+}
+
+/// The Philox counter of the four steps `4·block .. 4·block + 3` of neuron `neuron`.
+#[inline(always)]
+pub fn counter(block: u64, neuron: u64, stream: Stream) -> [u32; 4] {
+    let tag = match stream {
+        Stream::Steps => 0,
+        Stream::Start => 1 << 31,
+    };
+    [
+        block as u32,
+        neuron as u32,
+        (neuron >> 32) as u32,
+        ((block >> 32) as u32 & 0x7FFF_FFFF) | tag,
+    ]
+}
+
+/// The four 32-bit words of neuron `neuron`'s steps `4·block ..= 4·block + 3`.
+pub fn words(seed: u64, neuron: u64, block: u64, stream: Stream) -> [u32; 4] {
+    philox4x32_10(counter(block, neuron, stream), key(seed))
+}
+
+// ln(1 + x) / x on [√½ − 1, √2 − 1]: a Chebyshev fit of degree 8, coefficients rounded
+// to float32 (largest error of ln(1 + x) there, evaluated in float64: 2.5×10⁻⁸).
+const LN_P: [f32; 9] = [
+    1.0,
+    -0.499_999_88,
+    0.333_341_84,
+    -0.250_021_55,
+    0.199_569_78,
+    -0.165_606_96,
+    0.149_490_95,
+    -0.143_773_3,
+    0.087_439_455,
+];
+// sin(π/2·√t)/√t and cos(π/2·√t) on t ∈ [0, 1]: Chebyshev fits of degree 5 in t
+// (largest errors 2×10⁻⁸ and 2×10⁻⁸).
+const SIN_P: [f32; 6] = [
+    1.570_796_4,
+    -0.645_964_1,
+    0.079_692_6,
+    -0.004_681_658,
+    0.000_160_254_7,
+    -3.431_829_3e-6,
+];
+const COS_P: [f32; 6] = [
+    1.0,
+    -1.233_700_5,
+    0.253_669_32,
+    -0.020_862_687,
+    0.000_917_723_9,
+    -2.382_453_6e-5,
+];
+/// ln 2, split: `LN2_HI` has 8 significant bits, so `e·LN2_HI` is exact for |e| < 2¹⁶.
+const LN2_HI: f32 = 0.69140625;
+const LN2_LO: f32 = 0.001_740_930_6;
+
+/// `p[0] + x·(p[1] + x·(…))`, each step a multiply then an add.
+#[inline(always)]
+fn horner<const N: usize>(p: &[f32; N], x: f32) -> f32 {
+    let mut acc = p[N - 1];
+    for k in (0..N - 1).rev() {
+        acc = acc * x + p[k];
+    }
+    acc
+}
+
+/// `−2·ln(u)` for `u` in `(0, 1)`, from the float's exponent and a polynomial in its
+/// significand.
+#[inline(always)]
+fn minus_two_ln(u: f32) -> f32 {
+    let bits = u.to_bits();
+    // The significand in [√½, √2) and the exponent that goes with it.
+    let above = (bits & 0x007F_FFFF) > 0x0035_04F3;
+    let m = f32::from_bits((bits & 0x007F_FFFF) | if above { 0x3F00_0000 } else { 0x3F80_0000 });
+    let e = ((bits >> 23) as i32 - 127 + i32::from(above)) as f32;
+    let x = m - 1.0;
+    let ln_m = x * horner(&LN_P, x);
+    let ln_u = e * LN2_HI + (e * LN2_LO + ln_m);
+    -2.0 * ln_u
+}
+
+/// `√y` for `y` in `[2⁻²⁴, 2⁸]`: a reciprocal square root refined by three Newton
+/// steps from the integer estimate, then multiplied by `y` (`√0` is 0).
+#[inline(always)]
+fn sqrt(y: f32) -> f32 {
+    let mut r = f32::from_bits(0x5F37_5A86u32.wrapping_sub(y.to_bits() >> 1));
+    let half = 0.5 * y;
+    for _ in 0..3 {
+        // r ← r·(3/2 − y/2·r²)
+        let r2 = r * r;
+        r *= 1.5 - half * r2;
+    }
+    y * r
+}
+
+/// Four standard normals from four uniform 32-bit words: Box–Muller on the pairs
+/// `(w0, w1)` and `(w2, w3)`.
+///
+/// The radius word's top 24 bits give `u = (k + ½)·2⁻²⁴` in `(0, 1)`, so the largest
+/// normal is `√(2·ln 2²⁵) ≈ 5.9`: a sample beyond 5.9 standard deviations (probability
+/// 4×10⁻⁹) is never drawn. The angle word's top two bits pick the quadrant and the
+/// next 24 the angle within it.
+#[inline(always)]
+pub fn normals(w: [u32; 4]) -> [f32; 4] {
+    let (a0, a1) = box_muller(w[0], w[1]);
+    let (b0, b1) = box_muller(w[2], w[3]);
+    [a0, a1, b0, b1]
+}
+
+/// One Box–Muller pair: `(r·cos θ, r·sin θ)`.
+#[inline(always)]
+fn box_muller(radius: u32, angle: u32) -> (f32, f32) {
+    const TWO_M24: f32 = 1.0 / 16_777_216.0;
+    let u = ((radius >> 8) as f32 + 0.5) * TWO_M24;
+    let r = sqrt(minus_two_ln(u));
+    let f = ((angle >> 6) & 0x00FF_FFFF) as f32 * TWO_M24;
+    let t = f * f;
+    let s = f * horner(&SIN_P, t);
+    let c = horner(&COS_P, t);
+    // Rotate by the quadrant: θ = π/2·(quadrant + f).
+    let (cos, sin) = match angle >> 30 {
+        0 => (c, s),
+        1 => (-s, c),
+        2 => (-c, -s),
+        _ => (s, -c),
+    };
+    (r * cos, r * sin)
+}
+
+/// The float64 Box–Muller of the same words, with the library's `ln`, `sqrt`, `cos`
+/// and `sin`: what the float64 reference draws.
+pub fn normals_f64(w: [u32; 4]) -> [f64; 4] {
+    let pair = |radius: u32, angle: u32| {
+        let u = (f64::from(radius >> 8) + 0.5) / 16_777_216.0;
+        let r = (-2.0 * u.ln()).sqrt();
+        let theta = std::f64::consts::FRAC_PI_2
+            * (f64::from(angle >> 30) + f64::from((angle >> 6) & 0x00FF_FFFF) / 16_777_216.0);
+        (r * theta.cos(), r * theta.sin())
+    };
+    let (a0, a1) = pair(w[0], w[1]);
+    let (b0, b1) = pair(w[2], w[3]);
+    [a0, a1, b0, b1]
+}
+
+/// Neuron `neuron`'s float32 normal on step `step`.
+pub fn normal(seed: u64, neuron: u64, step: u64) -> f32 {
+    normals(words(seed, neuron, step / 4, Stream::Steps))[(step % 4) as usize]
+}
+
+/// The normal that starts neuron `neuron`'s Ornstein–Uhlenbeck current.
+pub fn start_normal(seed: u64, neuron: u64) -> f32 {
+    normals(words(seed, neuron, 0, Stream::Start))[0]
+}
+
+/// Noise added to every neuron's input current.
+///
+/// With `sigma > 0` and `tau == 0`, white noise: each Euler step adds
+/// `sigma·√(dt/tau_rc)·N` to the voltage (Euler–Maruyama for
+/// `tau_rc·dv/dt = −v + I + sigma·√tau_rc·ξ(t)`). With `tau > 0`, an
+/// Ornstein–Uhlenbeck current `η` of time constant `tau` and stationary standard
+/// deviation `sigma·√(tau_rc/(2·tau))` is added to the input, updated exactly.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Noise {
+    /// The noise amplitude, model units (0: no noise).
+    pub sigma: f64,
+    /// The correlation time of the noise current, seconds (0: white noise).
+    pub tau: f64,
+    /// The seed of the random streams.
+    pub seed: u64,
+}
+
+impl Noise {
+    /// No noise.
+    pub const NONE: Noise = Noise {
+        sigma: 0.0,
+        tau: 0.0,
+        seed: 0,
+    };
+
+    /// White noise of amplitude `sigma` from `seed`.
+    pub fn white(sigma: f64, seed: u64) -> Noise {
+        Noise {
+            sigma,
+            tau: 0.0,
+            seed,
+        }
+    }
+
+    /// An Ornstein–Uhlenbeck current of amplitude `sigma` and time constant `tau`.
+    pub fn coloured(sigma: f64, tau: f64, seed: u64) -> Noise {
+        Noise { sigma, tau, seed }
+    }
+
+    /// True when there is noise.
+    pub fn is_on(&self) -> bool {
+        self.sigma > 0.0
+    }
+
+    /// True for an Ornstein–Uhlenbeck current.
+    pub fn is_coloured(&self) -> bool {
+        self.is_on() && self.tau > 0.0
+    }
+
+    /// Checks `sigma` and `tau`.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.sigma.is_finite() && self.sigma >= 0.0) {
+            return Err(Error::parameter(
+                "noise",
+                self.sigma,
+                "a finite number ≥ 0 (model units)",
+            ));
+        }
+        if !(self.tau.is_finite() && self.tau >= 0.0) {
+            return Err(Error::parameter(
+                "noise-tau",
+                self.tau,
+                "a finite number ≥ 0 (seconds; 0 for white noise)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A neuron's float32 noise and stimulus constants, formed in float64 from its
+/// parameters (see [`NoiseConstants::new`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct NoiseConstants {
+    /// White: `sigma·√(dt/tau_rc)`, the voltage step per unit normal. Coloured: the
+    /// Ornstein–Uhlenbeck increment `sigma·√(tau_rc/(2τ))·√(1 − e^(−2dt/τ))`.
+    pub gain: f32,
+    /// Coloured: `e^(−dt/τ)`; white: 0.
+    pub decay: f32,
+    /// Coloured: the stationary standard deviation `sigma·√(tau_rc/(2τ))`; white: 0.
+    pub spread: f32,
+    /// `dt/tau_rc`: how much of the input current (stimulus, coloured noise) one step
+    /// adds to the voltage.
+    pub drive: f32,
+}
+
+impl NoiseConstants {
+    /// The constants of `noise` for a neuron with `params`.
+    pub fn new(noise: &Noise, params: &LifParams) -> Self {
+        let ratio = params.dt / params.tau_rc;
+        let (gain, decay, spread) = if noise.is_coloured() {
+            let spread = noise.sigma * (params.tau_rc / (2.0 * noise.tau)).sqrt();
+            let decay = (-params.dt / noise.tau).exp();
+            let gain = spread * (-(-2.0 * params.dt / noise.tau).exp_m1()).sqrt();
+            (gain, decay, spread)
+        } else {
+            (noise.sigma * ratio.sqrt(), 0.0, 0.0)
+        };
+        NoiseConstants {
+            gain: gain as f32,
+            decay: decay as f32,
+            spread: spread as f32,
+            drive: ratio as f32,
+        }
+    }
+}
+
+/// One noisy Euler step of a neuron in float32, the operations of the shader and the
+/// CPU kernels: returns whether it fired.
+///
+/// `u` is the gap `I − v` to the neuron's constant current `current`; `eta` its
+/// Ornstein–Uhlenbeck current (coloured noise only); `z` this step's normal; `e` the
+/// voltage the stimulus adds this step (`stimulus gain·x(t)`, 0 without one).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn noisy_step(
+    u: &mut f32,
+    left: &mut u32,
+    eta: &mut f32,
+    z: f32,
+    e: f32,
+    current: f32,
+    gap_th: f32,
+    decay: f32,
+    frozen_steps: u32,
+    noise: &NoiseConstants,
+    coloured: bool,
+) -> bool {
+    let w = if coloured {
+        let w = noise.drive * *eta + e;
+        *eta = *eta * noise.decay + noise.gain * z;
+        w
+    } else {
+        noise.gain * z + e
+    };
+    let refractory = *left > 0;
+    let next = *u * decay - w;
+    let fire = !refractory && next < gap_th;
+    *u = if fire {
+        current
+    } else if refractory {
+        *u
+    } else {
+        next
+    };
+    *left = if fire {
+        frozen_steps
+    } else {
+        left.saturating_sub(1)
+    };
+    fire
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random123's known-answer vectors for Philox4x32-10 (`kat_vectors`): counter,
+    /// key, output.
+    const KAT: [([u32; 4], [u32; 2], [u32; 4]); 3] = [
+        (
+            [0, 0, 0, 0],
+            [0, 0],
+            [0x6627_e8d5, 0xe169_c58d, 0xbc57_ac4c, 0x9b00_dbd8],
+        ),
+        (
+            [u32::MAX; 4],
+            [u32::MAX; 2],
+            [0x408f_276d, 0x41c8_3b0e, 0xa20b_c7c6, 0x6d54_51fd],
+        ),
+        (
+            [0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344],
+            [0xa409_3822, 0x299f_31d0],
+            [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1],
+        ),
+    ];
+
+    #[test]
+    fn philox_matches_random123() {
+        for (counter, key, expected) in KAT {
+            assert_eq!(philox4x32_10(counter, key), expected);
+        }
+    }
+
+    #[test]
+    fn the_logarithm_and_square_root_hold_their_bounds() {
+        // Every u the transform can see: (k + ½)·2⁻²⁴, k < 2²⁴; a stride covers the
+        // significands of every binade.
+        let mut worst_ln = 0.0f64;
+        let mut worst_sqrt = 0.0f64;
+        for k in (0u32..1 << 24).step_by(97).chain([0, 1, 2, (1 << 24) - 1]) {
+            let u = (k as f32 + 0.5) / 16_777_216.0;
+            let y = minus_two_ln(u);
+            let exact = -2.0 * f64::from(u).ln();
+            worst_ln = worst_ln.max((f64::from(y) - exact).abs() / exact.max(1e-30));
+            let r = sqrt(y);
+            let exact = f64::from(y).sqrt();
+            worst_sqrt = worst_sqrt.max((f64::from(r) - exact).abs() / exact);
+        }
+        // The polynomial's 2.5×10⁻⁸ against ln's smallest value near u = 1 (≈ 6×10⁻⁸
+        // for −2 ln u) is the worst case: a relative error of a few float32 ulps where
+        // the radius is tiny; elsewhere it is one or two ulps.
+        assert!(worst_ln < 1e-6, "−2 ln u: relative error {worst_ln:e}");
+        assert!(worst_sqrt < 3e-7, "√y: relative error {worst_sqrt:e}");
+    }
+
+    #[test]
+    fn the_sine_and_cosine_hold_their_bounds() {
+        let mut worst = 0.0f64;
+        for k in (0u32..1 << 24).step_by(13) {
+            let f = k as f32 / 16_777_216.0;
+            let t = f * f;
+            let x = std::f64::consts::FRAC_PI_2 * f64::from(f);
+            worst = worst
+                .max((f64::from(f * horner(&SIN_P, t)) - x.sin()).abs())
+                .max((f64::from(horner(&COS_P, t)) - x.cos()).abs());
+        }
+        assert!(worst < 2.5e-7, "absolute error {worst:e}");
+    }
+
+    #[test]
+    fn float32_normals_follow_the_float64_transform() {
+        let mut worst = 0.0f64;
+        for neuron in 0..2000u64 {
+            let w = words(7, neuron, neuron / 3, Stream::Steps);
+            for (a, b) in normals(w).iter().zip(normals_f64(w)) {
+                worst = worst.max((f64::from(*a) - b).abs());
+            }
+        }
+        assert!(worst < 2e-6, "largest difference {worst:e}");
+    }
+
+    #[test]
+    fn normals_have_the_moments_and_tails_of_a_standard_normal() {
+        // 4×10⁶ draws. Under N(0, 1) the sample mean has standard error 1/√n = 5×10⁻⁴,
+        // the sample variance √(2/n) = 7.1×10⁻⁴; bounds are five standard errors, so a
+        // correct transform fails them with probability below 10⁻⁶.
+        let n = 4_000_000usize;
+        let (mut sum, mut sum2) = (0.0f64, 0.0f64);
+        let mut beyond = [0usize; 3];
+        for k in 0..(n / 4) as u64 {
+            for z in normals(words(12345, k % 1000, k / 1000, Stream::Steps)) {
+                let z = f64::from(z);
+                sum += z;
+                sum2 += z * z;
+                for (j, limit) in [1.0, 2.0, 3.0].iter().enumerate() {
+                    beyond[j] += usize::from(z.abs() > *limit);
+                }
+            }
+        }
+        let mean = sum / n as f64;
+        let var = sum2 / n as f64 - mean * mean;
+        assert!(mean.abs() < 5.0 * 5e-4, "mean {mean}");
+        assert!((var - 1.0).abs() < 5.0 * 7.1e-4, "variance {var}");
+        // Two-sided tail probabilities of N(0, 1) beyond 1, 2 and 3; each count is
+        // binomial, bounded at five of its standard deviations.
+        for (j, p) in [
+            0.317_310_507_862_914_1,
+            0.045_500_263_896_358_4,
+            0.002_699_796_063_260_2,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let expected = p * n as f64;
+            let sd = (n as f64 * p * (1.0 - p)).sqrt();
+            assert!(
+                (beyond[j] as f64 - expected).abs() < 5.0 * sd,
+                "beyond {}σ: {} draws, {expected:.0} expected",
+                j + 1,
+                beyond[j]
+            );
+        }
+    }
+
+    #[test]
+    fn the_stream_does_not_depend_on_how_steps_are_grouped() {
+        for step in [0u64, 1, 2, 3, 4, 5, 1 << 33, (1 << 34) + 3] {
+            let w = words(99, 5, step / 4, Stream::Steps);
+            assert_eq!(normal(99, 5, step), normals(w)[(step % 4) as usize]);
+        }
+        assert_ne!(normal(99, 5, 0), normal(99, 6, 0));
+        assert_ne!(normal(99, 5, 0), normal(98, 5, 0));
+        assert_ne!(start_normal(99, 5), normal(99, 5, 0));
+    }
+}
