@@ -5,9 +5,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::analytic;
-use crate::backend::{BackendKind, Progress, Stepper};
+use crate::backend::{BackendKind, PopulationDesc, Progress, Stepper};
 use crate::error::{Error, Result};
-use crate::params::{LifParams, Method, Run, validate_current};
+use crate::model::noise::Noise;
+use crate::params::{LifParams, Method, NeuronParams, Run, validate_current};
 
 /// The most neurons one curve simulates.
 pub const MAX_NEURONS: usize = 1_000_000_000;
@@ -203,6 +204,11 @@ pub struct CurveSpec {
     pub currents: Currents,
     /// How the neurons are integrated.
     pub method: Method,
+    /// Noise added to every neuron's input (Euler only); [`Noise::NONE`] by default.
+    pub noise: Noise,
+    /// Whether the analytic rate under white noise carries the correction for a
+    /// threshold checked once per step ([`analytic::noisy_rate`]); on by default.
+    pub dt_correction: bool,
 }
 
 impl Default for CurveSpec {
@@ -216,6 +222,8 @@ impl Default for CurveSpec {
                 neurons: 1000,
             },
             method: Method::Euler,
+            noise: Noise::NONE,
+            dt_correction: true,
         }
     }
 }
@@ -234,9 +242,22 @@ impl CurveSpec {
     pub fn prepare(&self) -> Result<CurveRun> {
         let run = Run::new(self.params, self.duration)?.with_method(self.method);
         self.currents.validate()?;
+        self.noise.validate()?;
+        if self.noise.is_on() && self.method != Method::Euler {
+            return Err(Error::parameter(
+                "method",
+                self.method.name(),
+                "euler with noise (the exact method integrates a constant current in closed form)",
+            ));
+        }
         Ok(CurveRun {
             run,
             currents: self.currents.clone(),
+            analytic: Analytic {
+                params: self.params,
+                noise: self.noise,
+                dt_correction: self.dt_correction,
+            },
         })
     }
 }
@@ -246,6 +267,44 @@ impl CurveSpec {
 pub struct CurveRun {
     run: Run,
     currents: Currents,
+    analytic: Analytic,
+}
+
+/// The rate a curve's neurons are compared with: [`analytic::rate`], or under noise
+/// [`analytic::noisy_rate`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Analytic {
+    params: LifParams,
+    noise: Noise,
+    dt_correction: bool,
+}
+
+impl Analytic {
+    /// The analytic rate of neurons with `params` under `noise`, with or without the
+    /// finite-step correction.
+    pub fn new(params: LifParams, noise: Noise, dt_correction: bool) -> Self {
+        Analytic {
+            params,
+            noise,
+            dt_correction,
+        }
+    }
+
+    /// The analytic rate of a neuron under `current`, Hz.
+    pub fn rate(&self, current: f64) -> f64 {
+        analytic::noisy_rate(&self.params, current, &self.noise, self.dt_correction)
+    }
+
+    /// The noise the neurons are driven by.
+    pub fn noise(&self) -> Noise {
+        self.noise
+    }
+
+    /// Whether white noise's threshold is raised for the finite step.
+    pub fn dt_correction(&self) -> bool {
+        self.dt_correction
+    }
 }
 
 /// The former name of [`CurveRun`].
@@ -276,6 +335,33 @@ impl CurveRun {
         self.currents.is_empty()
     }
 
+    /// The noise driving the neurons.
+    pub fn noise(&self) -> Noise {
+        self.analytic.noise
+    }
+
+    /// The rate the neurons are compared with.
+    pub fn analytic(&self) -> &Analytic {
+        &self.analytic
+    }
+
+    /// The counts of the neurons `start..` driven by `currents`.
+    fn counts(
+        &self,
+        stepper: &mut dyn Stepper,
+        start: usize,
+        currents: &[f64],
+        progress: Progress<'_>,
+    ) -> Result<Vec<u32>> {
+        if !self.analytic.noise.is_on() {
+            return stepper.spike_counts(&self.run, currents, progress);
+        }
+        let desc = PopulationDesc::for_run(&self.run, currents, NeuronParams::SHARED)
+            .with_noise(self.analytic.noise)
+            .with_first_index(start as u64);
+        stepper.simulate_desc(&desc, self.run.steps(), progress)
+    }
+
     /// Neuron-steps the experiment takes: the unit of progress and speed.
     pub fn neuron_steps(&self) -> u64 {
         self.len() as u64 * u64::from(self.run.steps())
@@ -289,10 +375,11 @@ impl CurveRun {
     ) -> Result<TuningCurve> {
         let currents = self.currents.range(0..self.len());
         let started = Instant::now();
-        let counts = stepper.spike_counts(&self.run, &currents, progress)?;
+        let counts = self.counts(stepper, 0, &currents, progress)?;
         let elapsed = started.elapsed();
-        Ok(TuningCurve::new(
+        Ok(TuningCurve::against(
             self.run,
+            self.analytic,
             currents,
             counts,
             stepper.kind(),
@@ -315,7 +402,7 @@ impl CurveRun {
     ) -> Result<CurveReport> {
         let neurons = self.len();
         let batch = stepper.batch_neurons().max(1);
-        let mut summary = SummaryBuilder::new(self.run);
+        let mut summary = SummaryBuilder::new(self.run, self.analytic);
         let sample_at = sample_indices(neurons, sample_rows);
         let mut sample = Vec::with_capacity(sample_at.len());
         let mut elapsed = Duration::ZERO;
@@ -323,12 +410,13 @@ impl CurveRun {
             let end = neurons.min(start + batch);
             let currents = self.currents.range(start..end);
             let started = Instant::now();
-            let counts = stepper.spike_counts(&self.run, &currents, progress)?;
+            let counts = self.counts(stepper, start, &currents, progress)?;
             elapsed += started.elapsed();
             summary.add_all(&currents, &counts);
             for &k in sample_at.iter().filter(|&&k| (start..end).contains(&k)) {
-                sample.push(CurvePoint::new(
+                sample.push(CurvePoint::against(
                     &self.run,
+                    &self.analytic,
                     currents[k - start],
                     counts[k - start],
                 ));
@@ -342,6 +430,7 @@ impl CurveRun {
             elapsed,
             summary: summary.finish(),
             sample,
+            analytic: self.analytic,
         })
     }
 }
@@ -419,6 +508,8 @@ pub struct CurveReport {
     pub summary: CurveSummary,
     /// Neurons evenly spread over the input order, first and last included.
     pub sample: Vec<CurvePoint>,
+    /// The rate the neurons were compared with (it knows the noise).
+    pub analytic: Analytic,
 }
 
 impl CurveReport {
@@ -453,6 +544,15 @@ impl CurvePoint {
         }
     }
 
+    /// The point of a neuron driven by `current` that spiked `count` times in `run`,
+    /// compared with `analytic`.
+    pub fn against(run: &Run, analytic: &Analytic, current: f64, count: u32) -> Self {
+        CurvePoint {
+            analytic_rate: analytic.rate(current),
+            ..CurvePoint::new(run, current, count)
+        }
+    }
+
     /// `rate − analytic_rate`, Hz.
     pub fn rate_error(&self) -> f64 {
         self.rate - self.analytic_rate
@@ -484,6 +584,7 @@ pub struct CurveSummary {
 #[derive(Clone, Debug)]
 struct SummaryBuilder {
     run: Run,
+    analytic: Analytic,
     neurons: usize,
     firing: usize,
     total_spikes: u64,
@@ -493,9 +594,10 @@ struct SummaryBuilder {
 }
 
 impl SummaryBuilder {
-    fn new(run: Run) -> Self {
+    fn new(run: Run, analytic: Analytic) -> Self {
         SummaryBuilder {
             run,
+            analytic,
             neurons: 0,
             firing: 0,
             total_spikes: 0,
@@ -507,7 +609,7 @@ impl SummaryBuilder {
 
     fn add_all(&mut self, currents: &[f64], counts: &[u32]) {
         for (&current, &count) in currents.iter().zip(counts) {
-            let point = CurvePoint::new(&self.run, current, count);
+            let point = CurvePoint::against(&self.run, &self.analytic, current, count);
             self.neurons += 1;
             self.firing += usize::from(count > 0);
             self.total_spikes += u64::from(count);
@@ -547,6 +649,7 @@ pub struct TuningCurve {
     device: String,
     elapsed: Duration,
     summary: CurveSummary,
+    analytic: Analytic,
 }
 
 impl TuningCurve {
@@ -564,9 +667,27 @@ impl TuningCurve {
         device: String,
         elapsed: Duration,
     ) -> Self {
+        let analytic = Analytic::new(*run.params(), Noise::NONE, true);
+        Self::against(run, analytic, currents, counts, backend, device, elapsed)
+    }
+
+    /// [`TuningCurve::new`] compared with `analytic`.
+    ///
+    /// # Panics
+    ///
+    /// As [`TuningCurve::new`].
+    pub fn against(
+        run: Run,
+        analytic: Analytic,
+        currents: Vec<f64>,
+        counts: Vec<u32>,
+        backend: BackendKind,
+        device: String,
+        elapsed: Duration,
+    ) -> Self {
         assert_eq!(currents.len(), counts.len(), "one count per current");
         assert!(!currents.is_empty(), "a curve has at least one neuron");
-        let mut summary = SummaryBuilder::new(run);
+        let mut summary = SummaryBuilder::new(run, analytic);
         summary.add_all(&currents, &counts);
         let summary = summary.finish();
         TuningCurve {
@@ -577,6 +698,7 @@ impl TuningCurve {
             device,
             elapsed,
             summary,
+            analytic,
         }
     }
 
@@ -607,7 +729,12 @@ impl TuningCurve {
 
     /// Neuron `index`.
     pub fn point(&self, index: usize) -> CurvePoint {
-        CurvePoint::new(&self.run, self.currents[index], self.counts[index])
+        CurvePoint::against(
+            &self.run,
+            &self.analytic,
+            self.currents[index],
+            self.counts[index],
+        )
     }
 
     /// Every neuron, in input order.
@@ -633,6 +760,7 @@ impl TuningCurve {
             elapsed: self.elapsed,
             summary: self.summary,
             sample: self.sample(sample_rows),
+            analytic: self.analytic,
         }
     }
 

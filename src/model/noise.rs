@@ -197,14 +197,16 @@ fn box_muller(radius: u32, angle: u32) -> (f32, f32) {
     let t = f * f;
     let s = f * horner(&SIN_P, t);
     let c = horner(&COS_P, t);
-    // Rotate by the quadrant: θ = π/2·(quadrant + f).
-    let (cos, sin) = match angle >> 30 {
-        0 => (c, s),
-        1 => (-s, c),
-        2 => (-c, -s),
-        _ => (s, -c),
+    // Rotate by the quadrant, θ = π/2·(quadrant + f): a quarter turn for bit 30, a half
+    // turn (both signs) for bit 31. Selects and an exact sign change, so that the
+    // compiler keeps every lane on the vector path.
+    let (cos, sin) = if angle & (1 << 30) != 0 {
+        (-s, c)
+    } else {
+        (c, s)
     };
-    (r * cos, r * sin)
+    let half_turn = if angle & (1 << 31) != 0 { -1.0 } else { 1.0 };
+    (r * (half_turn * cos), r * (half_turn * sin))
 }
 
 /// The float64 Box–Muller of the same words, with the library's `ln`, `sqrt`, `cos`

@@ -28,6 +28,17 @@ struct Metadata<'a> {
     wall_seconds: f64,
     neuron_steps_per_second: f64,
     summary: &'a CurveSummary,
+    /// The noise (`sigma` 0: none), its seed, and whether the analytic rate carries the
+    /// finite-step correction.
+    noise: NoiseMetadata,
+}
+
+#[derive(Serialize)]
+struct NoiseMetadata {
+    sigma: f64,
+    tau: f64,
+    seed: u64,
+    dt_correction: bool,
 }
 
 /// Writes one JSON object. Floats are written in their shortest round-trip form.
@@ -104,6 +115,12 @@ fn write_with(
         wall_seconds: report.elapsed.as_secs_f64(),
         neuron_steps_per_second: report.neuron_steps_per_second(),
         summary: &report.summary,
+        noise: NoiseMetadata {
+            sigma: report.analytic.noise().sigma,
+            tau: report.analytic.noise().tau,
+            seed: report.analytic.noise().seed,
+            dt_correction: report.analytic.dt_correction(),
+        },
     };
     let head = serde_json::to_string(&metadata).map_err(std::io::Error::other)?;
     // The metadata object, reopened to take "data".

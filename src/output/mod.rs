@@ -278,6 +278,7 @@ impl AtomicOutput {
             neurons,
             written: 0,
             output: self,
+            analytic: None,
         };
         let header = match writer.output.format {
             OutputFormat::Csv => csv::write_header(&mut writer.file),
@@ -347,6 +348,8 @@ pub struct CurveWriter {
     /// Neurons the header promised, and neurons written.
     neurons: usize,
     written: usize,
+    /// The rate the neurons are compared with; the noise-free one unless set.
+    analytic: Option<crate::curve::Analytic>,
 }
 
 impl CurveWriter {
@@ -354,13 +357,24 @@ impl CurveWriter {
         format!("writing {}", self.output.destination.path.display())
     }
 
+    /// The writer comparing its neurons with `analytic` (under noise, the Siegert rate).
+    pub fn with_analytic(self, analytic: crate::curve::Analytic) -> Self {
+        CurveWriter {
+            analytic: Some(analytic),
+            ..self
+        }
+    }
+
     /// Appends the neurons driven by `currents`, with their `counts`, simulated in
     /// `run`.
     pub fn write(&mut self, run: &Run, currents: &[f64], counts: &[u32]) -> Result<()> {
+        let analytic = self.analytic.unwrap_or_else(|| {
+            crate::curve::Analytic::new(*run.params(), Default::default(), true)
+        });
         let points = currents
             .iter()
             .zip(counts)
-            .map(|(&current, &count)| CurvePoint::new(run, current, count));
+            .map(|(&current, &count)| CurvePoint::against(run, &analytic, current, count));
         self.written += currents.len();
         let written = match self.output.format {
             OutputFormat::Csv => points

@@ -14,7 +14,6 @@ use plotters::prelude::*;
 use plotters::style::text_anchor;
 
 use super::{Destination, grouped};
-use crate::analytic;
 use crate::curve::CurveReport;
 use crate::ensemble::{Ensemble, EnsembleCurves};
 use crate::error::{Error, Result};
@@ -324,8 +323,8 @@ fn describe(run: &Run) -> String {
 
 /// The analytic curve over `[lo, hi]`, dense near the threshold where it rises
 /// steeply.
-fn analytic_points(run: &Run, lo: f64, hi: f64) -> Vec<(f64, f64)> {
-    let p = run.params();
+fn analytic_points(report: &CurveReport, lo: f64, hi: f64) -> Vec<(f64, f64)> {
+    let p = report.run.params();
     let mut currents: Vec<f64> = (0..=1000)
         .map(|k| lo + (hi - lo) * f64::from(k) / 1000.0)
         .collect();
@@ -335,7 +334,7 @@ fn analytic_points(run: &Run, lo: f64, hi: f64) -> Vec<(f64, f64)> {
     currents.sort_by(f64::total_cmp);
     currents
         .into_iter()
-        .map(|i| (i, analytic::rate(p, i)))
+        .map(|i| (i, report.analytic.rate(i)))
         .collect()
 }
 
@@ -352,7 +351,7 @@ fn draw_curve<DB: DrawingBackend>(
         (Some(only), _) => (only.0 - 0.5, only.0 + 0.5),
         _ => (0.0, 1.0),
     };
-    let analytic = analytic_points(&report.run, lo, hi);
+    let analytic = analytic_points(report, lo, hi);
     let top = simulated
         .iter()
         .chain(&analytic)

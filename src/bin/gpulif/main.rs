@@ -130,6 +130,9 @@ struct CurveArgs {
     method: MethodArg,
 
     #[command(flatten)]
+    noise: NoiseArgs,
+
+    #[command(flatten)]
     place: PlaceArgs,
 
     /// Write the full curve: .csv (current,count,rate,analytic_rate), .json (with the
@@ -145,6 +148,51 @@ struct CurveArgs {
     /// Print nothing but errors (no progress bar, no summary).
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// Noise added to every neuron's input (Euler only).
+#[derive(Args, Debug)]
+struct NoiseArgs {
+    /// Noise amplitude sigma (model units, ≥ 0): white noise adds sigma·√(dt/tau_rc)·N(0,1)
+    /// to the voltage each step; 0 for none.
+    #[arg(long = "noise", value_name = "SIGMA", default_value_t = 0.0,
+          allow_hyphen_values = true, value_parser = parse_number)]
+    sigma: f64,
+
+    /// Correlation time of the noise (seconds, ≥ 0): an Ornstein–Uhlenbeck current with
+    /// this time constant; 0 for white noise.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0, allow_hyphen_values = true,
+          value_parser = parse_number)]
+    noise_tau: f64,
+
+    /// Seed of the noise streams (0 to 18446744073709551615); drawn and reported when
+    /// not given, so that every run can be repeated.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+
+    /// Compare with the Siegert rate itself, without the correction for a threshold
+    /// checked once per step.
+    #[arg(long)]
+    no_dt_correction: bool,
+}
+
+impl NoiseArgs {
+    /// The noise asked for; a seed is drawn when none is given.
+    fn noise(&self) -> gpulif::Noise {
+        let seed = self.seed.unwrap_or_else(|| {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64);
+            // SplitMix64 of the time and the process: distinct seeds for runs started
+            // together.
+            let mut z = nanos ^ (u64::from(std::process::id()) << 32);
+            z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        });
+        gpulif::Noise::coloured(self.sigma, self.noise_tau, seed)
+    }
 }
 
 #[derive(Args, Debug)]
@@ -663,6 +711,8 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
         duration: args.duration,
         currents,
         method: args.method.into(),
+        noise: args.noise.noise(),
+        dt_correction: !args.noise.no_dt_correction,
     };
     let prepared = spec.prepare()?;
     args.place.check()?;
@@ -672,7 +722,10 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
 
     let neurons = prepared.len();
     let path = output.as_ref().map(|o| o.path().to_owned());
-    let mut writer = output.map(|o| o.writer(neurons)).transpose()?;
+    let mut writer = output
+        .map(|o| o.writer(neurons))
+        .transpose()?
+        .map(|w| w.with_analytic(*prepared.analytic()));
     let run = *prepared.run();
     let mut drawn = Thinned::new(&run, neurons, MAX_LINE_POINTS);
     let bar = Progress::new(prepared.neuron_steps(), args.quiet);
@@ -822,6 +875,26 @@ fn print_summary(report: &CurveReport) {
         p.v_th
     );
     outln!("  backend   {}: {}", report.backend, report.device);
+    let noise = report.analytic.noise();
+    if noise.is_on() {
+        outln!(
+            "  noise     sigma {}, {}, seed {}; analytic: the Siegert rate{}",
+            noise.sigma,
+            if noise.is_coloured() {
+                format!("Ornstein–Uhlenbeck, tau {} s", noise.tau)
+            } else {
+                "white".to_owned()
+            },
+            noise.seed,
+            if noise.is_coloured() {
+                ", Fourcaud–Brunel shift"
+            } else if report.analytic.dt_correction() {
+                ", threshold raised for the step"
+            } else {
+                ", no step correction"
+            }
+        );
+    }
     outln!(
         "  time      {:.3} s simulating, {:.3e} neuron-steps/s; {:.3} s in all",
         report.elapsed.as_secs_f64(),
