@@ -4,8 +4,12 @@
 current each from 0 to 10, forward Euler at dt = 1 ms for 1000 steps, spike counts
 only. The timed part is `run()` after a warm-up run that compiles the code.
 
+With --noise SIGMA the neuron is gpulif's white-noise neuron,
+`dv/dt = (I - v)/tau_rc + sigma*xi*tau_rc**-0.5`, integrated by Euler–Maruyama.
+
     pip install brian2          # not a dependency of gpulif
     python3 bench/brian2_lif.py [--neurons N] [--steps N] [--target cython|numpy]
+                                [--noise SIGMA]
 """
 
 import argparse
@@ -23,20 +27,22 @@ def main():
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--target", default="cython", choices=["cython", "numpy"])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--noise", type=float, default=0.0)
     args = parser.parse_args()
 
     b2.prefs.codegen.target = args.target
     b2.defaultclock.dt = 1 * b2.ms
     tau_rc = 0.2 * b2.second
     n = args.neurons
+    noise = " + sigma * xi * tau_rc**-0.5" if args.noise > 0 else ""
     group = b2.NeuronGroup(
         n,
-        "dv/dt = (I - v) / tau_rc : 1 (unless refractory)\nI : 1 (constant)",
+        f"dv/dt = (I - v) / tau_rc{noise} : 1 (unless refractory)\nI : 1 (constant)",
         threshold="v > 1",
         reset="v = 0",
         refractory=2 * b2.ms,
         method="euler",
-        namespace={"tau_rc": tau_rc},
+        namespace={"tau_rc": tau_rc, "sigma": args.noise},
     )
     group.I = "10.0 * i / (N - 1)"
     spikes = b2.SpikeMonitor(group, record=False)
@@ -52,6 +58,7 @@ def main():
     seconds = sorted(times)[len(times) // 2]
     result = {
         "backend": f"brian2 {b2.__version__} ({args.target})",
+        "noise": args.noise,
         "device": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
         "neurons": n,
         "steps": args.steps,

@@ -241,3 +241,52 @@ fn the_frozen_steps_are_shown_and_can_be_fixed() {
         );
     }
 }
+
+#[test]
+fn noise_flags_refuse_bad_values_and_record_the_seed() {
+    for (args, flag) in [
+        (&["curve", "--noise", "-1"][..], "--noise"),
+        (
+            &["curve", "--noise", "0.1", "--noise-tau", "-1"][..],
+            "--noise-tau",
+        ),
+        (
+            &["curve", "--noise", "0.1", "--method", "exact"][..],
+            "--method",
+        ),
+    ] {
+        common::assert_refused(&common::gpulif(args), &args.join(" "), flag);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c.json");
+    let run = |seed: Option<&str>| {
+        let mut args = vec![
+            "curve",
+            "--neurons",
+            "200",
+            "--duration",
+            "1",
+            "--noise",
+            "0.5",
+            "--backend",
+            "cpu",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if let Some(seed) = seed {
+            args.extend(["--seed", seed]);
+        }
+        let output = common::gpulif(&args);
+        assert!(output.status.success(), "{output:?}");
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        (String::from_utf8_lossy(&output.stdout).into_owned(), json)
+    };
+    // A drawn seed is printed and stored; giving it back repeats the run exactly.
+    let (summary, json) = run(None);
+    let seed = json["noise"]["seed"].as_u64().unwrap();
+    assert!(summary.contains(&format!("seed {seed}")), "{summary}");
+    let (_, again) = run(Some(&seed.to_string()));
+    assert_eq!(again["data"]["count"], json["data"]["count"]);
+    assert_eq!(json["noise"]["sigma"], 0.5);
+}

@@ -204,11 +204,6 @@ pub struct CurveSpec {
     pub currents: Currents,
     /// How the neurons are integrated.
     pub method: Method,
-    /// Noise added to every neuron's input (Euler only); [`Noise::NONE`] by default.
-    pub noise: Noise,
-    /// Whether the analytic rate under white noise carries the correction for a
-    /// threshold checked once per step ([`analytic::noisy_rate`]); on by default.
-    pub dt_correction: bool,
 }
 
 impl Default for CurveSpec {
@@ -222,8 +217,6 @@ impl Default for CurveSpec {
                 neurons: 1000,
             },
             method: Method::Euler,
-            noise: Noise::NONE,
-            dt_correction: true,
         }
     }
 }
@@ -242,22 +235,10 @@ impl CurveSpec {
     pub fn prepare(&self) -> Result<CurveRun> {
         let run = Run::new(self.params, self.duration)?.with_method(self.method);
         self.currents.validate()?;
-        self.noise.validate()?;
-        if self.noise.is_on() && self.method != Method::Euler {
-            return Err(Error::parameter(
-                "method",
-                self.method.name(),
-                "euler with noise (the exact method integrates a constant current in closed form)",
-            ));
-        }
         Ok(CurveRun {
             run,
             currents: self.currents.clone(),
-            analytic: Analytic {
-                params: self.params,
-                noise: self.noise,
-                dt_correction: self.dt_correction,
-            },
+            analytic: Analytic::new(self.params, Noise::NONE, true),
         })
     }
 }
@@ -333,6 +314,25 @@ impl CurveRun {
     /// Always false: a validated curve has at least one neuron.
     pub fn is_empty(&self) -> bool {
         self.currents.is_empty()
+    }
+
+    /// The same curve with `noise` added to every neuron's input (Euler only),
+    /// compared with the Siegert rate, with the finite-step correction when
+    /// `dt_correction` ([`analytic::noisy_rate`]).
+    pub fn with_noise(self, noise: Noise, dt_correction: bool) -> Result<CurveRun> {
+        noise.validate()?;
+        let method = self.run.method();
+        if noise.is_on() && method != Method::Euler {
+            return Err(Error::parameter(
+                "method",
+                method.name(),
+                "euler with noise (the exact method integrates a constant current in closed form)",
+            ));
+        }
+        Ok(CurveRun {
+            analytic: Analytic::new(*self.run.params(), noise, dt_correction),
+            ..self
+        })
     }
 
     /// The noise driving the neurons.

@@ -358,12 +358,18 @@ fn draw_curve<DB: DrawingBackend>(
         .map(|p| p.1)
         .fold(0.0f64, f64::max);
     let top = if top > 0.0 { top * 1.08 } else { 1.0 };
+    let noise = report.analytic.noise();
     let title = format!(
-        "LIF tuning curve: {}, {} s, {} neurons ({})",
+        "{}: {}, {} s, {} neurons ({})",
+        match (noise.is_on(), noise.is_coloured()) {
+            (false, _) => "LIF tuning curve".to_owned(),
+            (true, false) => format!("Noise {} (white)", noise.sigma),
+            (true, true) => format!("Noise {} (tau {} s)", noise.sigma, noise.tau),
+        },
         describe(&report.run),
         report.run.duration(),
         grouped(report.summary.neurons as u64),
-        report.backend
+        report.backend,
     );
     let mut chart = ChartBuilder::on(root)
         .caption(title, (FAMILY, 20))
@@ -402,7 +408,11 @@ fn draw_curve<DB: DrawingBackend>(
             orange.stroke_width(2),
         ))
         .map_err(e)?
-        .label("Analytical")
+        .label(match (noise.is_on(), report.analytic.dt_correction()) {
+            (false, _) => "Analytical",
+            (true, true) if !noise.is_coloured() => "Siegert, step-corrected",
+            (true, _) => "Siegert",
+        })
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], orange.stroke_width(2)));
     // Below the curve, which rises from threshold and saturates: the lower right stays
     // empty.

@@ -711,10 +711,10 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
         duration: args.duration,
         currents,
         method: args.method.into(),
-        noise: args.noise.noise(),
-        dt_correction: !args.noise.no_dt_correction,
     };
-    let prepared = spec.prepare()?;
+    let prepared = spec
+        .prepare()?
+        .with_noise(args.noise.noise(), !args.noise.no_dt_correction)?;
     args.place.check()?;
     let output = args.out.as_deref().map(AtomicOutput::create).transpose()?;
     let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
