@@ -24,6 +24,12 @@ pub enum Error {
     #[error("{0}")]
     Currents(String),
 
+    /// A stimulus file that cannot be used: missing, malformed, empty, of the wrong
+    /// type, too short, or holding a value that is not finite. The message names the
+    /// file and what is wrong.
+    #[error("{0}")]
+    Stimulus(String),
+
     /// An output path is unusable (unknown extension, unwritable folder).
     #[error("cannot write {}: {reason}", path.display())]
     Output {
@@ -176,6 +182,7 @@ impl Error {
             self,
             Error::InvalidParameter { .. }
                 | Error::Currents(_)
+                | Error::Stimulus(_)
                 | Error::Output { .. }
                 | Error::Plot { .. }
         )

@@ -239,6 +239,7 @@ impl CurveSpec {
             run,
             currents: self.currents.clone(),
             analytic: Analytic::new(self.params, Noise::NONE, true),
+            stimulus: None,
         })
     }
 }
@@ -249,6 +250,8 @@ pub struct CurveRun {
     run: Run,
     currents: Currents,
     analytic: Analytic,
+    /// Added to every neuron's current, one value per step.
+    stimulus: Option<std::sync::Arc<[f64]>>,
 }
 
 /// The rate a curve's neurons are compared with: [`analytic::rate`], or under noise
@@ -259,7 +262,13 @@ pub struct Analytic {
     params: LifParams,
     noise: Noise,
     dt_correction: bool,
+    /// With a stimulus: the means of its values in [`STIMULUS_LEVELS`] equal-count
+    /// bins, over which the rate is averaged.
+    levels: Option<[f64; STIMULUS_LEVELS]>,
 }
+
+/// How many levels of a stimulus the analytic rate averages over.
+pub const STIMULUS_LEVELS: usize = 8;
 
 impl Analytic {
     /// The analytic rate of neurons with `params` under `noise`, with or without the
@@ -269,12 +278,43 @@ impl Analytic {
             params,
             noise,
             dt_correction,
+            levels: None,
+        }
+    }
+
+    /// The same rate for neurons whose input also carries `stimulus`: the quasi-static
+    /// rate, the rate under each level of the stimulus (the means of
+    /// [`STIMULUS_LEVELS`] equal-count bins of its values) averaged. Exact for a
+    /// stimulus slow against the neuron's time constants.
+    pub fn with_stimulus(self, stimulus: &[f64]) -> Self {
+        let mut sorted = stimulus.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let levels = std::array::from_fn(|k| {
+            let bin = &sorted[k * sorted.len() / STIMULUS_LEVELS
+                ..((k + 1) * sorted.len() / STIMULUS_LEVELS)
+                    .max(k * sorted.len() / STIMULUS_LEVELS + 1)];
+            bin.iter().sum::<f64>() / bin.len() as f64
+        });
+        Analytic {
+            levels: (!stimulus.is_empty()).then_some(levels),
+            ..self
         }
     }
 
     /// The analytic rate of a neuron under `current`, Hz.
     pub fn rate(&self, current: f64) -> f64 {
-        analytic::noisy_rate(&self.params, current, &self.noise, self.dt_correction)
+        let rate = |i| analytic::noisy_rate(&self.params, i, &self.noise, self.dt_correction);
+        match &self.levels {
+            None => rate(current),
+            Some(levels) => {
+                levels.iter().map(|x| rate(current + x)).sum::<f64>() / levels.len() as f64
+            }
+        }
+    }
+
+    /// True when the rate is averaged over a stimulus's levels.
+    pub fn has_stimulus(&self) -> bool {
+        self.levels.is_some()
     }
 
     /// The noise the neurons are driven by.
@@ -329,10 +369,44 @@ impl CurveRun {
                 "euler with noise (the exact method integrates a constant current in closed form)",
             ));
         }
+        let analytic = Analytic::new(*self.run.params(), noise, dt_correction);
+        let analytic = match &self.stimulus {
+            Some(stimulus) => analytic.with_stimulus(stimulus),
+            None => analytic,
+        };
+        Ok(CurveRun { analytic, ..self })
+    }
+
+    /// The same curve with `stimulus` (one value per step, at least as many as the
+    /// run's steps; see [`crate::stimulus::read`]) added to every neuron's current
+    /// (Euler only).
+    pub fn with_stimulus(self, stimulus: Vec<f64>) -> Result<CurveRun> {
+        let method = self.run.method();
+        if method != Method::Euler {
+            return Err(Error::parameter(
+                "method",
+                method.name(),
+                "euler with a stimulus (the exact method integrates a constant current in \
+                 closed form)",
+            ));
+        }
+        crate::backend::check_stimulus_covers(Some(stimulus.len()), 0, self.run.steps())?;
+        if let Some(k) = stimulus.iter().position(|x| !x.is_finite()) {
+            return Err(Error::Stimulus(format!(
+                "value {k} is {}; every value must be finite",
+                stimulus[k]
+            )));
+        }
         Ok(CurveRun {
-            analytic: Analytic::new(*self.run.params(), noise, dt_correction),
+            analytic: self.analytic.with_stimulus(&stimulus),
+            stimulus: Some(stimulus.into()),
             ..self
         })
+    }
+
+    /// The stimulus added to every neuron's current, if any.
+    pub fn stimulus(&self) -> Option<&[f64]> {
+        self.stimulus.as_deref()
     }
 
     /// The noise driving the neurons.
@@ -353,13 +427,22 @@ impl CurveRun {
         currents: &[f64],
         progress: Progress<'_>,
     ) -> Result<Vec<u32>> {
-        if !self.analytic.noise.is_on() {
+        if !self.analytic.noise.is_on() && self.stimulus.is_none() {
             return stepper.spike_counts(&self.run, currents, progress);
         }
+        stepper.simulate_desc(&self.desc(start, currents), self.run.steps(), progress)
+    }
+
+    /// The population of the neurons `start..` driven by `currents`: the run's
+    /// parameters and method, its noise and its stimulus.
+    pub fn desc<'a>(&'a self, start: usize, currents: &'a [f64]) -> PopulationDesc<'a> {
         let desc = PopulationDesc::for_run(&self.run, currents, NeuronParams::SHARED)
             .with_noise(self.analytic.noise)
             .with_first_index(start as u64);
-        stepper.simulate_desc(&desc, self.run.steps(), progress)
+        match &self.stimulus {
+            Some(values) => desc.with_stimulus(crate::backend::Stimulus { values, gain: None }),
+            None => desc,
+        }
     }
 
     /// Neuron-steps the experiment takes: the unit of progress and speed.

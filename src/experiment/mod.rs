@@ -10,4 +10,5 @@ pub mod agreement;
 pub mod bench;
 pub mod curve;
 pub mod ensemble;
+pub mod stimulus;
 pub mod trace;

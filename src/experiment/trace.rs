@@ -5,7 +5,7 @@
 use crate::backend::cpu::CpuStepper;
 use crate::backend::gpu::{GpuContext, GpuStepper};
 use crate::backend::reference::ReferenceStepper;
-use crate::backend::{BackendKind, Stepper};
+use crate::backend::{BackendKind, PopulationDesc, Stepper};
 use crate::error::{Error, Result};
 use crate::model::params::{NeuronParams, Run, validate_current};
 
@@ -24,6 +24,9 @@ pub struct Trace {
     spikes: Vec<Vec<u32>>,
     backend: BackendKind,
     device: String,
+    /// Added to every neuron's current, one value per step.
+    stimulus: Option<Vec<f64>>,
+    noise: crate::model::noise::Noise,
 }
 
 /// Checks the currents and that the trace fits in [`MAX_TRACE_SAMPLES`]: what
@@ -57,9 +60,23 @@ impl Trace {
     /// each step and every spike (several in one step with the exact method when
     /// `tau_ref < dt`).
     pub fn record(stepper: &mut dyn Stepper, run: &Run, currents: &[f64]) -> Result<Trace> {
+        let desc = PopulationDesc::for_run(run, currents, NeuronParams::SHARED);
+        Self::record_desc(stepper, run, &desc)
+    }
+
+    /// [`Trace::record`] of the population `desc` describes (its currents, noise and
+    /// stimulus) for `run`'s steps.
+    pub fn record_desc(
+        stepper: &mut dyn Stepper,
+        run: &Run,
+        desc: &PopulationDesc<'_>,
+    ) -> Result<Trace> {
+        let currents = desc.currents;
         check(run, currents)?;
+        desc.validate()?;
+        desc.check_stimulus_covers(0, run.steps())?;
         let (backend, device) = (stepper.kind(), stepper.device());
-        let mut population = stepper.population(run, currents, &NeuronParams::SHARED)?;
+        let mut population = stepper.population_of(desc)?;
         let steps = run.steps() as usize;
         let mut voltages = vec![Vec::with_capacity(steps); currents.len()];
         let mut spikes = vec![Vec::new(); currents.len()];
@@ -76,6 +93,10 @@ impl Trace {
             spikes,
             backend,
             device,
+            stimulus: desc
+                .stimulus
+                .map(|s| s.values[..run.steps() as usize].to_vec()),
+            noise: desc.noise,
         })
     }
 
@@ -134,6 +155,22 @@ impl Trace {
     /// The device it ran on.
     pub fn device(&self) -> &str {
         &self.device
+    }
+
+    /// The deterministic input of neuron `n` on step `k`: its current, plus the
+    /// stimulus's value if there is one (the noise is not included).
+    pub fn input(&self, n: usize, k: u32) -> f64 {
+        self.currents[n] + self.stimulus.as_ref().map_or(0.0, |s| s[k as usize])
+    }
+
+    /// The stimulus added to every neuron's current, if any.
+    pub fn stimulus(&self) -> Option<&[f64]> {
+        self.stimulus.as_deref()
+    }
+
+    /// The noise the neurons were driven by.
+    pub fn noise(&self) -> crate::model::noise::Noise {
+        self.noise
     }
 
     /// The tutorial's sentence for neuron `n`, e.g. `An input of 1.1 produces 82 spikes

@@ -36,7 +36,7 @@ pub(super) fn write_row(out: &mut dyn Write, point: &CurvePoint) -> std::io::Res
 /// exact method when `tau_ref < dt`.
 pub fn write_trace_csv(trace: &Trace, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "time,current,v,spike")?;
-    for (n, &current) in trace.currents().iter().enumerate() {
+    for n in 0..trace.currents().len() {
         let mut spikes = trace.spike_steps(n).iter().peekable();
         // The float32 backends' voltages in float32's own shortest form.
         let float32 = trace.backend() != BackendKind::Reference;
@@ -51,7 +51,7 @@ pub fn write_trace_csv(trace: &Trace, out: &mut dyn Write) -> std::io::Result<()
                 out,
                 "{},{},{},{}",
                 step_time(k + 1, trace.run().params().dt),
-                shortest(current),
+                shortest(trace.input(n, k)),
                 if float32 {
                     (v as f32).to_string()
                 } else {

@@ -432,6 +432,16 @@ fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) 
     let (header, upper) = upper.split_vertically(64);
     let end = run.duration();
     let current = trace.currents()[0];
+    // The input over time: constant, or the current plus the stimulus.
+    let input: Vec<(f64, f64)> = match trace.stimulus() {
+        None => vec![(0.0, current), (end, current)],
+        Some(_) => (0..trace.voltages(0).len() as u32)
+            .map(|k| (trace.time(k), trace.input(0, k)))
+            .collect(),
+    };
+    let (input_lo, input_hi) = input
+        .iter()
+        .fold((current, current), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
     let voltage: Vec<(f64, f64)> = trace
         .voltages(0)
         .iter()
@@ -443,12 +453,12 @@ fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) 
         .iter()
         .map(|p| p.1)
         .fold(0.0f64, f64::min)
-        .min(current);
+        .min(input_lo);
     let v_max = voltage
         .iter()
         .map(|p| p.1)
         .fold(p.v_th, f64::max)
-        .max(current);
+        .max(input_hi);
     let span = v_max - v_min;
     let spike_lo = v_max + 0.05 * span;
     let spike_hi = v_max + 0.15 * span;
@@ -461,8 +471,19 @@ fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) 
     let red = RGBColor(214, 39, 40);
 
     // The title, and the legend in one row beneath it: above the data, never over it.
+    let noise = trace.noise();
     let title = format!(
-        "LIF neuron, input {current}: {} ({})",
+        "LIF neuron, input {current}{}{}: {} ({})",
+        if trace.stimulus().is_some() {
+            " + stimulus"
+        } else {
+            ""
+        },
+        if noise.is_on() {
+            format!(", noise {}", noise.sigma)
+        } else {
+            String::new()
+        },
         describe(run),
         trace.backend()
     );
@@ -541,7 +562,7 @@ fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) 
     // just above threshold) both stay visible.
     chart
         .draw_series(LineSeries::new(
-            [(0.0, current), (end, current)],
+            reduce(&input, MAX_LINE_POINTS / 2),
             grey.stroke_width(2),
         ))
         .map_err(e)?;

@@ -133,6 +133,9 @@ struct CurveArgs {
     noise: NoiseArgs,
 
     #[command(flatten)]
+    stimulus: StimulusArgs,
+
+    #[command(flatten)]
     place: PlaceArgs,
 
     /// Write the full curve: .csv (current,count,rate,analytic_rate), .json (with the
@@ -148,6 +151,27 @@ struct CurveArgs {
     /// Print nothing but errors (no progress bar, no summary).
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// A signal added to every neuron's input (Euler only).
+#[derive(Args, Debug)]
+struct StimulusArgs {
+    /// A signal sampled at --dt, one value per step, added to every neuron's current:
+    /// .npy (1-D float32 or float64) or text/CSV with one value per line; at least as
+    /// many values as steps (a longer signal is cut to the run).
+    #[arg(long, value_name = "FILE")]
+    stimulus: Option<PathBuf>,
+}
+
+impl StimulusArgs {
+    /// The stimulus file's values for `run`, if one is given.
+    fn read(&self, run: &Run) -> Result<Option<Vec<f64>>, Failure> {
+        Ok(self
+            .stimulus
+            .as_deref()
+            .map(|path| gpulif::stimulus::read(path, run.steps()))
+            .transpose()?)
+    }
 }
 
 /// Noise added to every neuron's input (Euler only).
@@ -218,6 +242,12 @@ struct TraceArgs {
     /// How the neurons are integrated.
     #[arg(long, value_enum, default_value_t = MethodArg::Euler)]
     method: MethodArg,
+
+    #[command(flatten)]
+    noise: NoiseArgs,
+
+    #[command(flatten)]
+    stimulus: StimulusArgs,
 
     #[command(flatten)]
     place: PlaceArgs,
@@ -577,6 +607,7 @@ impl From<Error> for Failure {
                 flag_for(name)
             ),
             Error::Currents(_) => format!("--currents: {error}"),
+            Error::Stimulus(_) => format!("--stimulus: {error}"),
             Error::Output { .. } => format!("--out: {error}"),
             Error::Plot { .. } => format!("--plot: {error}"),
             _ => error.to_string(),
@@ -712,9 +743,11 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
         currents,
         method: args.method.into(),
     };
-    let prepared = spec
-        .prepare()?
-        .with_noise(args.noise.noise(), !args.noise.no_dt_correction)?;
+    let mut prepared = spec.prepare()?;
+    if let Some(stimulus) = args.stimulus.read(prepared.run())? {
+        prepared = prepared.with_stimulus(stimulus)?;
+    }
+    let prepared = prepared.with_noise(args.noise.noise(), !args.noise.no_dt_correction)?;
     args.place.check()?;
     let output = args.out.as_deref().map(AtomicOutput::create).transpose()?;
     let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
@@ -875,6 +908,13 @@ fn print_summary(report: &CurveReport) {
         p.v_th
     );
     outln!("  backend   {}: {}", report.backend, report.device);
+    if report.analytic.has_stimulus() {
+        outln!(
+            "  stimulus  added to every current; analytic: the quasi-static rate, averaged \
+             over {} levels of the stimulus",
+            gpulif::curve::STIMULUS_LEVELS
+        );
+    }
     let noise = report.analytic.noise();
     if noise.is_on() {
         outln!(
@@ -1191,8 +1231,17 @@ fn trace(args: TraceArgs) -> Result<(), Failure> {
     let output = args.out.as_deref().map(TraceOutput::create).transpose()?;
     let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
     gpulif::trace::check(&run, &args.current)?;
+    let stimulus = args.stimulus.read(&run)?;
+    let noise = args.noise.noise();
+    let mut desc =
+        gpulif::PopulationDesc::for_run(&run, &args.current, gpulif::NeuronParams::SHARED)
+            .with_noise(noise);
+    if let Some(values) = &stimulus {
+        desc = desc.with_stimulus(gpulif::Stimulus { values, gain: None });
+    }
+    desc.validate()?;
     let mut stepper = args.place.open(args.quiet)?;
-    let trace = Trace::record(stepper.as_mut(), &run, &args.current)?;
+    let trace = Trace::record_desc(stepper.as_mut(), &run, &desc)?;
     let mut written = Vec::new();
     if let Some(output) = output {
         output.commit(&trace)?;
@@ -1209,6 +1258,9 @@ fn trace(args: TraceArgs) -> Result<(), Failure> {
     }
     commit(&written, args.quiet)?;
     if !args.quiet {
+        if noise.is_on() {
+            outln!("noise sigma {}, seed {}", noise.sigma, noise.seed);
+        }
         for n in 0..trace.currents().len() {
             outln!("{}", trace.sentence(n));
         }

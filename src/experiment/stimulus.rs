@@ -1,0 +1,202 @@
+//! Stimulus files: a signal sampled at `dt`, one value per step, added to every
+//! neuron's input current (or an ensemble's input `x(t)`).
+//!
+//! Two formats, chosen by the extension:
+//!
+//! * `.npy`: a one-dimensional array of `float32` or `float64` (little-endian, as
+//!   `numpy.save` writes them);
+//! * anything else: text with one number per line (a CSV of one column); blank lines and
+//!   `#` comments are skipped, and a first line that is not a number is taken as a
+//!   header.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// The values of the stimulus file at `path`, checked to be finite and at least
+/// `steps` long (a longer signal is cut to the run).
+pub fn read(path: &Path, steps: u32) -> Result<Vec<f64>> {
+    let fail = |what: String| Error::Stimulus(format!("{}: {what}", path.display()));
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
+    let is_npy = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+    let mut values = if is_npy {
+        parse_npy(&bytes).map_err(fail)?
+    } else {
+        parse_text(&bytes).map_err(fail)?
+    };
+    if values.is_empty() {
+        return Err(fail("it holds no values".into()));
+    }
+    if let Some(k) = values.iter().position(|x| !x.is_finite()) {
+        return Err(fail(format!(
+            "value {k} is {}; every value must be finite",
+            values[k]
+        )));
+    }
+    if values.len() < steps as usize {
+        return Err(fail(format!(
+            "{} values, but the run has {steps} steps: give one value per step of dt",
+            values.len()
+        )));
+    }
+    values.truncate(steps as usize);
+    Ok(values)
+}
+
+/// One number per line; a first line that is not a number is a header.
+fn parse_text(bytes: &[u8]) -> std::result::Result<Vec<f64>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "not text (nor .npy)".to_owned())?;
+    let mut values = Vec::new();
+    let mut first = true;
+    for (number, line) in text.lines().enumerate() {
+        let line = line.split_once('#').map_or(line, |(data, _)| data).trim();
+        if line.is_empty() {
+            continue;
+        }
+        match line.parse::<f64>() {
+            Ok(value) => values.push(value),
+            Err(_) if first => {}
+            Err(_) => {
+                return Err(format!(
+                    "line {}, {line:?}: not a number (one value per line)",
+                    number + 1
+                ));
+            }
+        }
+        first = false;
+    }
+    Ok(values)
+}
+
+/// A one-dimensional little-endian float32 or float64 NPY array.
+fn parse_npy(bytes: &[u8]) -> std::result::Result<Vec<f64>, String> {
+    const MAGIC: &[u8] = b"\x93NUMPY";
+    if bytes.len() < 10 || &bytes[..6] != MAGIC {
+        return Err("not an NPY file (no \\x93NUMPY magic)".into());
+    }
+    let (header_len, start) = match bytes[6] {
+        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
+        2 | 3 if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        version => return Err(format!("NPY version {version} is not supported")),
+    };
+    let header = bytes
+        .get(start..start + header_len)
+        .and_then(|h| std::str::from_utf8(h).ok())
+        .ok_or("a truncated NPY header")?;
+    let field = |key: &str| -> Option<&str> {
+        let at = header.find(&format!("'{key}'"))? + key.len() + 2;
+        let rest = header[at..].trim_start().strip_prefix(':')?.trim_start();
+        Some(rest)
+    };
+    let descr = field("descr").ok_or("the NPY header has no 'descr'")?;
+    let width = if descr.starts_with("'<f8'") {
+        8
+    } else if descr.starts_with("'<f4'") {
+        4
+    } else {
+        let descr: String = descr.chars().take_while(|c| *c != ',').collect();
+        return Err(format!(
+            "dtype {descr}: expected float32 or float64 ('<f4' or '<f8')"
+        ));
+    };
+    if field("fortran_order").is_some_and(|v| v.starts_with("True")) {
+        return Err("a Fortran-ordered array: save a C-ordered one".into());
+    }
+    let shape = field("shape").ok_or("the NPY header has no 'shape'")?;
+    let inside = shape
+        .strip_prefix('(')
+        .and_then(|s| s.split_once(')'))
+        .map(|(dims, _)| dims)
+        .ok_or("a malformed NPY shape")?;
+    let dims: Vec<usize> = inside
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            d.parse()
+                .map_err(|_| format!("a malformed NPY shape ({inside})"))
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    let [len] = dims[..] else {
+        return Err(format!(
+            "an array of shape ({inside}): expected one dimension, one value per step"
+        ));
+    };
+    let data = &bytes[start + header_len..];
+    if data.len() < len * width {
+        return Err(format!(
+            "{len} values announced, {} bytes of data",
+            data.len()
+        ));
+    }
+    Ok(data[..len * width]
+        .chunks_exact(width)
+        .map(|b| match width {
+            8 => f64::from_le_bytes(b.try_into().expect("8 bytes")),
+            _ => f64::from(f32::from_le_bytes(b.try_into().expect("4 bytes"))),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn npy(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
+        let mut header =
+            format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+        while (10 + header.len() + 1) % 64 != 0 {
+            header.push(' ');
+        }
+        header.push('\n');
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend((header.len() as u16).to_le_bytes());
+        bytes.extend(header.as_bytes());
+        bytes.extend(data);
+        bytes
+    }
+
+    #[test]
+    fn reads_both_float_widths_and_text() {
+        let f64s: Vec<u8> = [0.5f64, -1.25, 3.0]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        assert_eq!(
+            parse_npy(&npy("<f8", "(3,)", &f64s)).unwrap(),
+            [0.5, -1.25, 3.0]
+        );
+        let f32s: Vec<u8> = [0.5f32, 2.0].iter().flat_map(|x| x.to_le_bytes()).collect();
+        assert_eq!(parse_npy(&npy("<f4", "(2,)", &f32s)).unwrap(), [0.5, 2.0]);
+        assert_eq!(parse_text(b"x\n1\n# note\n\n2.5\n").unwrap(), [1.0, 2.5]);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_signal() {
+        let ints: Vec<u8> = [1i64, 2].iter().flat_map(|x| x.to_le_bytes()).collect();
+        assert!(
+            parse_npy(&npy("<i8", "(2,)", &ints))
+                .unwrap_err()
+                .contains("dtype")
+        );
+        let f64s: Vec<u8> = [0.0f64; 4].iter().flat_map(|x| x.to_le_bytes()).collect();
+        assert!(
+            parse_npy(&npy("<f8", "(2, 2)", &f64s))
+                .unwrap_err()
+                .contains("one dimension")
+        );
+        assert!(
+            parse_npy(&npy("<f8", "(9,)", &f64s))
+                .unwrap_err()
+                .contains("announced")
+        );
+        assert!(parse_npy(b"hello world").unwrap_err().contains("magic"));
+        assert!(parse_text(b"1\n2\nthree\n").unwrap_err().contains("line 3"));
+    }
+}
