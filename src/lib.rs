@@ -98,7 +98,7 @@ pub mod output;
 // paths (`gpulif::params::LifParams`, `gpulif::gpu::PopulationOptions`) keep working.
 pub use backend::reference;
 pub use backend::{cpu, gpu};
-pub use experiment::{bench, curve, ensemble, stimulus, trace};
+pub use experiment::{bench, curve, ensemble, stimulus, trace, trains};
 pub use model::{analytic, params};
 
 pub use backend::gpu::{

@@ -398,3 +398,63 @@ fn noise_and_stimuli_are_refused_where_they_cannot_go() {
         assert!(error.to_string().contains("stimulus"), "{error}");
     }
 }
+
+#[test]
+fn recorded_spike_trains_sum_to_the_counts_on_every_backend_and_method() {
+    use gpulif::curve::{Currents, CurveSpec};
+    use gpulif::trains::SpikeTrains;
+    let spec = |method| CurveSpec {
+        params: LifParams {
+            tau_rc: 0.02,
+            // Shorter than a step: the exact method fires several times in a step.
+            tau_ref: 0.0005,
+            ..LifParams::default()
+        },
+        duration: 0.5,
+        currents: Currents::Sweep {
+            i_min: 0.5,
+            i_max: 40.0,
+            neurons: 300,
+        },
+        method,
+    };
+    let stimulus: Vec<f64> = (0..500).map(|k| 0.3 * (k as f64 * 0.05).cos()).collect();
+    let runs = [
+        spec(Method::Euler).prepare().unwrap(),
+        spec(Method::Exact).prepare().unwrap(),
+        spec(Method::Euler)
+            .prepare()
+            .unwrap()
+            .with_noise(Noise::white(0.4, 11), true)
+            .unwrap(),
+        spec(Method::Euler)
+            .prepare()
+            .unwrap()
+            .with_stimulus(stimulus)
+            .unwrap()
+            .with_noise(Noise::coloured(0.3, 0.004, 12), true)
+            .unwrap(),
+    ];
+    let recorded: Vec<usize> = (0..40).chain(150..160).chain([299, 7]).collect();
+    let mut steppers: Vec<Box<dyn Stepper>> =
+        vec![Box::new(CpuStepper::new()), Box::new(ReferenceStepper)];
+    if let Some(gpu) = common::gpu_stepper(GpuOptions::default()) {
+        steppers.push(Box::new(gpu));
+    }
+    for run in &runs {
+        for stepper in &mut steppers {
+            let curve = run.simulate(stepper.as_mut(), &|_| {}).unwrap();
+            let trains = SpikeTrains::record(run, stepper.as_mut(), &recorded, &|_| {}).unwrap();
+            for (n, &k) in recorded.iter().enumerate() {
+                assert_eq!(
+                    trains.steps[n].len() as u32,
+                    curve.counts()[k],
+                    "{:?} {:?}, neuron {k}",
+                    stepper.kind(),
+                    run.run().method()
+                );
+                assert!(trains.steps[n].windows(2).all(|w| w[0] <= w[1]));
+            }
+        }
+    }
+}

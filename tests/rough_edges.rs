@@ -290,3 +290,201 @@ fn noise_flags_refuse_bad_values_and_record_the_seed() {
     assert_eq!(again["data"]["count"], json["data"]["count"]);
     assert_eq!(json["noise"]["sigma"], 0.5);
 }
+
+/// A 1-D NPY array of `values` as `descr` (`<f8` or `<f4`).
+fn npy_bytes(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend((header.len() as u16).to_le_bytes());
+    bytes.extend(header.as_bytes());
+    bytes.extend(data);
+    bytes
+}
+
+#[test]
+fn bad_stimulus_files_are_refused_with_one_line_and_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let f64s =
+        |values: &[f64]| -> Vec<u8> { values.iter().flat_map(|x| x.to_le_bytes()).collect() };
+    std::fs::write(
+        path("short.npy"),
+        npy_bytes("<f8", "(10,)", &f64s(&[0.1; 10])),
+    )
+    .unwrap();
+    std::fs::write(path("ints.npy"), npy_bytes("<i8", "(1000,)", &[0u8; 8000])).unwrap();
+    std::fs::write(
+        path("square.npy"),
+        npy_bytes("<f8", "(10, 100)", &f64s(&[0.0; 1000])),
+    )
+    .unwrap();
+    std::fs::write(path("nan.csv"), "0.1\nnan\n".repeat(600)).unwrap();
+    std::fs::write(
+        path("inf.npy"),
+        npy_bytes("<f8", "(1000,)", &f64s(&[f64::INFINITY; 1000])),
+    )
+    .unwrap();
+    std::fs::write(path("empty.csv"), "").unwrap();
+    std::fs::write(path("words.csv"), "x\n1\nhello\n").unwrap();
+    std::fs::write(path("garbage.npy"), b"not numpy at all").unwrap();
+    let out = path("out.csv");
+    for name in [
+        "short.npy",
+        "ints.npy",
+        "square.npy",
+        "nan.csv",
+        "inf.npy",
+        "empty.csv",
+        "words.csv",
+        "garbage.npy",
+        "missing.npy",
+    ] {
+        let stimulus = path(name);
+        let args = [
+            "curve",
+            "--neurons",
+            "10",
+            "--duration",
+            "1",
+            "--stimulus",
+            stimulus.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        common::assert_refused(&common::gpulif(&args), name, "--stimulus");
+        assert!(!out.exists(), "{name}: no partial output");
+    }
+    // A good stimulus with the exact method is refused too.
+    std::fs::write(path("good.npy"), npy_bytes("<f4", "(1000,)", &[0u8; 4000])).unwrap();
+    let good = path("good.npy");
+    let args = [
+        "curve",
+        "--duration",
+        "1",
+        "--method",
+        "exact",
+        "--stimulus",
+        good.to_str().unwrap(),
+    ];
+    common::assert_refused(&common::gpulif(&args), "exact with a stimulus", "--method");
+}
+
+#[test]
+fn record_beyond_the_population_or_past_the_limit_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let spikes = dir.path().join("s.csv");
+    for spec in ["0:1001", "5,1000", "all", "3:2", "x"] {
+        let neurons = if spec == "all" { "10001" } else { "1000" };
+        let args = [
+            "curve",
+            "--neurons",
+            neurons,
+            "--duration",
+            "0.1",
+            "--record",
+            spec,
+            "--spikes",
+            spikes.to_str().unwrap(),
+        ];
+        common::assert_refused(&common::gpulif(&args), spec, "--record");
+        assert!(!spikes.exists(), "{spec}: no partial output");
+    }
+    let wrong = dir.path().join("s.json");
+    let args = [
+        "curve",
+        "--record",
+        "0:3",
+        "--spikes",
+        wrong.to_str().unwrap(),
+    ];
+    common::assert_refused(&common::gpulif(&args), "a .json spike file", "s.json");
+}
+
+#[test]
+fn spike_files_load_with_the_documented_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("s.csv");
+    let npy = dir.path().join("s.npy");
+    let json = dir.path().join("c.json");
+    let base = [
+        "curve",
+        "--i-min",
+        "1",
+        "--i-max",
+        "5",
+        "--neurons",
+        "50",
+        "--tau-rc",
+        "0.02",
+        "--duration",
+        "1",
+        "--backend",
+        "cpu",
+        "--noise",
+        "0.2",
+        "--seed",
+        "4",
+        "--record",
+        "10:20",
+        "-q",
+    ];
+    for (flag, path) in [("--spikes", &csv), ("--spikes", &npy)] {
+        let mut args = base.to_vec();
+        args.extend([
+            flag,
+            path.to_str().unwrap(),
+            "--out",
+            json.to_str().unwrap(),
+        ]);
+        let out = common::gpulif(&args);
+        assert!(out.status.success(), "{out:?}");
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let counts: Vec<u64> = doc["data"]["count"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .collect();
+    // CSV: neuron,time, one row per spike.
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("neuron,time"));
+    let rows: Vec<(usize, f64)> = lines
+        .map(|l| {
+            let (n, t) = l.split_once(',').unwrap();
+            (n.parse().unwrap(), t.parse().unwrap())
+        })
+        .collect();
+    // NPY: float64, (spikes, 2), the same rows.
+    let bytes = std::fs::read(&npy).unwrap();
+    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let header = std::str::from_utf8(&bytes[10..10 + header_len]).unwrap();
+    assert!(header.contains("'descr': '<f8'"), "{header}");
+    assert!(
+        header.contains(&format!("'shape': ({}, 2)", rows.len())),
+        "{header}"
+    );
+    let values: Vec<f64> = bytes[10 + header_len..]
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+        .collect();
+    for (k, &(n, t)) in rows.iter().enumerate() {
+        assert_eq!(values[2 * k], n as f64);
+        assert!((values[2 * k + 1] - t).abs() < 1e-12);
+        assert!(t > 0.0 && t <= 1.0);
+    }
+    for n in 10..20 {
+        let spikes = rows.iter().filter(|r| r.0 == n).count() as u64;
+        assert_eq!(spikes, counts[n], "neuron {n}: its train holds its count");
+    }
+    let trains = doc["spike_trains"].as_array().unwrap();
+    assert_eq!(trains.len(), 10);
+    assert_eq!(trains[0]["neuron"], 10);
+    assert!(trains[0]["cv"].as_f64().unwrap() > 0.0);
+}

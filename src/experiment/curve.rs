@@ -514,6 +514,7 @@ impl CurveRun {
             summary: summary.finish(),
             sample,
             analytic: self.analytic,
+            trains: Vec::new(),
         })
     }
 }
@@ -593,6 +594,9 @@ pub struct CurveReport {
     pub sample: Vec<CurvePoint>,
     /// The rate the neurons were compared with (it knows the noise).
     pub analytic: Analytic,
+    /// The recorded neurons' spike statistics ([`crate::trains`]), if any were
+    /// recorded.
+    pub trains: Vec<crate::trains::TrainStats>,
 }
 
 impl CurveReport {
@@ -844,6 +848,7 @@ impl TuningCurve {
             summary: self.summary,
             sample: self.sample(sample_rows),
             analytic: self.analytic,
+            trains: Vec::new(),
         }
     }
 

@@ -12,3 +12,4 @@ pub mod curve;
 pub mod ensemble;
 pub mod stimulus;
 pub mod trace;
+pub mod trains;

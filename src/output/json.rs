@@ -31,6 +31,8 @@ struct Metadata<'a> {
     /// The noise (`sigma` 0: none), its seed, and whether the analytic rate carries the
     /// finite-step correction.
     noise: NoiseMetadata,
+    /// The recorded neurons' spike counts, mean inter-spike intervals and CVs.
+    spike_trains: &'a [crate::trains::TrainStats],
 }
 
 #[derive(Serialize)]
@@ -121,6 +123,7 @@ fn write_with(
             seed: report.analytic.noise().seed,
             dt_correction: report.analytic.dt_correction(),
         },
+        spike_trains: &report.trains,
     };
     let head = serde_json::to_string(&metadata).map_err(std::io::Error::other)?;
     // The metadata object, reopened to take "data".

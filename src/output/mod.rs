@@ -338,6 +338,77 @@ impl TraceOutput {
     }
 }
 
+/// Where spike trains go: `.csv` (header `neuron,time`, one row per spike, neuron by
+/// neuron in recording order, times ascending) or `.npy` (`float64`, shape
+/// `(spikes, 2)`, the same two columns), written only when complete.
+#[derive(Debug)]
+pub struct SpikesOutput {
+    destination: Destination,
+    format: OutputFormat,
+}
+
+impl SpikesOutput {
+    /// Prepares to write `path`, which must end in `.csv` or `.npy`.
+    pub fn create(path: &Path) -> Result<Self> {
+        let error = |path, reason| Error::Output { path, reason };
+        let format = match OutputFormat::from_path(path) {
+            Ok(format @ (OutputFormat::Csv | OutputFormat::Npy)) => format,
+            _ => {
+                return Err(error(
+                    path.to_owned(),
+                    "unknown extension: spike trains are written as .csv or .npy".into(),
+                ));
+            }
+        };
+        Ok(SpikesOutput {
+            destination: Destination::new(path, error)?,
+            format,
+        })
+    }
+
+    /// The final path.
+    pub fn path(&self) -> &Path {
+        &self.destination.path
+    }
+
+    /// Writes `trains` and moves the file into place.
+    pub fn commit(&self, trains: &crate::trains::SpikeTrains) -> Result<()> {
+        let context = || format!("writing {}", self.destination.path.display());
+        let file = self.destination.temporary(".partial")?;
+        let mut out = BufWriter::new(file);
+        let rows = trains
+            .neurons
+            .iter()
+            .zip(&trains.steps)
+            .flat_map(|(&neuron, steps)| steps.iter().map(move |&k| (neuron, k)));
+        let dt = trains.dt;
+        let written: std::io::Result<()> = (|| {
+            match self.format {
+                OutputFormat::Npy => {
+                    let spikes = trains.steps.iter().map(Vec::len).sum();
+                    npy::write_header_of(&mut out, "<f8", &[spikes, 2])?;
+                    for (neuron, k) in rows {
+                        out.write_all(&(neuron as f64).to_le_bytes())?;
+                        out.write_all(&(f64::from(k) * dt).to_le_bytes())?;
+                    }
+                }
+                _ => {
+                    writeln!(out, "neuron,time")?;
+                    for (neuron, k) in rows {
+                        writeln!(out, "{neuron},{}", csv::step_time(k, dt))?;
+                    }
+                }
+            }
+            Ok(())
+        })();
+        written.map_err(|e| Error::io(context(), e))?;
+        let file = out
+            .into_inner()
+            .map_err(|e| Error::io(context(), e.into_error()))?;
+        self.destination.persist(file)
+    }
+}
+
 /// A curve being written batch by batch to a temporary file beside its final path.
 #[derive(Debug)]
 pub struct CurveWriter {

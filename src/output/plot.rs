@@ -19,6 +19,7 @@ use crate::ensemble::{Ensemble, EnsembleCurves};
 use crate::error::{Error, Result};
 use crate::params::Run;
 use crate::trace::Trace;
+use crate::trains::SpikeTrains;
 
 /// The most points one line of a figure is drawn with; longer series are reduced to
 /// the minimum and maximum of each of this many buckets, which keeps every peak.
@@ -108,6 +109,17 @@ impl PlotOutput {
         self.render(640, Figure::Curve(figure))
     }
 
+    /// [`PlotOutput::tuning_curve`], with the spike raster of the recorded neurons below
+    /// it (at most [`RASTER_ROWS`] rows, evenly spread over the recorded neurons).
+    pub fn tuning_curve_with_trains(
+        &self,
+        figure: &CurveFigure<'_>,
+        trains: &SpikeTrains,
+    ) -> Result<()> {
+        let rows = trains.neurons.len().min(RASTER_ROWS) as u32;
+        self.render(640 + 70 + 40 * rows, Figure::CurveTrains(figure, trains))
+    }
+
     /// Draws a sample of an ensemble's tuning curves (rate against `x`), as Nengo's
     /// documentation draws them: up to [`ENSEMBLE_CURVES_DRAWN`] neurons.
     pub fn ensemble(&self, ensemble: &Ensemble, curves: &EnsembleCurves) -> Result<()> {
@@ -156,6 +168,7 @@ impl PlotOutput {
 #[derive(Clone, Copy)]
 enum Figure<'a> {
     Curve(&'a CurveFigure<'a>),
+    CurveTrains(&'a CurveFigure<'a>, &'a SpikeTrains),
     Trace(&'a Trace),
     Ensemble(&'a Ensemble, &'a EnsembleCurves),
 }
@@ -164,6 +177,11 @@ impl Figure<'_> {
     fn draw<DB: DrawingBackend>(self, root: &DrawingArea<DB, Shift>) -> DrawResult<()> {
         match self {
             Figure::Curve(figure) => draw_curve(root, figure),
+            Figure::CurveTrains(figure, trains) => {
+                let (upper, lower) = root.split_vertically(640);
+                draw_curve(&upper, figure)?;
+                draw_raster(&lower, &raster_rows(trains), figure.report.run.duration())
+            }
             Figure::Trace(trace) => draw_trace(root, trace),
             Figure::Ensemble(ensemble, curves) => draw_ensemble(root, ensemble, curves),
         }
@@ -589,14 +607,75 @@ fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) 
 
     // The raster: one row per current, a tick per spike, each row labelled on its left
     // with its input and its count.
-    let rows = trace.currents().len();
-    let mut raster = ChartBuilder::on(&lower)
+    let rows: Vec<RasterRow> = (0..trace.currents().len())
+        .map(|n| RasterRow {
+            label: format!("I = {}", trace.currents()[n]),
+            note: format!("{} spikes", trace.count(n)),
+            times: trace
+                .spike_steps(n)
+                .iter()
+                .map(|&k| trace.time(k))
+                .collect(),
+        })
+        .collect();
+    draw_raster(&lower, &rows, end)
+}
+
+/// The most rows a curve's raster draws.
+pub const RASTER_ROWS: usize = 20;
+
+/// The raster rows of recorded neurons: all of them up to [`RASTER_ROWS`], else that
+/// many evenly spread.
+fn raster_rows(trains: &SpikeTrains) -> Vec<RasterRow> {
+    let n = trains.neurons.len();
+    let rows = n.min(RASTER_ROWS);
+    (0..rows)
+        .map(|k| {
+            if rows < 2 {
+                k
+            } else {
+                k * (n - 1) / (rows - 1)
+            }
+        })
+        .map(|i| RasterRow {
+            label: format!("I = {}", compact_number(trains.currents[i])),
+            note: format!("#{}: {} spikes", trains.neurons[i], trains.steps[i].len()),
+            times: trains.times(i),
+        })
+        .collect()
+}
+
+/// A current in at most 6 significant digits.
+fn compact_number(x: f64) -> String {
+    let text = format!("{x:.6}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    text.to_owned()
+}
+
+/// One row of a spike raster: its label, a note beneath it, and its spike times.
+struct RasterRow {
+    label: String,
+    note: String,
+    times: Vec<f64>,
+}
+
+/// A spike raster over `[0, end]` seconds: one row per entry, top to bottom, a tick per
+/// spike, each row labelled on its left. Shared by traces and recorded curves.
+fn draw_raster<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    rows: &[RasterRow],
+    end: f64,
+) -> DrawResult<()> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let red = RGBColor(214, 39, 40);
+    let count = rows.len();
+    let mut raster = ChartBuilder::on(area)
         .margin_left(16)
         .margin_right(16)
         .margin_bottom(10)
         .x_label_area_size(40)
         .y_label_area_size(TRACE_LABEL_AREA - 16)
-        .build_cartesian_2d(0.0..end, 0.0..rows as f64)
+        .build_cartesian_2d(0.0..end, 0.0..count as f64)
         .map_err(e)?;
     raster
         .configure_mesh()
@@ -617,32 +696,27 @@ fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) 
                 text_anchor::VPos::Center,
             ))
     };
-    for n in 0..rows {
-        // Row 0 on top, as the inputs were given; its ticks fill the middle of the row.
-        let y = (rows - 1 - n) as f64;
+    for (n, row) in rows.iter().enumerate() {
+        // Row 0 on top; its ticks fill the middle of the row.
+        let y = (count - 1 - n) as f64;
         raster
-            .draw_series(trace.spike_steps(n).iter().map(|&k| {
-                let t = trace.time(k);
-                PathElement::new([(t, y + 0.2), (t, y + 0.8)], red.stroke_width(1))
-            }))
+            .draw_series(
+                row.times
+                    .iter()
+                    .map(|&t| PathElement::new([(t, y + 0.2), (t, y + 0.8)], red.stroke_width(1))),
+            )
             .map_err(e)?;
         let (left, middle) = raster.backend_coord(&(0.0, y + 0.5));
-        let (x0, y0) = lower.get_base_pixel();
+        let (x0, y0) = area.get_base_pixel();
         let at = |dy: i32| (left - x0 - 10, middle - y0 + dy);
-        lower
-            .draw(&Text::new(
-                format!("I = {}", trace.currents()[n]),
-                at(-8),
-                label(15),
-            ))
+        area.draw(&Text::new(row.label.clone(), at(-8), label(15)))
             .map_err(e)?;
-        lower
-            .draw(&Text::new(
-                format!("{} spikes", trace.count(n)),
-                at(10),
-                label(13).color(&BLACK.mix(0.7)),
-            ))
-            .map_err(e)?;
+        area.draw(&Text::new(
+            row.note.clone(),
+            at(10),
+            label(13).color(&BLACK.mix(0.7)),
+        ))
+        .map_err(e)?;
     }
     Ok(())
 }

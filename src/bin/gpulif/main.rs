@@ -15,7 +15,8 @@ use gpulif::ensemble::EnsembleSpec;
 use gpulif::experiment::agreement::Verdict;
 use gpulif::gpu::{compute_adapters, list_adapters};
 use gpulif::output::plot::{CurveFigure, MAX_LINE_POINTS, PlotOutput};
-use gpulif::output::{AtomicOutput, EnsembleOutput, TraceOutput, grouped};
+use gpulif::output::{AtomicOutput, EnsembleOutput, SpikesOutput, TraceOutput, grouped};
+use gpulif::trains::{RecordSpec, SpikeTrains};
 use gpulif::{
     BackendChoice, BackendKind, Currents, CurveSpec, Error, GpuContext, GpuStepper, LifParams,
     Method, Run, Stepper, Trace,
@@ -144,9 +145,21 @@ struct CurveArgs {
     #[arg(long, value_name = "PATH")]
     out: Option<PathBuf>,
 
-    /// Draw the tuning curve beside the analytic one: .png or .svg.
+    /// Draw the tuning curve beside the analytic one: .png or .svg (with --record, the
+    /// recorded neurons' spike raster below it).
     #[arg(long, value_name = "PATH")]
     plot: Option<PathBuf>,
+
+    /// Record these neurons' spike trains (indices in the curve's input order): START:END
+    /// (END excluded), a list such as 0,5,9, or all (at most 10000 neurons). Their mean
+    /// inter-spike interval and its CV go in the summary and the JSON.
+    #[arg(long, value_name = "SPEC")]
+    record: Option<String>,
+
+    /// Write the recorded spike trains: .csv (neuron,time; one row per spike) or .npy
+    /// (float64, spikes × 2, the same columns); times are the end of each spike's step.
+    #[arg(long, value_name = "PATH", requires = "record")]
+    spikes: Option<PathBuf>,
 
     /// Print nothing but errors (no progress bar, no summary).
     #[arg(long, short)]
@@ -748,6 +761,16 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
         prepared = prepared.with_stimulus(stimulus)?;
     }
     let prepared = prepared.with_noise(args.noise.noise(), !args.noise.no_dt_correction)?;
+    let recorded = args
+        .record
+        .as_deref()
+        .map(|spec| RecordSpec::parse(spec)?.indices(prepared.len()))
+        .transpose()?;
+    let spikes = args
+        .spikes
+        .as_deref()
+        .map(SpikesOutput::create)
+        .transpose()?;
     args.place.check()?;
     let output = args.out.as_deref().map(AtomicOutput::create).transpose()?;
     let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
@@ -761,8 +784,10 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
         .map(|w| w.with_analytic(*prepared.analytic()));
     let run = *prepared.run();
     let mut drawn = Thinned::new(&run, neurons, MAX_LINE_POINTS);
-    let bar = Progress::new(prepared.neuron_steps(), args.quiet);
-    let report = prepared.stream(
+    let recorded_steps =
+        recorded.as_ref().map_or(0, |r| r.len() as u64) * u64::from(prepared.run().steps());
+    let bar = Progress::new(prepared.neuron_steps() + recorded_steps, args.quiet);
+    let mut report = prepared.stream(
         stepper.as_mut(),
         &|steps| bar.inc(steps),
         SUMMARY_ROWS,
@@ -776,18 +801,40 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
             }
         },
     )?;
+    let trains = recorded
+        .map(|indices| {
+            SpikeTrains::record(&prepared, stepper.as_mut(), &indices, &|steps| {
+                bar.inc(steps)
+            })
+        })
+        .transpose()?;
     bar.finish();
+    if let Some(trains) = &trains {
+        report.trains = trains.stats();
+    }
 
     let mut written = Vec::new();
+    if let (Some(spikes), Some(trains)) = (&spikes, &trains) {
+        spikes.commit(trains)?;
+        written.push(format!(
+            "wrote the spike trains of {} neurons to {}",
+            trains.neurons.len(),
+            spikes.path().display()
+        ));
+    }
     if let (Some(writer), Some(path)) = (writer, path) {
         writer.finish(&report)?;
         written.push(format!("wrote {} neurons to {}", neurons, path.display()));
     }
     if let Some(plot) = plot {
-        plot.tuning_curve(&CurveFigure {
+        let figure = CurveFigure {
             report: &report,
             points: drawn.into_points(),
-        })?;
+        };
+        match &trains {
+            Some(trains) => plot.tuning_curve_with_trains(&figure, trains)?,
+            None => plot.tuning_curve(&figure)?,
+        }
         written.push(format!(
             "drew the tuning curve in {}",
             plot.path().display()
@@ -980,6 +1027,56 @@ fn print_summary(report: &CurveReport) {
         compact(s.worst.current),
         s.worst.rate,
         s.worst.analytic_rate
+    );
+    if !report.trains.is_empty() {
+        print_trains(&report.trains);
+    }
+}
+
+/// The recorded neurons' spike statistics: every neuron up to [`SUMMARY_ROWS`], else
+/// that many evenly spread, and the mean CV over those with one.
+fn print_trains(trains: &[gpulif::trains::TrainStats]) {
+    let optional =
+        |x: Option<f64>, scale: f64| x.map_or("—".to_owned(), |x| format!("{:.4}", x * scale));
+    outln!();
+    outln!(
+        "  {:>8}  {:>14}  {:>8}  {:>14}  {:>8}",
+        "neuron",
+        "current",
+        "spikes",
+        "mean ISI (ms)",
+        "CV"
+    );
+    let rows = trains.len().min(SUMMARY_ROWS);
+    for k in 0..rows {
+        let t = &trains[if rows < 2 {
+            k
+        } else {
+            k * (trains.len() - 1) / (rows - 1)
+        }];
+        outln!(
+            "  {:>8}  {:>14}  {:>8}  {:>14}  {:>8}",
+            t.neuron,
+            compact(t.current),
+            t.spikes,
+            optional(t.mean_isi, 1e3),
+            optional(t.cv, 1.0)
+        );
+    }
+    let cvs: Vec<f64> = trains.iter().filter_map(|t| t.cv).collect();
+    outln!(
+        "  recorded  {} neurons, {} spikes; mean CV {}",
+        grouped(trains.len() as u64),
+        grouped(trains.iter().map(|t| t.spikes as u64).sum()),
+        if cvs.is_empty() {
+            "— (too few spikes)".to_owned()
+        } else {
+            format!(
+                "{:.4} over {} neurons",
+                cvs.iter().sum::<f64>() / cvs.len() as f64,
+                cvs.len()
+            )
+        }
     );
 }
 
