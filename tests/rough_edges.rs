@@ -479,9 +479,9 @@ fn spike_files_load_with_the_documented_layout() {
         assert!((values[2 * k + 1] - t).abs() < 1e-12);
         assert!(t > 0.0 && t <= 1.0);
     }
-    for n in 10..20 {
+    for (n, &count) in counts.iter().enumerate().take(20).skip(10) {
         let spikes = rows.iter().filter(|r| r.0 == n).count() as u64;
-        assert_eq!(spikes, counts[n], "neuron {n}: its train holds its count");
+        assert_eq!(spikes, count, "neuron {n}: its train holds its count");
     }
     let trains = doc["spike_trains"].as_array().unwrap();
     assert_eq!(trains.len(), 10);
