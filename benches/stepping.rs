@@ -12,8 +12,8 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use gpulif::cpu::Kernel;
 use gpulif::{
-    AdapterChoice, CpuPopulation, GpuContext, GpuStepper, LifParams, NeuronParams,
-    ReferenceStepper, Run, Stepper,
+    AdapterChoice, CpuPopulation, CpuStepper, GpuContext, GpuStepper, LifParams, NeuronParams,
+    Noise, PopulationDesc, ReferenceStepper, Run, Stepper,
 };
 
 const STEPS: u32 = 1000;
@@ -90,5 +90,43 @@ fn gpu(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, reference, cpu, gpu);
+/// White noise (sigma 0.5) on every backend: the CPU kernels, the GPU and the float64
+/// reference, each drawing the same Philox streams.
+fn noisy(c: &mut Criterion) {
+    let noise = Noise::white(0.5, 1);
+    let params = LifParams::default();
+    let mut group = c.benchmark_group("noisy");
+    group.sample_size(10);
+    let reference_currents = currents(10_000);
+    let desc = PopulationDesc::new(&params, &reference_currents).with_noise(noise);
+    group.throughput(Throughput::Elements(10_000 * u64::from(STEPS)));
+    group.bench_function(BenchmarkId::new("float64", 10_000), |b| {
+        b.iter(|| ReferenceStepper.simulate_desc(black_box(&desc), STEPS, &|_| {}))
+    });
+    let cpu_currents = currents(100_000);
+    let desc = PopulationDesc::new(&params, &cpu_currents).with_noise(noise);
+    group.throughput(Throughput::Elements(100_000 * u64::from(STEPS)));
+    for kernel in Kernel::available() {
+        let mut stepper = CpuStepper::with_kernel(kernel);
+        group.bench_function(BenchmarkId::new(kernel.name(), 100_000), |b| {
+            b.iter(|| stepper.simulate_desc(black_box(&desc), STEPS, &|_| {}))
+        });
+    }
+    if let Ok(context) = GpuContext::new(&AdapterChoice::Any) {
+        let name = context.summary().name.clone();
+        let mut stepper = GpuStepper::new(context);
+        let mut population = Stepper::population_of(&mut stepper, &desc).expect("a population");
+        group.bench_function(BenchmarkId::new(name, 100_000), |b| {
+            b.iter(|| {
+                population.reset().expect("a reset");
+                population
+                    .advance(black_box(STEPS), &|_| {})
+                    .expect("the steps run")
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, reference, cpu, gpu, noisy);
 criterion_main!(benches);

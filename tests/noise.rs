@@ -458,3 +458,25 @@ fn recorded_spike_trains_sum_to_the_counts_on_every_backend_and_method() {
         }
     }
 }
+
+#[test]
+fn every_cpu_kernel_draws_and_steps_alike() {
+    use gpulif::cpu::Kernel;
+    let p = params();
+    let currents = common::sweep(0.0, 4.0, 700);
+    for (name, noise, stimulus) in drives(1500) {
+        let desc = desc(&p, &currents, noise, &stimulus);
+        let counts: Vec<Vec<u32>> = Kernel::available()
+            .into_iter()
+            .map(|kernel| {
+                CpuStepper::with_kernel(kernel)
+                    .simulate_desc(&desc, 1500, &|_| {})
+                    .unwrap()
+            })
+            .collect();
+        assert!(
+            counts.windows(2).all(|w| w[0] == w[1]),
+            "{name}: kernels differ"
+        );
+    }
+}

@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 use crate::backend::cpu::{CpuStepper, Kernel};
 use crate::backend::gpu::GpuStepper;
 use crate::backend::reference::ReferenceStepper;
-use crate::backend::{BackendKind, Stepper};
+use crate::backend::{BackendKind, PopulationDesc, Stepper};
 use crate::error::{Error, Result};
 use crate::experiment::curve::sweep;
+use crate::model::noise::Noise;
 use crate::model::params::{LifParams, Method, NeuronParams, Run};
 
 /// What every backend simulates: `neurons` neurons with currents evenly spread from
@@ -148,11 +149,22 @@ fn time_runs(runs: usize, mut body: impl FnMut() -> Result<()>) -> Result<Vec<Du
 /// run resets it and advances it by all the steps. On the GPU, advancing waits until
 /// the device has finished; the readback of the counts is not timed.
 pub fn measure(stepper: &mut dyn Stepper, workload: &Workload, runs: usize) -> Result<Measurement> {
+    measure_noisy(stepper, workload, Noise::NONE, runs)
+}
+
+/// [`measure`] with `noise` added to every neuron's input (Euler only).
+pub fn measure_noisy(
+    stepper: &mut dyn Stepper,
+    workload: &Workload,
+    noise: Noise,
+    runs: usize,
+) -> Result<Measurement> {
     let run = workload.run()?;
     let (kind, device) = (stepper.kind(), stepper.device());
     let started = Instant::now();
     let currents = workload.currents()?;
-    let mut population = stepper.population(&run, &currents, &NeuronParams::SHARED)?;
+    let desc = PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED).with_noise(noise);
+    let mut population = stepper.population_of(&desc)?;
     // A readback waits until every upload has landed (on the GPU).
     population.counts()?;
     let setup = started.elapsed();

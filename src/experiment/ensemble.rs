@@ -39,9 +39,10 @@
 use std::time::{Duration, Instant};
 
 use crate::analytic::current_for_rate;
-use crate::backend::{BackendKind, Progress, Stepper};
+use crate::backend::{BackendKind, PopulationDesc, Progress, Stepper};
 use crate::error::{Error, Result};
-use crate::params::{LifParams, Method, Run};
+use crate::model::noise::Noise;
+use crate::params::{LifParams, Method, NeuronParams, Run};
 
 /// The most neuron-curves (neurons × x points) one ensemble simulates: all of them are
 /// held in memory (a current, a count and a rate each, 16 bytes), 800 MB at most.
@@ -232,10 +233,24 @@ impl Ensemble {
         method: Method,
         progress: Progress<'_>,
     ) -> Result<EnsembleCurves> {
+        self.simulate_noisy(stepper, duration, method, Noise::NONE, progress)
+    }
+
+    /// [`Ensemble::simulate`] with `noise` added to every neuron's input (Euler only).
+    /// The neuron at `x[k]`, neuron `n` draws the noise stream of index `k·N + n`.
+    pub fn simulate_noisy(
+        &self,
+        stepper: &mut dyn Stepper,
+        duration: f64,
+        method: Method,
+        noise: Noise,
+        progress: Progress<'_>,
+    ) -> Result<EnsembleCurves> {
         let run = Run::new(self.params, duration)?.with_method(method);
         let currents = self.currents();
         let started = Instant::now();
-        let counts = stepper.spike_counts(&run, &currents, progress)?;
+        let desc = PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED).with_noise(noise);
+        let counts = stepper.simulate_desc(&desc, run.steps(), progress)?;
         let elapsed = started.elapsed();
         let rates = counts
             .iter()
@@ -248,6 +263,35 @@ impl Ensemble {
             device: stepper.device(),
             elapsed,
         })
+    }
+}
+
+impl Ensemble {
+    /// Each neuron's gain on the input signal: `gain·encoder`.
+    pub fn signal_gains(&self) -> Vec<f64> {
+        self.gains
+            .iter()
+            .zip(&self.encoders)
+            .map(|(g, e)| g * e)
+            .collect()
+    }
+
+    /// The ensemble's neurons driven by the signal `x(t)` (one value per step):
+    /// `J = gain·encoder·x(t) + bias`, with `noise` (Euler only). `gains` is
+    /// [`Ensemble::signal_gains`].
+    pub fn driven_by<'a>(
+        &'a self,
+        run: &'a Run,
+        signal: &'a [f64],
+        gains: &'a [f64],
+        noise: Noise,
+    ) -> PopulationDesc<'a> {
+        PopulationDesc::for_run(run, &self.biases, NeuronParams::SHARED)
+            .with_noise(noise)
+            .with_stimulus(crate::backend::Stimulus {
+                values: signal,
+                gain: Some(gains),
+            })
     }
 }
 

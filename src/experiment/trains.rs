@@ -6,7 +6,7 @@
 //! the ones their counts in the curve came from: a recorded train holds exactly as many
 //! spikes as the neuron's count.
 
-use crate::backend::{Progress, Stepper};
+use crate::backend::{PopulationDesc, Progress, Stepper};
 use crate::curve::CurveRun;
 use crate::error::{Error, Result};
 
@@ -93,6 +93,8 @@ pub struct SpikeTrains {
     pub steps: Vec<Vec<u32>>,
     /// The time step, seconds: spike `k` of neuron `n` is at `steps[n][k]·dt`.
     pub dt: f64,
+    /// How long the neurons were recorded, seconds.
+    pub duration: f64,
 }
 
 /// A recorded neuron's spike count and inter-spike-interval statistics.
@@ -156,6 +158,7 @@ impl SpikeTrains {
             currents,
             steps: times,
             dt,
+            duration: f64::from(steps) * dt,
         })
     }
 
@@ -166,6 +169,38 @@ impl SpikeTrains {
             .iter()
             .map(|&k| f64::from(k) * self.dt)
             .collect()
+    }
+
+    /// Records every neuron of `desc` for `steps` steps on `stepper` (at most
+    /// [`MAX_RECORDED`] neurons), reporting neuron-steps as it goes. Neuron `k` is
+    /// recorded as index `k`.
+    pub fn record_desc(
+        stepper: &mut dyn Stepper,
+        desc: &PopulationDesc<'_>,
+        steps: u32,
+        progress: Progress<'_>,
+    ) -> Result<SpikeTrains> {
+        let neurons = desc.currents.len();
+        RecordSpec::All.indices(neurons)?;
+        let mut trains: Vec<Vec<u32>> = vec![Vec::new(); neurons];
+        for start in (0..neurons).step_by(RECORDED_PER_POPULATION) {
+            let end = neurons.min(start + RECORDED_PER_POPULATION);
+            let mut population = stepper.population_of(&desc.slice(start..end))?;
+            let rows = &mut trains[start..end];
+            population.record(steps, &mut |k, _voltages, fired| {
+                for (row, &n) in rows.iter_mut().zip(fired) {
+                    row.extend(std::iter::repeat_n(k + 1, n as usize));
+                }
+            })?;
+            progress((end - start) as u64 * u64::from(steps));
+        }
+        Ok(SpikeTrains {
+            neurons: (0..neurons).collect(),
+            currents: desc.currents.to_vec(),
+            steps: trains,
+            dt: desc.params.dt,
+            duration: f64::from(steps) * desc.params.dt,
+        })
     }
 
     /// Each recorded neuron's statistics, in recording order.
@@ -223,6 +258,7 @@ mod tests {
             currents: vec![1.0, 2.0, 3.0],
             steps: vec![vec![1, 2, 3, 4], vec![1, 2, 4], vec![5]],
             dt: 0.1,
+            duration: 1.0,
         };
         let stats = trains.stats();
         assert_eq!(stats[0].spikes, 4);

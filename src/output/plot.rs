@@ -120,6 +120,14 @@ impl PlotOutput {
         self.render(640 + 70 + 40 * rows, Figure::CurveTrains(figure, trains))
     }
 
+    /// Draws a spike raster of an ensemble's `trains` (each row labelled with the
+    /// neuron's bias) under `title`: at most [`RASTER_ROWS`] rows, evenly spread over
+    /// the neurons.
+    pub fn raster(&self, title: &str, trains: &SpikeTrains) -> Result<()> {
+        let rows = trains.neurons.len().min(RASTER_ROWS) as u32;
+        self.render(60 + 50 + 40 * rows, Figure::Raster(title, trains))
+    }
+
     /// Draws a sample of an ensemble's tuning curves (rate against `x`), as Nengo's
     /// documentation draws them: up to [`ENSEMBLE_CURVES_DRAWN`] neurons.
     pub fn ensemble(&self, ensemble: &Ensemble, curves: &EnsembleCurves) -> Result<()> {
@@ -169,6 +177,7 @@ impl PlotOutput {
 enum Figure<'a> {
     Curve(&'a CurveFigure<'a>),
     CurveTrains(&'a CurveFigure<'a>, &'a SpikeTrains),
+    Raster(&'a str, &'a SpikeTrains),
     Trace(&'a Trace),
     Ensemble(&'a Ensemble, &'a EnsembleCurves),
 }
@@ -177,10 +186,33 @@ impl Figure<'_> {
     fn draw<DB: DrawingBackend>(self, root: &DrawingArea<DB, Shift>) -> DrawResult<()> {
         match self {
             Figure::Curve(figure) => draw_curve(root, figure),
+            Figure::Raster(title, trains) => {
+                let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+                let (header, lower) = root.split_vertically(60);
+                let (width, _) = header.dim_in_pixel();
+                header
+                    .draw(&Text::new(
+                        title.to_owned(),
+                        (width as i32 / 2, 30),
+                        (FAMILY, 20)
+                            .into_font()
+                            .color(&BLACK)
+                            .pos(text_anchor::Pos::new(
+                                text_anchor::HPos::Center,
+                                text_anchor::VPos::Center,
+                            )),
+                    ))
+                    .map_err(e)?;
+                draw_raster(&lower, &raster_rows(trains, "bias"), trains.duration)
+            }
             Figure::CurveTrains(figure, trains) => {
                 let (upper, lower) = root.split_vertically(640);
                 draw_curve(&upper, figure)?;
-                draw_raster(&lower, &raster_rows(trains), figure.report.run.duration())
+                draw_raster(
+                    &lower,
+                    &raster_rows(trains, "I"),
+                    figure.report.run.duration(),
+                )
             }
             Figure::Trace(trace) => draw_trace(root, trace),
             Figure::Ensemble(ensemble, curves) => draw_ensemble(root, ensemble, curves),
@@ -626,7 +658,7 @@ pub const RASTER_ROWS: usize = 20;
 
 /// The raster rows of recorded neurons: all of them up to [`RASTER_ROWS`], else that
 /// many evenly spread.
-fn raster_rows(trains: &SpikeTrains) -> Vec<RasterRow> {
+fn raster_rows(trains: &SpikeTrains, input: &str) -> Vec<RasterRow> {
     let n = trains.neurons.len();
     let rows = n.min(RASTER_ROWS);
     (0..rows)
@@ -638,7 +670,7 @@ fn raster_rows(trains: &SpikeTrains) -> Vec<RasterRow> {
             }
         })
         .map(|i| RasterRow {
-            label: format!("I = {}", compact_number(trains.currents[i])),
+            label: format!("{input} = {}", compact_number(trains.currents[i])),
             note: format!("#{}: {} spikes", trains.neurons[i], trains.steps[i].len()),
             times: trains.times(i),
         })

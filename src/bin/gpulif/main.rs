@@ -312,10 +312,34 @@ struct EnsembleArgs {
           value_parser = parse_x_points)]
     x_points: usize,
 
-    /// Seed of the random draws; the same seed gives the same ensemble.
+    /// Seed of the random draws (the ensemble's and, with --noise, the noise streams');
+    /// the same seed gives the same ensemble and the same noise.
     #[arg(long, value_name = "S", default_value_t = 0, allow_hyphen_values = true,
           value_parser = parse_seed)]
     seed: u64,
+
+    /// Noise amplitude sigma (model units, ≥ 0) added to every neuron's input current, as
+    /// `gpulif curve --noise` (Euler only); 0 for none.
+    #[arg(long = "noise", value_name = "SIGMA", default_value_t = 0.0,
+          allow_hyphen_values = true, value_parser = parse_number)]
+    sigma: f64,
+
+    /// Correlation time of the noise (seconds, ≥ 0; 0 for white noise).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0, allow_hyphen_values = true,
+          value_parser = parse_number)]
+    noise_tau: f64,
+
+    /// Drive the ensemble with this input signal x(t) instead of sweeping x: one value
+    /// per step of --dt for --duration (.npy 1-D float32/float64, or one value per
+    /// line), J = gain·encoder·x(t) + bias (Euler only). Prints each neuron's spikes,
+    /// mean ISI and CV; --spikes writes the trains, --plot draws their raster.
+    #[arg(long, value_name = "FILE", conflicts_with = "out")]
+    stimulus: Option<PathBuf>,
+
+    /// With --stimulus: write every neuron's spike times, .csv (neuron,time) or .npy
+    /// (float64, spikes × 2).
+    #[arg(long, value_name = "PATH", requires = "stimulus")]
+    spikes: Option<PathBuf>,
 
     /// How the neurons are integrated.
     #[arg(long, value_enum, default_value_t = MethodArg::Exact)]
@@ -420,6 +444,9 @@ struct BenchArgs {
 
     #[command(flatten)]
     neuron: NeuronArgs,
+
+    #[command(flatten)]
+    noise: NoiseArgs,
 
     /// How the neurons are integrated.
     #[arg(long, value_enum, default_value_t = MethodArg::Euler)]
@@ -1029,20 +1056,84 @@ fn print_summary(report: &CurveReport) {
         s.worst.analytic_rate
     );
     if !report.trains.is_empty() {
-        print_trains(&report.trains);
+        print_trains(&report.trains, "current");
     }
+}
+
+/// `gpulif ensemble --stimulus`: the ensemble driven by a signal, its spike trains.
+fn ensemble_signal(
+    args: &EnsembleArgs,
+    ensemble: &gpulif::ensemble::Ensemble,
+    run: &Run,
+    noise: gpulif::Noise,
+    path: &std::path::Path,
+) -> Result<(), Failure> {
+    let signal = gpulif::stimulus::read(path, run.steps())?;
+    let gains = ensemble.signal_gains();
+    let desc = ensemble.driven_by(run, &signal, &gains, noise);
+    desc.validate()?;
+    RecordSpec::All.indices(ensemble.len())?;
+    let spikes = args
+        .spikes
+        .as_deref()
+        .map(SpikesOutput::create)
+        .transpose()?;
+    let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
+    args.place.check()?;
+    let mut stepper = args.place.open(args.quiet)?;
+    let bar = Progress::new(ensemble.len() as u64 * u64::from(run.steps()), args.quiet);
+    let trains =
+        SpikeTrains::record_desc(stepper.as_mut(), &desc, run.steps(), &|done| bar.inc(done))?;
+    bar.finish();
+    let mut written = Vec::new();
+    if let Some(spikes) = &spikes {
+        spikes.commit(&trains)?;
+        written.push(format!(
+            "wrote the spike trains of {} neurons to {}",
+            ensemble.len(),
+            spikes.path().display()
+        ));
+    }
+    if let Some(plot) = plot {
+        let title = format!(
+            "{} neurons driven by {} ({})",
+            ensemble.len(),
+            path.file_name()
+                .map_or("the signal".into(), |n| n.to_string_lossy()),
+            stepper.kind()
+        );
+        plot.raster(&title, &trains)?;
+        written.push(format!("drew the raster in {}", plot.path().display()));
+    }
+    commit(&written, args.quiet)?;
+    if !args.quiet {
+        outln!(
+            "{} neurons driven by x(t) from {} for {} s ({} steps) on {}: {}",
+            ensemble.len(),
+            path.display(),
+            run.duration(),
+            run.steps(),
+            stepper.kind(),
+            stepper.device()
+        );
+        if noise.is_on() {
+            outln!("  noise     sigma {}, seed {}", noise.sigma, noise.seed);
+        }
+        print_trains(&trains.stats(), "bias");
+    }
+    Ok(())
 }
 
 /// The recorded neurons' spike statistics: every neuron up to [`SUMMARY_ROWS`], else
 /// that many evenly spread, and the mean CV over those with one.
-fn print_trains(trains: &[gpulif::trains::TrainStats]) {
+fn print_trains(trains: &[gpulif::trains::TrainStats], input: &str) {
     let optional =
         |x: Option<f64>, scale: f64| x.map_or("—".to_owned(), |x| format!("{:.4}", x * scale));
     outln!();
     outln!(
         "  {:>8}  {:>14}  {:>8}  {:>14}  {:>8}",
         "neuron",
-        "current",
+        input,
         "spikes",
         "mean ISI (ms)",
         "CV"
@@ -1157,6 +1248,14 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
     };
     workload.run()?;
     workload.currents()?;
+    let noise = args.noise.noise();
+    noise.validate()?;
+    if noise.is_on() && workload.method != Method::Euler {
+        return Err(usage(
+            "--method exact: noise needs --method euler (the exact method integrates a \
+             constant current in closed form)",
+        ));
+    }
     let kernels = match args.cpu_kernel {
         KernelArg::Best => vec![Kernel::detect()],
         KernelArg::All => Kernel::available(),
@@ -1179,23 +1278,38 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
         }
     };
     let workload_text = format!(
-        "{} neurons × {} steps, {} timed {} each",
+        "{} neurons × {} steps, {} timed {} each{}",
         grouped(workload.neurons as u64),
         grouped(u64::from(workload.steps)),
         args.runs,
-        if args.runs == 1 { "run" } else { "runs" }
+        if args.runs == 1 { "run" } else { "runs" },
+        if noise.is_on() {
+            format!(", noise sigma {} (seed {})", noise.sigma, noise.seed)
+        } else {
+            String::new()
+        }
     );
     say(workload_text.clone());
 
     let mut measurements = Vec::new();
     if args.backend.contains(&BenchBackend::Reference) {
         say("reference (float64)…".into());
-        measurements.push(bench::measure_reference(&workload, args.runs)?);
+        measurements.push(bench::measure_noisy(
+            &mut gpulif::ReferenceStepper,
+            &workload,
+            noise,
+            args.runs,
+        )?);
     }
     if args.backend.contains(&BenchBackend::Cpu) {
         for kernel in kernels {
             say(format!("cpu ({})…", kernel.name()));
-            measurements.push(bench::measure_cpu(&workload, kernel, args.runs)?);
+            measurements.push(bench::measure_noisy(
+                &mut gpulif::CpuStepper::with_kernel(kernel),
+                &workload,
+                noise,
+                args.runs,
+            )?);
         }
     }
     if args.backend.contains(&BenchBackend::Gpu) {
@@ -1222,7 +1336,12 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
             let context = GpuContext::open(adapter)?;
             say(format!("gpu ({})…", context.summary().describe()));
             let mut stepper = GpuStepper::new(context);
-            measurements.push(bench::measure_gpu(&mut stepper, &workload, args.runs)?);
+            measurements.push(bench::measure_noisy(
+                &mut stepper,
+                &workload,
+                noise,
+                args.runs,
+            )?);
         }
     }
 
@@ -1234,7 +1353,7 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
     }
     // The agreement is the benchmark's verdict: `--quiet` keeps it (it goes to stdout);
     // `--json` leaves stdout to the JSON, and the exit status carries the verdict.
-    check_agreement(&measurements, workload.method, args.json)
+    check_agreement(&measurements, workload.method, noise.is_on(), args.json)
 }
 
 fn print_bench(workload: &str, measurements: &[bench::Measurement]) {
@@ -1272,15 +1391,20 @@ fn print_bench(workload: &str, measurements: &[bench::Measurement]) {
 fn check_agreement(
     measurements: &[bench::Measurement],
     method: Method,
+    noisy: bool,
     quiet: bool,
 ) -> Result<(), Failure> {
-    let verdict = Verdict::of(measurements, method);
+    let verdict = Verdict::of_run(measurements, method, noisy);
     if !quiet {
         for c in &verdict.float32 {
             let a = c.agreement;
             let text = match method {
                 _ if a.is_identical() => "identical".to_owned(),
                 Method::Exact if c.passed => "identical, the others within 1".to_owned(),
+                _ if noisy && c.passed => format!(
+                    "identical, the others within 1 (largest difference {})",
+                    a.max_difference
+                ),
                 _ => format!("identical: DIFFERENT (by up to {})", a.max_difference),
             };
             outln!(
@@ -1380,7 +1504,11 @@ fn ensemble(args: EnsembleArgs) -> Result<(), Failure> {
         seed: args.seed,
     };
     let ensemble = spec.build()?;
-    Run::new(spec.params, args.duration)?;
+    let run = Run::new(spec.params, args.duration)?.with_method(args.method.into());
+    let noise = gpulif::Noise::coloured(args.sigma, args.noise_tau, args.seed);
+    if let Some(path) = &args.stimulus {
+        return ensemble_signal(&args, &ensemble, &run, noise, path);
+    }
     args.place.check()?;
     let output = args
         .out
@@ -1394,10 +1522,11 @@ fn ensemble(args: EnsembleArgs) -> Result<(), Failure> {
         (ensemble.len() * ensemble.x.len()) as u64 * steps,
         args.quiet,
     );
-    let curves = ensemble.simulate(
+    let curves = ensemble.simulate_noisy(
         stepper.as_mut(),
         args.duration,
         args.method.into(),
+        noise,
         &|done| bar.inc(done),
     )?;
     bar.finish();
