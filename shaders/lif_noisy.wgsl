@@ -6,10 +6,11 @@
 //
 // The gap u = I − v is measured from the constant current I; the stimulus and the
 // noise enter as the voltage w they add in a step:
-//   white:    w = noise_gain·z + e               (noise_gain = sigma·√(dt/tau_rc))
-//   coloured: w = drive_gain·η + e;  η ← η·noise_decay + noise_gain·z
+//   white:    w = noise_gain·z (+ e)             (noise_gain = sigma·√(dt/tau_rc))
+//   coloured: w = drive_gain·η (+ e);  η ← η·noise_decay + noise_gain·z
 //   u ← u·decay − w  unless refractory;  fire when u < gap_th
-// with e = stimulus_gain·x(t) and z the step's normal.
+// with e = stimulus_gain·x(t), added only when a stimulus drives the population, and z
+// the step's normal.
 
 // Each neuron's gap threshold.
 @group(0) @binding(3) var<storage, read> gap_th: array<f32>;
@@ -114,13 +115,15 @@ fn step_noisy(@builtin(global_invocation_id) id: vec3<u32>) {
             z = normals(philox4x32_10(noise_counter(quad_lo, quad_hi, index_lo, index_hi, false), key));
         }
         let n = z[t_lo & 3u];
-        let e = own.stimulus_gain * stimulus_at(t_lo, t_hi);
         var w: f32;
         if coloured {
-            w = own.drive_gain * eta + e;
+            w = own.drive_gain * eta;
             eta = eta * own.noise_decay + own.noise_gain * n;
         } else {
-            w = own.noise_gain * n + e;
+            w = own.noise_gain * n;
+        }
+        if noise.stimulus != 0u {
+            w += own.stimulus_gain * stimulus_at(t_lo, t_hi);
         }
         let refractory = left > 0u;
         let next = u * own.decay - w;

@@ -23,12 +23,12 @@
 //! The transform uses only integer operations and float32 multiplies and adds, each
 //! exactly rounded by IEEE 754: its own logarithm, reciprocal square root and sine and
 //! cosine polynomials, no library function whose accuracy a driver chooses, and no
-//! fused multiply-add (Mesa's lavapipe evaluates WGSL's `fma` as a multiply and an add;
-//! other drivers fuse it). Rust never fuses a multiply and an add, so the CPU's normals
-//! and noisy Euler counts are bit-identical to those of any GPU whose compiler does not
-//! contract `a·b + c` either; lavapipe's are. A compiler that contracts (WGSL allows
-//! it) moves a normal by an ulp now and then, and a count only where that ulp decides
-//! a threshold crossing.
+//! fused multiply-add (WGSL's `fma` is not fused everywhere: Mesa's lavapipe evaluates
+//! it as a multiply and an add). Rust never fuses a multiply and an add, so the CPU's
+//! normals and noisy Euler counts are bit-identical to those of any GPU whose compiler
+//! does not contract `a·b + c` either: lavapipe's are (`tests/noise.rs` checks 49,152
+//! normals). A compiler that contracts (WGSL allows it) moves a normal by an ulp now
+//! and then, and a count only where that ulp decides a threshold crossing.
 
 use crate::error::{Error, Result};
 use crate::model::params::LifParams;
@@ -99,36 +99,35 @@ pub fn words(seed: u64, neuron: u64, block: u64, stream: Stream) -> [u32; 4] {
     philox4x32_10(counter(block, neuron, stream), key(seed))
 }
 
-// ln(1 + x) / x on [√½ − 1, √2 − 1]: a Chebyshev fit of degree 8, coefficients rounded
-// to float32 (largest error of ln(1 + x) there, evaluated in float64: 2.5×10⁻⁸).
-const LN_P: [f32; 9] = [
-    1.0,
-    -0.499_999_88,
-    0.333_341_84,
-    -0.250_021_55,
-    0.199_569_78,
-    -0.165_606_96,
-    0.149_490_95,
-    -0.143_773_3,
-    0.087_439_455,
+// ln(1 + x) / x on [√½ − 1, √2 − 1]: a Chebyshev fit of degree 7, coefficients rounded
+// to float32 (largest error of ln(1 + x) there, evaluated in float64: 8.3×10⁻⁸, and
+// smaller in proportion to |x| near 0, so the relative error of ln u stays small).
+const LN_P: [f32; 8] = [
+    0.999_999_94,
+    -0.500_003_64,
+    0.333_351_14,
+    -0.249_700_71,
+    0.198_985_65,
+    -0.172_470_14,
+    0.162_341_9,
+    -0.101_340_57,
 ];
-// sin(π/2·√t)/√t and cos(π/2·√t) on t ∈ [0, 1]: Chebyshev fits of degree 5 in t
-// (largest errors 2×10⁻⁸ and 2×10⁻⁸).
-const SIN_P: [f32; 6] = [
+// sin(π/2·√t)/√t on t ∈ [0, 1]: a Chebyshev fit of degree 4 in t, coefficients
+// rounded to float32 (largest error of sin(π/2·f) = f·P(f²), in float64: 3.1×10⁻⁸).
+const SIN_P: [f32; 5] = [
     1.570_796_4,
-    -0.645_964_1,
-    0.079_692_6,
-    -0.004_681_658,
-    0.000_160_254_7,
-    -3.431_829_3e-6,
+    -0.645_963_8,
+    0.079_689_92,
+    -0.004_674_150_6,
+    0.000_151_675_12,
 ];
-const COS_P: [f32; 6] = [
-    1.0,
-    -1.233_700_5,
-    0.253_669_32,
-    -0.020_862_687,
-    0.000_917_723_9,
-    -2.382_453_6e-5,
+// cos(π/2·√t) on t ∈ [0, 1]: degree 4 (largest error 1.1×10⁻⁷, two float32 ulps of 1).
+const COS_P: [f32; 5] = [
+    0.999_999_94,
+    -1.233_698_2,
+    0.253_650_7,
+    -0.020_810_57,
+    0.000_858_162_53,
 ];
 /// ln 2, split: `LN2_HI` has 8 significant bits, so `e·LN2_HI` is exact for |e| < 2¹⁶.
 const LN2_HI: f32 = 0.69140625;
@@ -346,7 +345,8 @@ impl NoiseConstants {
 ///
 /// `u` is the gap `I − v` to the neuron's constant current `current`; `eta` its
 /// Ornstein–Uhlenbeck current (coloured noise only); `z` this step's normal; `e` the
-/// voltage the stimulus adds this step (`stimulus gain·x(t)`, 0 without one).
+/// voltage the stimulus adds this step (`stimulus gain·x(t)`), `None` without one (the
+/// add is then left out, here and in the shader).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn noisy_step(
@@ -354,7 +354,7 @@ pub fn noisy_step(
     left: &mut u32,
     eta: &mut f32,
     z: f32,
-    e: f32,
+    e: Option<f32>,
     current: f32,
     gap_th: f32,
     decay: f32,
@@ -363,11 +363,15 @@ pub fn noisy_step(
     coloured: bool,
 ) -> bool {
     let w = if coloured {
-        let w = noise.drive * *eta + e;
+        let w = noise.drive * *eta;
         *eta = *eta * noise.decay + noise.gain * z;
         w
     } else {
-        noise.gain * z + e
+        noise.gain * z
+    };
+    let w = match e {
+        Some(e) => w + e,
+        None => w,
     };
     let refractory = *left > 0;
     let next = *u * decay - w;
@@ -410,6 +414,32 @@ mod tests {
             [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1],
         ),
     ];
+
+    #[test]
+    fn the_shader_evaluates_the_same_polynomials() {
+        // Each polynomial of shaders/philox.wgsl, highest coefficient first, parsed as
+        // float32 the way WGSL does (the nearest float32): bit for bit the Rust ones.
+        let source = include_str!("../../shaders/philox.wgsl");
+        let coefficients = |var: &str| -> Vec<u32> {
+            let mut values: Vec<u32> = source
+                .lines()
+                .map(str::trim)
+                .filter_map(|line| {
+                    let value = line
+                        .strip_prefix(&format!("var {var} = "))
+                        .or_else(|| line.strip_prefix(&format!("{var} = {var} * ")))?;
+                    let value = value.rsplit(' ').next()?.trim_end_matches(';');
+                    Some(value.parse::<f32>().ok()?.to_bits())
+                })
+                .collect();
+            values.reverse();
+            values
+        };
+        let bits = |p: &[f32]| p.iter().map(|c| c.to_bits()).collect::<Vec<_>>();
+        assert_eq!(coefficients("p"), bits(&LN_P));
+        assert_eq!(coefficients("sp"), bits(&SIN_P));
+        assert_eq!(coefficients("c"), bits(&COS_P));
+    }
 
     #[test]
     fn philox_matches_random123() {

@@ -68,7 +68,7 @@ impl Block {
 pub enum Kernel {
     /// x86-64 with AVX-512 (F, BW, VL, DQ): 16 neurons per instruction, mask registers.
     Avx512,
-    /// x86-64 with AVX2 and FMA: 8 neurons per instruction.
+    /// x86-64 with AVX2: 8 neurons per instruction.
     Avx2,
     /// The compilation target's baseline (SSE2 on x86-64, NEON on aarch64).
     Baseline,
@@ -100,10 +100,7 @@ impl Kernel {
                     && std::arch::is_x86_feature_detected!("avx512dq")
             }
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => {
-                std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
-            }
+            Kernel::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
             #[cfg(not(target_arch = "x86_64"))]
             Kernel::Avx512 | Kernel::Avx2 => false,
             Kernel::Baseline => true,

@@ -3,9 +3,9 @@
 //! [`noisy_step`], operation for operation as `shaders/lif_noisy.wgsl` writes them, so
 //! the counts are bit-identical to the GPU's.
 //!
-//! Written as loops over lanes of plain integer and float32 operations (the 32×32→64-bit
-//! multiplies of Philox, fused multiply-adds), which the compiler turns into vector
-//! instructions for each `#[target_feature]` copy.
+//! Written as loops over lanes of plain integer and float32 operations, which the
+//! compiler turns into vector instructions for each `#[target_feature]` copy; on
+//! AVX-512, Philox's 32×32→64-bit products are written by hand ([`Avx512`]).
 
 use super::kernel::{Block, Kernel, LANES};
 use crate::model::noise::{self, NoiseConstants, Stream, noisy_step};
@@ -108,19 +108,21 @@ impl Kernel {
             }
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => {
-                assert!(self.is_supported(), "no AVX2 and FMA here");
+                assert!(self.is_supported(), "no AVX2 here");
                 // SAFETY: the processor has the features, checked just above.
                 unsafe { noisy_avx2(block, lanes, drive, first_step, steps) }
             }
             #[cfg(not(target_arch = "x86_64"))]
             Kernel::Avx512 | Kernel::Avx2 => panic!("{} is x86-64 only", self.name()),
-            Kernel::Baseline => step_noisy_block(block, lanes, drive, first_step, steps),
+            Kernel::Baseline => {
+                step_noisy_block::<Portable>(block, lanes, drive, first_step, steps)
+            }
         }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,fma")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
 fn noisy_avx512(
     block: &mut Block,
     lanes: &mut NoisyLanes,
@@ -128,11 +130,11 @@ fn noisy_avx512(
     first: u64,
     steps: u32,
 ) {
-    step_noisy_block(block, lanes, drive, first, steps);
+    step_noisy_block::<Avx512>(block, lanes, drive, first, steps);
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
+#[target_feature(enable = "avx2")]
 fn noisy_avx2(
     block: &mut Block,
     lanes: &mut NoisyLanes,
@@ -140,19 +142,127 @@ fn noisy_avx2(
     first: u64,
     steps: u32,
 ) {
-    step_noisy_block(block, lanes, drive, first, steps);
+    step_noisy_block::<Portable>(block, lanes, drive, first, steps);
 }
 
-/// Each lane's four normals of the steps `4·quad ..= 4·quad + 3`, by step.
-#[inline(always)]
-fn draw(lanes: &NoisyLanes, seed: u64, quad: u64, stream: Stream, z: &mut [[f32; LANES]; 4]) {
+/// How a kernel draws each lane's four normals of the steps `4·quad ..= 4·quad + 3`,
+/// by step: the same numbers, with or without hand-written vector instructions.
+trait Draw {
+    fn draw(lanes: &NoisyLanes, seed: u64, quad: u64, stream: Stream, z: &mut [[f32; LANES]; 4]);
+}
+
+/// Philox and the transform lane by lane, as the compiler vectorises them.
+struct Portable;
+
+impl Draw for Portable {
+    #[inline(always)]
+    fn draw(lanes: &NoisyLanes, seed: u64, quad: u64, stream: Stream, z: &mut [[f32; LANES]; 4]) {
+        let key = noise::key(seed);
+        let tag = noise::counter(quad, 0, stream)[3];
+        for lane in 0..LANES {
+            let counter = [quad as u32, lanes.index_lo[lane], lanes.index_hi[lane], tag];
+            let normals = noise::normals(noise::philox4x32_10(counter, key));
+            for (z, normal) in z.iter_mut().zip(normals) {
+                z[lane] = normal;
+            }
+        }
+    }
+}
+
+/// Philox on AVX-512 by hand, sixteen lanes to a register: each 32×32→64-bit product
+/// from two `vpmuludq` (even and odd lanes), the halves put back with blends, the
+/// three-way XORs one `vpternlogd`. The compiler's own version widens every lane to 64
+/// bits and narrows it back, at twice the instructions. The transform stays portable.
+#[cfg(target_arch = "x86_64")]
+struct Avx512;
+
+#[cfg(target_arch = "x86_64")]
+impl Draw for Avx512 {
+    #[inline(always)]
+    fn draw(lanes: &NoisyLanes, seed: u64, quad: u64, stream: Stream, z: &mut [[f32; LANES]; 4]) {
+        let mut words = [[0u32; LANES]; 4];
+        // SAFETY: only the AVX-512 kernel uses this strategy, and it runs only where
+        // `Kernel::Avx512.is_supported()` said so.
+        unsafe { philox_avx512(lanes, seed, quad, stream, &mut words) };
+        for lane in 0..LANES {
+            let normals = noise::normals([
+                words[0][lane],
+                words[1][lane],
+                words[2][lane],
+                words[3][lane],
+            ]);
+            for (z, normal) in z.iter_mut().zip(normals) {
+                z[lane] = normal;
+            }
+        }
+    }
+}
+
+/// Philox4x32-10 of every lane of a block, by word.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
+fn philox_avx512(
+    lanes: &NoisyLanes,
+    seed: u64,
+    quad: u64,
+    stream: Stream,
+    words: &mut [[u32; LANES]; 4],
+) {
+    use std::arch::x86_64::*;
+    const GROUPS: usize = LANES / 16;
     let key = noise::key(seed);
     let tag = noise::counter(quad, 0, stream)[3];
-    for lane in 0..LANES {
-        let counter = [quad as u32, lanes.index_lo[lane], lanes.index_hi[lane], tag];
-        let normals = noise::normals(noise::philox4x32_10(counter, key));
-        for (z, normal) in z.iter_mut().zip(normals) {
-            z[lane] = normal;
+    let odd = 0xAAAA;
+    // The high and low words of m·x, lane by lane.
+    let mulhilo = |m: __m512i, x: __m512i| {
+        let even = _mm512_mul_epu32(x, m);
+        let odd_products = _mm512_mul_epu32(_mm512_srli_epi64::<32>(x), m);
+        let hi = _mm512_mask_blend_epi32(odd, _mm512_srli_epi64::<32>(even), odd_products);
+        let lo = _mm512_mask_blend_epi32(odd, even, _mm512_slli_epi64::<32>(odd_products));
+        (hi, lo)
+    };
+    let load = |a: &[u32; LANES], g: usize| {
+        // SAFETY: 16 u32 of the 64 of `a`, from lane 16·g (g < 4).
+        unsafe { _mm512_loadu_si512(a.as_ptr().add(16 * g).cast()) }
+    };
+    let m0 = _mm512_set1_epi32(0xD251_1F53u32 as i32);
+    let m1 = _mm512_set1_epi32(0xCD9E_8D57u32 as i32);
+    let mut c: [[__m512i; 4]; GROUPS] = std::array::from_fn(|g| {
+        [
+            _mm512_set1_epi32(quad as u32 as i32),
+            load(&lanes.index_lo, g),
+            load(&lanes.index_hi, g),
+            _mm512_set1_epi32(tag as i32),
+        ]
+    });
+    let mut k = key;
+    for round in 0..10 {
+        if round > 0 {
+            k = [
+                k[0].wrapping_add(0x9E37_79B9),
+                k[1].wrapping_add(0xBB67_AE85),
+            ];
+        }
+        let (k0, k1) = (
+            _mm512_set1_epi32(k[0] as i32),
+            _mm512_set1_epi32(k[1] as i32),
+        );
+        for c in &mut c {
+            let (hi0, lo0) = mulhilo(m0, c[0]);
+            let (hi1, lo1) = mulhilo(m1, c[2]);
+            // 0x96: a ^ b ^ c.
+            *c = [
+                _mm512_ternarylogic_epi32::<0x96>(hi1, c[1], k0),
+                lo1,
+                _mm512_ternarylogic_epi32::<0x96>(hi0, c[3], k1),
+                lo0,
+            ];
+        }
+    }
+    for (g, c) in c.iter().enumerate() {
+        for (word, value) in words.iter_mut().zip(c) {
+            // SAFETY: 16 u32 of the 64 of `word`, from lane 16·g.
+            unsafe { _mm512_storeu_si512(word.as_mut_ptr().add(16 * g).cast(), *value) };
         }
     }
 }
@@ -160,7 +270,7 @@ fn draw(lanes: &NoisyLanes, seed: u64, quad: u64, stream: Stream, z: &mut [[f32;
 /// The noisy loop over a block. Always inlined, so that each `#[target_feature]` copy
 /// compiles it for its own instruction set.
 #[inline(always)]
-fn step_noisy_block(
+fn step_noisy_block<D: Draw>(
     block: &mut Block,
     lanes: &mut NoisyLanes,
     drive: &Drive<'_>,
@@ -170,15 +280,16 @@ fn step_noisy_block(
     if steps == 0 {
         return;
     }
-    if drive.coloured {
-        run::<true>(block, lanes, drive, first, steps);
-    } else {
-        run::<false>(block, lanes, drive, first, steps);
+    match (drive.coloured, drive.stimulus.is_some()) {
+        (true, true) => run::<true, true, D>(block, lanes, drive, first, steps),
+        (true, false) => run::<true, false, D>(block, lanes, drive, first, steps),
+        (false, true) => run::<false, true, D>(block, lanes, drive, first, steps),
+        (false, false) => run::<false, false, D>(block, lanes, drive, first, steps),
     }
 }
 
 #[inline(always)]
-fn run<const COLOURED: bool>(
+fn run<const COLOURED: bool, const STIMULUS: bool, D: Draw>(
     block: &mut Block,
     lanes: &mut NoisyLanes,
     drive: &Drive<'_>,
@@ -189,7 +300,7 @@ fn run<const COLOURED: bool>(
     if COLOURED && first == 0 {
         // Step 0 starts each current in its stationary distribution.
         let mut z = [[0.0; LANES]; 4];
-        draw(lanes, drive.seed, 0, Stream::Start, &mut z);
+        D::draw(lanes, drive.seed, 0, Stream::Start, &mut z);
         lanes.eta = std::array::from_fn(|lane| lanes.spread[lane] * z[0][lane]);
     }
     let current = block.current;
@@ -203,7 +314,7 @@ fn run<const COLOURED: bool>(
     for s in 0..u64::from(steps) {
         let t = first + s;
         if drive.draws && (s == 0 || t.is_multiple_of(4)) {
-            draw(lanes, drive.seed, t / 4, Stream::Steps, &mut z);
+            D::draw(lanes, drive.seed, t / 4, Stream::Steps, &mut z);
         }
         let z = &z[(t % 4) as usize];
         let x = drive.stimulus.map_or(0.0, |values| values[t as usize]);
@@ -214,7 +325,7 @@ fn run<const COLOURED: bool>(
                 spread: 0.0,
                 drive: lanes.drive[lane],
             };
-            let e = lanes.stimulus_gain[lane] * x;
+            let e = STIMULUS.then(|| lanes.stimulus_gain[lane] * x);
             fired[lane] = noisy_step(
                 &mut u[lane],
                 &mut left[lane],
