@@ -275,3 +275,70 @@ fn write_currents_checks_its_input() {
             .is_ok()
     );
 }
+
+#[test]
+fn a_noisy_population_with_a_stimulus_runs_in_the_hosts_encoders() {
+    use gpulif::gpu::{PopulationOptions, STIMULUS_WINDOW};
+    use gpulif::{CpuStepper, Noise, Population, PopulationDesc, Stepper, Stimulus};
+    let Some(context) = common::gpu() else {
+        return;
+    };
+    let (device, queue) = (&context.device, &context.queue);
+    let params = LifParams {
+        tau_rc: 0.02,
+        ..LifParams::default()
+    };
+    let currents: Vec<f64> = (0..500).map(|k| 3.0 * k as f64 / 500.0).collect();
+    // Longer than one stimulus window: the host writes the next before stepping on.
+    let steps = STIMULUS_WINDOW + 3000;
+    let signal: Vec<f64> = (0..steps).map(|k| 0.6 * (k as f64 * 0.004).sin()).collect();
+    let signal32: Vec<f32> = signal.iter().map(|&x| x as f32).collect();
+    for noise in [Noise::white(0.3, 21), Noise::coloured(0.3, 0.005, 22)] {
+        let desc = PopulationDesc::new(&params, &currents)
+            .with_noise(noise)
+            .with_stimulus(Stimulus {
+                values: &signal,
+                gain: None,
+            })
+            // The host's neurons are 1000.. of a larger experiment.
+            .with_first_index(1000);
+        let pipeline = LifPipeline::new(device);
+        let options = PopulationOptions {
+            max_steps_per_dispatch: Some(256),
+            ..PopulationOptions::default()
+        };
+        let population = GpuPopulation::from_desc(device, &pipeline, &desc, &options).unwrap();
+        assert_eq!(population.noise(), noise);
+        assert!(population.has_stimulus());
+        // The first window came with the population; the host records the steps in
+        // frames of 1000, writing each later window before the frame that needs it.
+        let mut done = 0usize;
+        let mut window_end = STIMULUS_WINDOW;
+        while done < steps {
+            let frame = 1000.min(steps - done);
+            if done + frame > window_end {
+                let end = steps.min(done + STIMULUS_WINDOW);
+                population
+                    .write_stimulus(queue, done as u64, &signal32[done..end])
+                    .unwrap();
+                window_end = end;
+            }
+            let mut encoder = new_encoder(device);
+            population.encode_steps(&mut encoder, frame as u32);
+            queue.submit([encoder.finish()]);
+            done += frame;
+        }
+        let gpu = population.read_counts(device, queue).unwrap();
+        let mut cpu = CpuStepper::new();
+        let mut expected = cpu.population_of(&desc).unwrap();
+        expected.advance(steps as u32, &|_| {}).unwrap();
+        assert_eq!(gpu, expected.counts().unwrap(), "{noise:?}");
+        assert!(gpu.iter().sum::<u32>() > 1000);
+        // A window longer than the uniform holds is refused.
+        assert!(
+            population
+                .write_stimulus(queue, 0, &vec![0.0; STIMULUS_WINDOW + 1])
+                .is_err()
+        );
+    }
+}

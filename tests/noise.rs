@@ -661,3 +661,25 @@ fn stimuli_keep_the_float64_contract() {
         }
     }
 }
+
+#[test]
+fn the_gpu_runner_writes_every_window_of_a_long_stimulus() {
+    use gpulif::gpu::STIMULUS_WINDOW;
+    let p = params();
+    let steps = 2 * STIMULUS_WINDOW + 777;
+    let signal: Vec<f64> = (0..steps).map(|k| 0.7 * (k as f64 * 0.001).sin()).collect();
+    let currents = common::sweep(0.2, 2.0, 256);
+    let desc = PopulationDesc::new(&p, &currents)
+        .with_noise(Noise::white(0.2, 31))
+        .with_stimulus(Stimulus {
+            values: &signal,
+            gain: None,
+        });
+    let cpu = CpuStepper::new()
+        .simulate_desc(&desc, steps as u32, &|_| {})
+        .unwrap();
+    if let Some(mut gpu) = common::gpu_stepper(GpuOptions::default()) {
+        let counts = gpu.simulate_desc(&desc, steps as u32, &|_| {}).unwrap();
+        assert_eq!(counts, cpu);
+    }
+}
