@@ -279,7 +279,7 @@ fn write_currents_checks_its_input() {
 #[test]
 fn a_noisy_population_with_a_stimulus_runs_in_the_hosts_encoders() {
     use gpulif::gpu::{PopulationOptions, STIMULUS_WINDOW};
-    use gpulif::{CpuStepper, Noise, Population, PopulationDesc, Stepper, Stimulus};
+    use gpulif::{CpuStepper, Noise, PopulationDesc, Stepper, Stimulus};
     let Some(context) = common::gpu() else {
         return;
     };
