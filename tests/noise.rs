@@ -683,3 +683,24 @@ fn the_gpu_runner_writes_every_window_of_a_long_stimulus() {
         assert_eq!(counts, cpu);
     }
 }
+
+#[test]
+fn the_noisy_counts_do_not_depend_on_the_thread_count() {
+    let p = params();
+    let currents = common::sweep(0.0, 4.0, 5000);
+    let desc = PopulationDesc::new(&p, &currents).with_noise(Noise::coloured(0.4, 0.003, 77));
+    let counts = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                CpuStepper::new()
+                    .simulate_desc(&desc, 1000, &|_| {})
+                    .unwrap()
+            })
+    };
+    let one = counts(1);
+    assert_eq!(counts(3), one);
+    assert_eq!(counts(7), one);
+}

@@ -100,6 +100,8 @@ pub struct Measurement {
     pub run_seconds: Vec<f64>,
     /// Preparing the neurons and inputs (and, on the GPU, uploading them), once.
     pub setup_seconds: f64,
+    /// The noise the neurons were driven by (`sigma` 0: none), with its seed.
+    pub noise: Noise,
     /// The spike counts of the last run, in input order.
     #[cfg_attr(feature = "serde", serde(skip))]
     pub counts: Vec<u32>,
@@ -113,6 +115,7 @@ impl Measurement {
         mut runs: Vec<Duration>,
         setup: Duration,
         counts: Vec<u32>,
+        noise: Noise,
     ) -> Self {
         let run_seconds: Vec<f64> = runs.iter().map(Duration::as_secs_f64).collect();
         runs.sort();
@@ -126,6 +129,7 @@ impl Measurement {
             neuron_steps_per_second: workload.neuron_steps() as f64 / median,
             run_seconds,
             setup_seconds: setup.as_secs_f64(),
+            noise,
             counts,
         }
     }
@@ -174,7 +178,7 @@ pub fn measure_noisy(
     })?;
     let counts = population.counts()?;
     Ok(Measurement::new(
-        kind, device, workload, times, setup, counts,
+        kind, device, workload, times, setup, counts, noise,
     ))
 }
 

@@ -539,6 +539,79 @@ mod tests {
         }
     }
 
+    /// The Kolmogorov–Smirnov statistic of `samples` (in [0, 1)) against the uniform
+    /// distribution.
+    fn ks_uniform(samples: &mut [f64]) -> f64 {
+        samples.sort_by(f64::total_cmp);
+        let n = samples.len() as f64;
+        samples
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| (x - k as f64 / n).abs().max(((k + 1) as f64 / n - x).abs()))
+            .fold(0.0, f64::max)
+    }
+
+    /// The sample correlation of two sequences.
+    fn correlation(a: &[f64], b: &[f64]) -> f64 {
+        let n = a.len() as f64;
+        let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+        let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+        let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+        let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+        cov / (va * vb).sqrt()
+    }
+
+    #[test]
+    fn the_words_are_uniform_and_the_streams_uncorrelated() {
+        // 10⁶ words of one neuron's steps, 10⁶ of many neurons' step 0: each against
+        // the uniform distribution by Kolmogorov–Smirnov. The bound is the statistic's
+        // 1 − 10⁻⁶ quantile, √(ln(2/10⁻⁶)/(2n)) (the Dvoretzky–Kiefer–Wolfowitz
+        // inequality), 3.8×10⁻³ for n = 10⁶.
+        let n = 1_000_000usize;
+        let bound = ((2.0f64 / 1e-6).ln() / (2.0 * n as f64)).sqrt();
+        let uniform = |w: u32| f64::from(w) / 4_294_967_296.0;
+        let mut along: Vec<f64> = (0..(n / 4) as u64)
+            .flat_map(|quad| words(42, 7, quad, Stream::Steps))
+            .map(uniform)
+            .collect();
+        let mut across: Vec<f64> = (0..(n / 4) as u64)
+            .flat_map(|neuron| words(42, neuron, 0, Stream::Steps))
+            .map(uniform)
+            .collect();
+        let (d_along, d_across) = (ks_uniform(&mut along), ks_uniform(&mut across));
+        assert!(
+            d_along < bound,
+            "one neuron's stream: D = {d_along}, bound {bound}"
+        );
+        assert!(
+            d_across < bound,
+            "across neurons: D = {d_across}, bound {bound}"
+        );
+
+        // Neighbouring neurons, neighbouring seeds, and a neuron's consecutive steps:
+        // their normals' correlations. Under independence a sample correlation of n
+        // pairs has standard deviation 1/√n; the bound is five of them.
+        let m = 200_000u64;
+        let normals_of = |seed: u64, neuron: u64| -> Vec<f64> {
+            (0..m).map(|t| f64::from(normal(seed, neuron, t))).collect()
+        };
+        let base = normals_of(1, 100);
+        let bound = 5.0 / (m as f64).sqrt();
+        for (what, other) in [
+            ("the next neuron", normals_of(1, 101)),
+            ("neuron 2³²", normals_of(1, 100 + (1 << 32))),
+            ("the next seed", normals_of(2, 100)),
+        ] {
+            let r = correlation(&base, &other);
+            assert!(r.abs() < bound, "{what}: correlation {r}, bound {bound}");
+        }
+        let r = correlation(&base[..base.len() - 1], &base[1..]);
+        assert!(
+            r.abs() < bound,
+            "consecutive steps: correlation {r}, bound {bound}"
+        );
+    }
+
     #[test]
     fn the_stream_does_not_depend_on_how_steps_are_grouped() {
         for step in [0u64, 1, 2, 3, 4, 5, 1 << 33, (1 << 34) + 3] {
