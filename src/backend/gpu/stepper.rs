@@ -65,8 +65,9 @@ impl Default for GpuOptions {
 /// populations it made.
 type Throughput = Arc<Mutex<Option<f64>>>;
 
-/// The GPU backend on one device.
-#[derive(Debug)]
+/// The GPU backend on one device. Cloning it is cheap: the clones share the device,
+/// the compiled kernels and the measured throughput.
+#[derive(Clone, Debug)]
 pub struct GpuStepper {
     context: GpuContext,
     pipeline: LifPipeline,

@@ -1,0 +1,606 @@
+"""gpulif: millions of leaky integrate-and-fire neurons on the GPU.
+
+Tuning curves, traces, Nengo-style ensembles and stateful populations of the
+tutorial's LIF neuron, simulated in a WGSL compute shader through wgpu (any Vulkan,
+Metal or DX12 adapter, or Mesa's lavapipe), in the fast CPU kernel, or in the float64
+reference; numpy arrays in and out.
+
+>>> import gpulif
+>>> result = gpulif.curve(gpulif.sweep(0, 10, 1000), duration=1.0, backend="cpu")
+>>> result.rates.shape
+(1000,)
+
+Every function takes the command line's vocabulary and defaults (``gpulif curve
+--help``). Bad input raises ``ValueError`` with one line naming the parameter and its
+accepted range; a GPU failure raises :class:`GpuError`. Simulations release the GIL, and
+Ctrl-C stops one within a fraction of a second with ``KeyboardInterrupt``.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _gpulif
+from ._gpulif import GpuError
+
+__version__: str = _gpulif.__version__
+
+__all__ = [
+    "GpuError",
+    "CurveResult",
+    "TraceResult",
+    "EnsembleResult",
+    "Population",
+    "curve",
+    "trace",
+    "ensemble",
+    "sweep",
+    "analytic_rate",
+    "devices",
+    "bench",
+]
+
+ArrayLike = Union[float, Sequence[float], np.ndarray]
+Progress = Union[bool, Callable[[int, int], Any], None]
+
+#: The tutorial's neuron: ``tau_rc`` 0.2 s, ``tau_ref`` 0.002 s, ``v_th`` 1, ``dt`` 0.001 s.
+DEFAULTS = {"dt": 0.001, "tau_rc": 0.2, "tau_ref": 0.002, "v_th": 1.0}
+
+
+def _floats(name: str, values: Any) -> np.ndarray:
+    """A contiguous 1-D float64 array of ``values``, copied only when needed."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name}: expected numbers, got {values!r}") from error
+    if array.ndim == 0:
+        array = array.reshape(1)
+    if array.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D array, got shape {array.shape}")
+    return np.ascontiguousarray(array)
+
+
+def _parameter(name: str, value: ArrayLike, neurons: int) -> Tuple[float, Optional[np.ndarray]]:
+    """A shared value, or a per-neuron array (the shared value is then its first)."""
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim == 0:
+        return float(array), None
+    each = _floats(name, array)
+    if len(each) != neurons:
+        raise ValueError(f"{name}: one value per neuron, {neurons}, expected; got {len(each)}")
+    return float(each[0]), each
+
+
+def _progress(progress: Progress) -> Optional[Callable[[int, int], Any]]:
+    """``True``: a line on stderr; a callable: called with (done, total) neuron-steps."""
+    if progress is None or progress is False:
+        return None
+    if callable(progress):
+        return progress
+
+    def report(done: int, total: int) -> None:
+        fraction = done / total if total else 1.0
+        sys.stderr.write(f"\rgpulif: {100 * fraction:5.1f} % of {total:.3g} neuron-steps")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return report
+
+
+def sweep(i_min: float, i_max: float, neurons: int) -> np.ndarray:
+    """``neurons`` currents evenly spaced from ``i_min`` to ``i_max``, both included.
+
+    The same currents as ``gpulif curve --i-min --i-max --neurons``.
+    """
+    if neurons < 1:
+        raise ValueError(f"neurons = {neurons} is out of range: expected at least 1")
+    if neurons == 1:
+        return np.array([float(i_min)])
+    k = np.arange(neurons, dtype=np.float64)
+    return i_min + (i_max - i_min) * k / (neurons - 1)
+
+
+@dataclass
+class CurveResult:
+    """A simulated tuning curve beside the analytic one.
+
+    Attributes
+    ----------
+    currents : numpy.ndarray
+        The input currents, float64, one neuron each (the array given, when it was one).
+    counts : numpy.ndarray
+        Spikes of each neuron over the run, uint32.
+    rates : numpy.ndarray
+        ``counts / duration``, Hz.
+    analytic : numpy.ndarray
+        The analytic rate of each neuron, Hz: the LIF rate, under noise the Siegert rate
+        (with the Euler neuron's step correction unless ``dt_correction=False``), under
+        a stimulus the quasi-static rate.
+    duration, dt : float
+        The run's length and time step, seconds.
+    method, backend, device : str
+        How and where it was simulated.
+    seed : int
+        The seed of the noise streams (drawn when not given); pass it back to repeat a
+        noisy run exactly.
+    wall_seconds, neuron_steps_per_second : float
+        How long the simulation took, and its speed.
+    """
+
+    currents: np.ndarray
+    counts: np.ndarray
+    rates: np.ndarray
+    analytic: np.ndarray
+    duration: float
+    dt: float
+    method: str
+    backend: str
+    device: str
+    seed: int
+    noise: float
+    noise_tau: float
+    wall_seconds: float
+    neuron_steps_per_second: float
+    params: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def __repr__(self) -> str:
+        return (
+            f"CurveResult({len(self)} neurons, {self.duration} s, {self.method} on "
+            f"{self.backend}: mean rate {self.rates.mean():.4g} Hz)"
+        )
+
+    def plot(self, ax: Any = None, max_points: int = 4000) -> Any:
+        """Draws the curve (solid) over the analytic one (dashed), as ``gpulif curve
+        --plot`` does; returns the axes. Needs matplotlib."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 5))
+        order = np.argsort(self.currents, kind="stable")
+        stride = max(1, len(order) // max_points)
+        shown = order[::stride]
+        ax.plot(self.currents[shown], self.rates[shown], label="Simulated")
+        label = "Siegert" if self.noise > 0 else "Analytical"
+        ax.plot(self.currents[order], self.analytic[order], "--", label=label)
+        ax.set_xlabel("Input current")
+        ax.set_ylabel("Output rate (Hz)")
+        p = self.params
+        ax.set_title(
+            f"tau_rc {p.get('tau_rc')} s, tau_ref {p.get('tau_ref')} s, v_th {p.get('v_th')},"
+            f" dt {self.dt} s, {self.duration} s ({self.backend})"
+        )
+        ax.legend()
+        return ax
+
+
+def curve(
+    currents: ArrayLike,
+    *,
+    duration: float = 10.0,
+    dt: float = 0.001,
+    tau_rc: ArrayLike = 0.2,
+    tau_ref: ArrayLike = 0.002,
+    v_th: ArrayLike = 1.0,
+    method: str = "euler",
+    backend: str = "auto",
+    adapter: Optional[str] = None,
+    noise: float = 0.0,
+    noise_tau: float = 0.0,
+    seed: Optional[int] = None,
+    stimulus: Optional[ArrayLike] = None,
+    dt_correction: bool = True,
+    progress: Progress = False,
+) -> CurveResult:
+    """Simulates one neuron per current from rest and counts its spikes.
+
+    Parameters
+    ----------
+    currents : array_like
+        Input currents (model units), one neuron each; any float array-like.
+        :func:`sweep` makes evenly spaced ones.
+    duration : float
+        Simulated time, seconds; a whole number of ``dt`` steps.
+    dt, tau_rc, tau_ref, v_th : float or array_like
+        The neuron. ``tau_rc``, ``tau_ref`` and ``v_th`` may be arrays, one value per
+        neuron; ``dt`` is shared.
+    method : {"euler", "exact"}
+        The tutorial's Euler step, or exact integration.
+    backend : {"auto", "gpu", "cpu", "reference"}
+        ``auto``: a hardware GPU if there is one, else the CPU. ``gpu``: any adapter,
+        lavapipe included. ``reference``: float64.
+    adapter : str, optional
+        The GPU adapter whose name contains this text.
+    noise, noise_tau : float
+        White noise of amplitude ``noise`` (``noise_tau`` 0) or an Ornstein–Uhlenbeck
+        current of time constant ``noise_tau`` seconds (Euler only).
+    seed : int, optional
+        Seed of the noise streams; drawn (and returned in the result) when not given.
+    stimulus : array_like, optional
+        A signal added to every current, one value per step (at least as many as steps).
+    dt_correction : bool
+        Compare with the Euler neuron's Siegert rate (True) or the continuous one's.
+    progress : bool or callable
+        ``True`` prints progress on stderr; a callable is called with ``(done, total)``
+        neuron-steps about every 50 ms.
+
+    Returns
+    -------
+    CurveResult
+
+    Raises
+    ------
+    ValueError
+        For a parameter out of range, with its name and the range.
+    GpuError
+        When the GPU fails (no adapter for ``backend="gpu"``, a lost device).
+    """
+    currents = _floats("currents", currents)
+    n = len(currents)
+    tau_rc_0, tau_rc_each = _parameter("tau_rc", tau_rc, n)
+    tau_ref_0, tau_ref_each = _parameter("tau_ref", tau_ref, n)
+    v_th_0, v_th_each = _parameter("v_th", v_th, n)
+    stimulus_array = None if stimulus is None else _floats("stimulus", stimulus)
+    raw = _gpulif.curve(
+        currents, float(duration), float(dt), tau_rc_0, tau_ref_0, v_th_0, method, backend,
+        adapter, float(noise), float(noise_tau), seed, stimulus_array, bool(dt_correction),
+        tau_rc_each, tau_ref_each, v_th_each, _progress(progress),
+    )
+    counts = raw["counts"]
+    return CurveResult(
+        currents=currents,
+        counts=counts,
+        rates=counts / raw["duration"],
+        analytic=raw["analytic"],
+        duration=raw["duration"],
+        dt=float(dt),
+        method=method,
+        backend=raw["backend"],
+        device=raw["device"],
+        seed=raw["seed"],
+        noise=float(noise),
+        noise_tau=float(noise_tau),
+        wall_seconds=raw["wall_seconds"],
+        neuron_steps_per_second=raw["neuron_steps_per_second"],
+        params={"tau_rc": tau_rc_0 if tau_rc_each is None else "per neuron",
+                "tau_ref": tau_ref_0 if tau_ref_each is None else "per neuron",
+                "v_th": v_th_0 if v_th_each is None else "per neuron",
+                "frozen_steps": raw["frozen_steps"]},
+    )
+
+
+@dataclass
+class TraceResult:
+    """Neurons followed step by step.
+
+    Attributes
+    ----------
+    currents : numpy.ndarray
+        Each neuron's constant current.
+    times : numpy.ndarray
+        The end of each step, seconds (``steps``).
+    voltages : numpy.ndarray
+        Each neuron's voltage after each step, ``(neurons, steps)``.
+    inputs : numpy.ndarray
+        Each neuron's input on each step (its current plus the stimulus), ``(neurons, steps)``.
+    spikes : list of numpy.ndarray
+        Each neuron's spike times, seconds.
+    """
+
+    currents: np.ndarray
+    times: np.ndarray
+    voltages: np.ndarray
+    inputs: np.ndarray
+    spikes: List[np.ndarray]
+    sentences: List[str]
+    duration: float
+    backend: str
+    device: str
+    seed: int
+    v_th: float
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Each neuron's spikes."""
+        return np.array([len(s) for s in self.spikes], dtype=np.uint32)
+
+    def __str__(self) -> str:
+        """The tutorial's sentence for each neuron, one per line."""
+        return "\n".join(self.sentences)
+
+    def __repr__(self) -> str:
+        return f"TraceResult({len(self.currents)} neurons, {self.duration} s on {self.backend})"
+
+    def plot(self, ax: Any = None, neuron: int = 0) -> Any:
+        """Draws one neuron's input, threshold, voltage and spikes over time, as the
+        tutorial's first figure; returns the axes. Needs matplotlib."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 5))
+        ax.plot(self.times, self.inputs[neuron], color="grey", label="Input current")
+        ax.axhline(self.v_th, color="green", linestyle="--", label="Threshold v_th")
+        ax.plot(self.times, self.voltages[neuron], label="Voltage v")
+        top = max(float(self.voltages[neuron].max()), self.v_th, float(self.inputs[neuron].max()))
+        ax.vlines(self.spikes[neuron], top * 1.05, top * 1.15, color="red", label="Spikes")
+        ax.set_xlabel("Time (s)")
+        ax.set_ylabel("Voltage, current (model units)")
+        ax.set_title(self.sentences[neuron])
+        ax.legend(loc="lower right")
+        return ax
+
+
+def trace(
+    currents: ArrayLike,
+    *,
+    duration: float = 1.0,
+    dt: float = 0.001,
+    tau_rc: float = 0.2,
+    tau_ref: float = 0.002,
+    v_th: float = 1.0,
+    method: str = "euler",
+    backend: str = "auto",
+    adapter: Optional[str] = None,
+    noise: float = 0.0,
+    noise_tau: float = 0.0,
+    seed: Optional[int] = None,
+    stimulus: Optional[ArrayLike] = None,
+) -> TraceResult:
+    """Follows one neuron per current step by step from rest: voltages and spikes.
+
+    ``str(result)`` is the tutorial's sentence, e.g. ``An input of 1.1 produces 29 spikes
+    in 20 seconds (1.45 Hz)``. Parameters as for :func:`curve`; at most 2×10⁷ steps ×
+    neurons are kept.
+    """
+    currents = _floats("currents", currents)
+    stimulus_array = None if stimulus is None else _floats("stimulus", stimulus)
+    raw = _gpulif.trace(
+        currents, float(duration), float(dt), float(tau_rc), float(tau_ref), float(v_th),
+        method, backend, adapter, float(noise), float(noise_tau), seed, stimulus_array,
+    )
+    return TraceResult(
+        currents=currents,
+        times=raw["times"],
+        voltages=raw["voltages"],
+        inputs=raw["inputs"],
+        spikes=list(raw["spikes"]),
+        sentences=list(raw["sentences"]),
+        duration=float(duration),
+        backend=raw["backend"],
+        device=raw["device"],
+        seed=raw["seed"],
+        v_th=float(v_th),
+    )
+
+
+@dataclass
+class EnsembleResult:
+    """Tuning curves of a Nengo-style ensemble.
+
+    Attributes
+    ----------
+    x : numpy.ndarray
+        The points of the represented value, from −1 to 1 (``x_points``).
+    rates : numpy.ndarray
+        ``(x_points, neurons)``: row k is every neuron's rate at ``x[k]``, Hz.
+    gains, biases, encoders, intercepts, max_rates : numpy.ndarray
+        Each neuron's: ``J(x) = gain·encoder·x + bias``.
+    """
+
+    x: np.ndarray
+    rates: np.ndarray
+    gains: np.ndarray
+    biases: np.ndarray
+    encoders: np.ndarray
+    intercepts: np.ndarray
+    max_rates: np.ndarray
+    backend: str
+    device: str
+
+    def plot(self, ax: Any = None, neurons: int = 40) -> Any:
+        """Draws up to ``neurons`` of the curves against x; returns the axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 5))
+        ax.plot(self.x, self.rates[:, :neurons])
+        ax.set_xlabel("x")
+        ax.set_ylabel("Firing rate (Hz)")
+        return ax
+
+
+def ensemble(
+    neurons: int = 50,
+    *,
+    max_rates: Tuple[float, float] = (200.0, 400.0),
+    intercepts: Tuple[float, float] = (-1.0, 0.9),
+    x_points: int = 101,
+    seed: int = 0,
+    method: str = "exact",
+    duration: float = 1.0,
+    dt: float = 0.001,
+    tau_rc: float = 0.02,
+    tau_ref: float = 0.002,
+    v_th: float = 1.0,
+    backend: str = "auto",
+    adapter: Optional[str] = None,
+    noise: float = 0.0,
+    noise_tau: float = 0.0,
+    progress: Progress = False,
+) -> EnsembleResult:
+    """Nengo-style ensemble tuning curves, as ``gpulif ensemble``.
+
+    Each neuron draws a maximum rate and an intercept uniformly from their ranges and an
+    encoder of ±1 (``seed`` makes the draws, and the noise, repeatable); every neuron at
+    every point of x is simulated in one batched run.
+    """
+    raw = _gpulif.ensemble(
+        int(neurons), tuple(map(float, max_rates)), tuple(map(float, intercepts)),
+        int(x_points), int(seed), method, float(duration), float(dt), float(tau_rc),
+        float(tau_ref), float(v_th), backend, adapter, float(noise), float(noise_tau),
+        _progress(progress),
+    )
+    return EnsembleResult(**raw)
+
+
+class Population:
+    """Neurons with state that persists between runs of steps, on any backend: the
+    Python face of the library's ``Population`` trait.
+
+    Parameters are those of :func:`curve`. The population starts at rest; ``step``
+    advances it, ``set_currents`` changes its inputs (each voltage carries over),
+    ``counts``, ``voltages`` and ``spiked`` read it, ``reset`` and ``clear_counts``
+    start again. Two populations may be stepped from two Python threads at once.
+    """
+
+    def __init__(
+        self,
+        currents: ArrayLike,
+        *,
+        dt: float = 0.001,
+        tau_rc: ArrayLike = 0.2,
+        tau_ref: ArrayLike = 0.002,
+        v_th: ArrayLike = 1.0,
+        method: str = "euler",
+        backend: str = "auto",
+        adapter: Optional[str] = None,
+        noise: float = 0.0,
+        noise_tau: float = 0.0,
+        seed: Optional[int] = None,
+        stimulus: Optional[ArrayLike] = None,
+    ) -> None:
+        currents = _floats("currents", currents)
+        n = len(currents)
+        tau_rc_0, tau_rc_each = _parameter("tau_rc", tau_rc, n)
+        tau_ref_0, tau_ref_each = _parameter("tau_ref", tau_ref, n)
+        v_th_0, v_th_each = _parameter("v_th", v_th, n)
+        stimulus_array = None if stimulus is None else _floats("stimulus", stimulus)
+        self._inner = _gpulif.Population(
+            currents, float(dt), tau_rc_0, tau_ref_0, v_th_0, method, backend, adapter,
+            float(noise), float(noise_tau), seed, stimulus_array, tau_rc_each, tau_ref_each,
+            v_th_each,
+        )
+        self.dt = float(dt)
+        self.steps_done = 0
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    def __repr__(self) -> str:
+        return f"Population({len(self)} neurons on {self.backend}, {self.steps_done} steps)"
+
+    @property
+    def backend(self) -> str:
+        """``gpu``, ``cpu`` or ``reference``."""
+        return self._inner.backend
+
+    @property
+    def device(self) -> str:
+        """The device it runs on."""
+        return self._inner.device
+
+    @property
+    def seed(self) -> int:
+        """The seed of its noise streams."""
+        return self._inner.seed
+
+    def step(self, steps: int = 1) -> None:
+        """Advances every neuron by ``steps`` steps (releasing the GIL)."""
+        self._inner.step(int(steps))
+        self.steps_done += int(steps)
+
+    def set_currents(self, currents: ArrayLike) -> None:
+        """New input currents, one per neuron, for the steps that follow."""
+        self._inner.set_currents(_floats("currents", currents))
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Spikes of each neuron since the start or the last reset or clear (uint32)."""
+        return self._inner.counts()
+
+    @property
+    def voltages(self) -> np.ndarray:
+        """Each neuron's membrane voltage (float64)."""
+        return self._inner.voltages()
+
+    @property
+    def spiked(self) -> np.ndarray:
+        """Spikes of each neuron on the last step (uint32)."""
+        return self._inner.spiked()
+
+    def reset(self) -> None:
+        """Every neuron back to rest, no spikes counted, the noise streams from step 0."""
+        self._inner.reset()
+        self.steps_done = 0
+
+    def clear_counts(self) -> None:
+        """Spike counts back to zero; the neurons' state is kept."""
+        self._inner.clear_counts()
+
+    def record(self, steps: int) -> Tuple[np.ndarray, np.ndarray]:
+        """Advances ``steps`` steps one at a time and returns each step's voltages and
+        spikes, both ``(steps, neurons)``: the spike trains."""
+        voltages, spikes = self._inner.record(int(steps))
+        self.steps_done += int(steps)
+        return voltages, spikes
+
+
+def analytic_rate(
+    currents: ArrayLike,
+    *,
+    dt: float = 0.001,
+    tau_rc: float = 0.2,
+    tau_ref: float = 0.002,
+    v_th: float = 1.0,
+    noise: float = 0.0,
+    noise_tau: float = 0.0,
+    dt_correction: bool = True,
+) -> np.ndarray:
+    """The analytic rate (Hz) of each current: the LIF rate, or under noise the Siegert
+    rate (see the README's Noise section)."""
+    return _gpulif.analytic_rate(
+        _floats("currents", currents), float(dt), float(tau_rc), float(tau_ref),
+        float(v_th), float(noise), float(noise_tau), bool(dt_correction),
+    )
+
+
+def devices() -> List[dict]:
+    """The adapters wgpu finds: ``name``, ``backend``, ``device_type``, ``driver``,
+    ``compute``, and which ``backend="auto"`` (``auto``) and ``backend="gpu"`` (``gpu``)
+    open."""
+    return list(_gpulif.devices())
+
+
+def bench(
+    neurons: int = 1_000_000,
+    steps: int = 1000,
+    *,
+    backends: Sequence[str] = ("reference", "cpu", "gpu"),
+    i_min: float = 0.0,
+    i_max: float = 10.0,
+    dt: float = 0.001,
+    tau_rc: float = 0.2,
+    tau_ref: float = 0.002,
+    v_th: float = 1.0,
+    method: str = "euler",
+    runs: int = 5,
+    noise: float = 0.0,
+    noise_tau: float = 0.0,
+    seed: Optional[int] = None,
+) -> List[dict]:
+    """Times one workload on each backend: the figures of ``gpulif bench --json``
+    (``seconds`` is the median of ``runs``)."""
+    return list(
+        _gpulif.bench(
+            int(neurons), int(steps), float(i_min), float(i_max), float(dt), float(tau_rc),
+            float(tau_ref), float(v_th), method, list(backends), int(runs), float(noise),
+            float(noise_tau), seed,
+        )
+    )

@@ -1,0 +1,243 @@
+"""The Python package against the library's contracts: the tutorial's numbers, numpy
+in and out, errors, noise, populations, threads and Ctrl-C."""
+
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import gpulif
+
+# GPU tests run on any adapter, lavapipe included; GPULIF_REQUIRE_GPU=1 makes a missing
+# one a failure rather than a skip (CI runs them on lavapipe).
+HAVE_GPU = any(d["compute"] for d in gpulif.devices())
+REQUIRE_GPU = os.environ.get("GPULIF_REQUIRE_GPU") == "1"
+needs_gpu = pytest.mark.skipif(
+    not HAVE_GPU and not REQUIRE_GPU, reason="no GPU adapter (install mesa-vulkan-drivers)"
+)
+
+
+def test_the_tutorials_sentences():
+    # The tutorial's numbers: 29 spikes for 1.1 with tau_ref 0.2 over 20 s; and its five
+    # currents with tau_rc 0.02.
+    assert str(gpulif.trace([1.1], tau_ref=0.2, duration=20, backend="cpu")) == (
+        "An input of 1.1 produces 29 spikes in 20 seconds (1.45 Hz)"
+    )
+    five = gpulif.trace(
+        [1.0000001, 1.1, 10, 100, 0.8], tau_rc=0.02, tau_ref=0.2, duration=20, backend="reference"
+    )
+    assert list(five.counts) == [39, 82, 99, 100, 0]
+    assert five.voltages.shape == (5, 20000)
+    assert five.times[0] == pytest.approx(0.001) and five.times[-1] == pytest.approx(20.0)
+
+
+def test_curve_returns_numpy_arrays_and_matches_the_analytic_rate():
+    currents = gpulif.sweep(0, 10, 1001)
+    result = gpulif.curve(currents, backend="cpu")
+    assert result.counts.dtype == np.uint32 and result.counts.shape == (1001,)
+    assert result.rates.dtype == np.float64
+    np.testing.assert_array_equal(result.rates, result.counts / 10.0)
+    # A contiguous float64 input is not copied.
+    assert np.shares_memory(result.currents, currents)
+    # The Euler neuron's counts are within one spike plus its step error of the
+    # analytic rate × 10 s (the README's Precision section); here far inside 5 %.
+    firing = result.analytic > 1
+    assert np.all(np.abs(result.rates[firing] - result.analytic[firing]) < 0.05 * result.analytic[firing] + 0.2)
+    assert result.backend == "cpu" and result.seed >= 0
+
+
+def test_any_float_array_like_gives_the_same_counts():
+    base = np.linspace(0.5, 5, 64)
+    expected = gpulif.curve(base, duration=1, backend="cpu").counts
+    wide = np.zeros(128)
+    wide[::2] = base
+    for currents in [list(base), base.astype(np.float32).astype(np.float64), wide[::2], tuple(base)]:
+        np.testing.assert_array_equal(gpulif.curve(currents, duration=1, backend="cpu").counts, expected)
+    # float32 input is widened exactly (the neuron sees the float32 value).
+    f32 = base.astype(np.float32)
+    assert gpulif.curve(f32, duration=1, backend="cpu").currents.dtype == np.float64
+
+
+def test_per_neuron_parameters():
+    currents = np.full(3, 2.0)
+    result = gpulif.curve(currents, tau_rc=[0.02, 0.2, 1.0], duration=1, backend="cpu")
+    assert result.counts[0] > result.counts[1] > result.counts[2]
+    with pytest.raises(ValueError, match="tau_rc"):
+        gpulif.curve(currents, tau_rc=[0.02, 0.2], duration=1)
+
+
+def test_bad_input_raises_value_error_with_one_line():
+    for kwargs, name in [
+        ({"tau_rc": -1}, "tau_rc"),
+        ({"duration": 0}, "duration"),
+        ({"method": "rk4"}, "method"),
+        ({"backend": "tpu"}, "backend"),
+        ({"noise": -0.5}, "noise"),
+        ({"noise_tau": -1, "noise": 0.1}, "noise-tau"),
+        ({"method": "exact", "noise": 0.1}, "method"),
+        ({"stimulus": [0.1, 0.2], "duration": 1}, "stimulus"),
+    ]:
+        with pytest.raises(ValueError) as error:
+            gpulif.curve([1.5], **kwargs)
+        message = str(error.value)
+        assert name in message and "\n" not in message, message
+    with pytest.raises(ValueError, match="currents"):
+        gpulif.curve([[1.0, 2.0]])
+    with pytest.raises(ValueError, match="current"):
+        gpulif.curve([float("nan")])
+    assert issubclass(gpulif.GpuError, RuntimeError)
+
+
+def test_noise_is_reproducible_and_reported():
+    currents = gpulif.sweep(0, 3, 500)
+    a = gpulif.curve(currents, duration=1, tau_rc=0.02, noise=0.4, seed=7, backend="cpu")
+    b = gpulif.curve(currents, duration=1, tau_rc=0.02, noise=0.4, seed=7, backend="cpu")
+    np.testing.assert_array_equal(a.counts, b.counts)
+    assert a.seed == 7
+    drawn = gpulif.curve(currents, duration=1, tau_rc=0.02, noise=0.4, backend="cpu")
+    again = gpulif.curve(currents, duration=1, tau_rc=0.02, noise=0.4, seed=drawn.seed, backend="cpu")
+    np.testing.assert_array_equal(drawn.counts, again.counts)
+    # Below threshold the noise makes neurons fire; the Siegert rate says so too.
+    assert a.counts[currents < 0.9].sum() > 0
+    assert a.analytic[currents < 0.9].sum() > 0
+
+
+@needs_gpu
+def test_the_gpu_gives_the_cpu_counts():
+    currents = gpulif.sweep(0, 10, 20000)
+    for kwargs in [{}, {"noise": 0.5, "seed": 3}, {"noise": 0.3, "noise_tau": 0.005, "seed": 4}]:
+        gpu = gpulif.curve(currents, duration=1, backend="gpu", **kwargs)
+        cpu = gpulif.curve(currents, duration=1, backend="cpu", **kwargs)
+        assert gpu.backend == "gpu"
+        np.testing.assert_array_equal(gpu.counts, cpu.counts)
+
+
+def test_a_stimulus_is_added_to_every_current():
+    steps = 2000
+    stimulus = 0.5 * np.sin(np.arange(steps) * 0.01)
+    result = gpulif.curve([1.2, 1.2], duration=2, tau_rc=0.02, stimulus=stimulus, backend="cpu")
+    flat = gpulif.curve([1.2], duration=2, tau_rc=0.02, backend="cpu")
+    assert result.counts[0] == result.counts[1] != flat.counts[0]
+
+
+def test_population_life_cycle():
+    pop = gpulif.Population(np.array([0.5, 1.5, 3.0]), backend="cpu")
+    assert len(pop) == 3 and pop.backend == "cpu"
+    pop.step(1000)
+    counts = pop.counts
+    assert counts.dtype == np.uint32 and counts[0] == 0 and counts[2] > counts[1] > 0
+    pop.set_currents([3.0, 3.0, 3.0])
+    pop.step(1000)
+    assert np.all(pop.counts > counts)
+    pop.clear_counts()
+    assert pop.counts.sum() == 0
+    pop.reset()
+    pop.step(1000)
+    np.testing.assert_array_equal(pop.counts, gpulif.curve([3.0] * 3, duration=1, backend="cpu").counts)
+    voltages, spikes = pop.record(50)
+    assert voltages.shape == (50, 3) and spikes.shape == (50, 3)
+    assert spikes.sum() == pop.counts.sum() - 3 * gpulif.curve([3.0], duration=1, backend="cpu").counts[0]
+
+
+def test_recorded_spikes_sum_to_the_counts_with_noise():
+    pop = gpulif.Population(gpulif.sweep(0.5, 3, 40), tau_rc=0.02, noise=0.3, seed=9, backend="cpu")
+    _, spikes = pop.record(2000)
+    expected = gpulif.curve(gpulif.sweep(0.5, 3, 40), duration=2, tau_rc=0.02, noise=0.3, seed=9, backend="cpu")
+    np.testing.assert_array_equal(spikes.sum(axis=0), expected.counts)
+
+
+def test_two_threads_run_two_populations_at_once():
+    results = {}
+
+    def run(name, current):
+        pop = gpulif.Population(np.full(20000, current), backend="cpu")
+        pop.step(2000)
+        results[name] = pop.counts.copy()
+
+    threads = [threading.Thread(target=run, args=(k, 1.0 + k)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k in range(2):
+        np.testing.assert_array_equal(
+            results[k], gpulif.curve([1.0 + k], duration=2, backend="cpu").counts[0]
+        )
+
+
+def test_the_gil_is_released_while_simulating():
+    ticks = []
+    done = threading.Event()
+
+    def tick():
+        while not done.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.005)
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    started = time.perf_counter()
+    gpulif.curve(gpulif.sweep(0, 10, 1_000_000), duration=10, backend="cpu")
+    elapsed = time.perf_counter() - started
+    done.set()
+    ticker.join()
+    # The other thread kept running: about one tick per 5 ms of the simulation.
+    assert elapsed > 0.1, elapsed
+    assert len(ticks) > 0.3 * elapsed / 0.005, (len(ticks), elapsed)
+
+
+def test_ctrl_c_stops_a_long_run_quickly():
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    started = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        # About a minute of work on two cores.
+        gpulif.curve(gpulif.sweep(0, 10, 1_000_000), duration=100, backend="cpu")
+    stopped = time.perf_counter() - started
+    timer.join()
+    assert stopped < 0.3 + 0.5, stopped
+
+
+def test_progress_is_reported():
+    seen = []
+    gpulif.curve(
+        gpulif.sweep(0, 10, 200_000), duration=5, backend="cpu",
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen and seen[-1][0] == seen[-1][1] == 200_000 * 5000
+
+
+def test_ensemble_shapes_and_nengo_parameters():
+    e = gpulif.ensemble(30, x_points=21, backend="cpu")
+    assert e.rates.shape == (21, 30) and e.x.shape == (21,)
+    assert set(np.unique(e.encoders)) <= {-1.0, 1.0}
+    # At its preferred end each neuron fires near its maximum rate (exact method).
+    ends = np.where(e.encoders > 0, e.rates[-1], e.rates[0])
+    assert np.all(np.abs(ends - e.max_rates) <= 2.0 + 0.01 * e.max_rates)
+
+
+def test_devices_and_bench():
+    for d in gpulif.devices():
+        assert {"name", "backend", "device_type", "driver", "compute", "auto", "gpu"} <= set(d)
+    rows = gpulif.bench(10_000, 100, backends=["cpu", "reference"], runs=2)
+    assert [r["backend"] for r in rows] == ["cpu", "reference"]
+    assert all(r["neuron_steps_per_second"] > 0 for r in rows)
+
+
+def test_help_reads_well():
+    doc = gpulif.curve.__doc__
+    assert "Parameters" in doc and "Returns" in doc and "backend" in doc
+    assert gpulif.Population.__doc__ and gpulif.trace.__doc__
+
+
+def test_plots_draw():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    result = gpulif.curve(gpulif.sweep(0, 10, 200), duration=1, backend="cpu")
+    ax = result.plot()
+    assert ax.get_xlabel() == "Input current"
+    gpulif.trace([1.1], duration=1, backend="cpu").plot()
+    gpulif.ensemble(10, x_points=11, backend="cpu").plot()
