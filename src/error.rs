@@ -24,6 +24,15 @@ pub enum Error {
     #[error("{0}")]
     Currents(String),
 
+    /// An error on one device of several, naming it.
+    #[error("on {device}: {source}")]
+    OnDevice {
+        /// The device, as the multi-device stepper numbers it.
+        device: String,
+        /// What failed there.
+        source: Box<Error>,
+    },
+
     /// A stimulus file that cannot be used: missing, malformed, empty, of the wrong
     /// type, too short, or holding a value that is not finite. The message names the
     /// file and what is wrong.
@@ -178,6 +187,9 @@ impl Error {
     /// True when the error comes from what the caller asked for (a parameter, an input
     /// file, an output path) rather than from the machine or the GPU.
     pub fn is_usage(&self) -> bool {
+        if let Error::OnDevice { source, .. } = self {
+            return source.is_usage();
+        }
         matches!(
             self,
             Error::InvalidParameter { .. }

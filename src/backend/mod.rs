@@ -125,6 +125,12 @@ pub trait Stepper {
     /// A human-readable description of the device it runs on.
     fn device(&self) -> String;
 
+    /// What each device did, for a backend of several devices
+    /// ([`gpu::MultiGpuStepper`]); empty for one.
+    fn shares(&self) -> Vec<gpu::DeviceShare> {
+        Vec::new()
+    }
+
     /// How many neurons a caller streaming a large experiment should hand to one
     /// [`Stepper::spike_counts`] call: enough to keep the device busy, few enough that
     /// memory stays bounded.

@@ -515,6 +515,7 @@ impl CurveRun {
             sample,
             analytic: self.analytic,
             trains: Vec::new(),
+            devices: stepper.shares(),
         })
     }
 }
@@ -597,6 +598,8 @@ pub struct CurveReport {
     /// The recorded neurons' spike statistics ([`crate::trains`]), if any were
     /// recorded.
     pub trains: Vec<crate::trains::TrainStats>,
+    /// What each device did, when several shared the run.
+    pub devices: Vec<crate::gpu::DeviceShare>,
 }
 
 impl CurveReport {
@@ -849,6 +852,7 @@ impl TuningCurve {
             sample: self.sample(sample_rows),
             analytic: self.analytic,
             trains: Vec::new(),
+            devices: Vec::new(),
         }
     }
 

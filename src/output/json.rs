@@ -33,6 +33,8 @@ struct Metadata<'a> {
     noise: NoiseMetadata,
     /// The recorded neurons' spike counts, mean inter-spike intervals and CVs.
     spike_trains: &'a [crate::trains::TrainStats],
+    /// Each device's share of a run on several: neurons, neuron-steps, seconds.
+    devices: &'a [crate::gpu::DeviceShare],
 }
 
 #[derive(Serialize)]
@@ -124,6 +126,7 @@ fn write_with(
             dt_correction: report.analytic.dt_correction(),
         },
         spike_trains: &report.trains,
+        devices: &report.devices,
     };
     let head = serde_json::to_string(&metadata).map_err(std::io::Error::other)?;
     // The metadata object, reopened to take "data".

@@ -137,6 +137,43 @@ pub fn compute_adapters() -> Vec<wgpu::Adapter> {
     adapters
 }
 
+/// The adapters `gpulif devices` numbers `indices` (every one that runs compute shaders
+/// when `None`), in that order: what `--adapter all` and `--adapter 0,2` open.
+pub fn adapters_by_index(indices: Option<&[usize]>) -> Result<Vec<wgpu::Adapter>> {
+    let adapters = enumerate(&instance());
+    let Some(indices) = indices else {
+        let compute: Vec<wgpu::Adapter> = adapters.into_iter().filter(supports_compute).collect();
+        if compute.is_empty() {
+            return Err(Error::NoAdapter(
+                "no adapter runs compute shaders (`gpulif devices` lists them)".into(),
+            ));
+        }
+        return Ok(compute);
+    };
+    indices
+        .iter()
+        .map(|&k| match adapters.get(k) {
+            Some(a) if supports_compute(a) => Ok(a.clone()),
+            Some(a) => Err(Error::parameter(
+                "adapter",
+                k,
+                format!(
+                    "an adapter that runs compute shaders ({} does not)",
+                    a.get_info().name
+                ),
+            )),
+            None => Err(Error::parameter(
+                "adapter",
+                k,
+                format!(
+                    "an adapter of `gpulif devices`, 0 to {}",
+                    adapters.len().saturating_sub(1)
+                ),
+            )),
+        })
+        .collect()
+}
+
 /// Every adapter wgpu finds, and which ones the two automatic choices would open.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdapterList {

@@ -6,14 +6,17 @@
 
 pub mod context;
 pub(crate) mod layout;
+mod multi;
 pub mod pipeline;
 pub mod population;
 mod stepper;
 
 pub use context::{
-    AdapterChoice, AdapterList, AdapterSummary, GpuContext, compute_adapters, list_adapters,
+    AdapterChoice, AdapterList, AdapterSummary, GpuContext, adapters_by_index, compute_adapters,
+    list_adapters,
 };
 pub use layout::{DispatchShape, STIMULUS_WINDOW, WORKGROUP_SIZE};
+pub use multi::{DeviceShare, MultiGpuStepper};
 pub use pipeline::{LifPipeline, PHILOX_WGSL};
 pub use population::{
     GpuPopulation, PopulationDesc, PopulationOptions, Readback, Readings, Readout,

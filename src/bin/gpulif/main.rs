@@ -490,9 +490,41 @@ struct PlaceArgs {
     #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
     backend: BackendArg,
 
-    /// Use the GPU adapter whose name contains this text (see `gpulif devices`).
-    #[arg(long, value_name = "NAME")]
+    /// The GPU adapter whose name contains NAME; or `all` (every adapter that runs
+    /// compute shaders) or a list of `gpulif devices` numbers such as 0,2, which split
+    /// the work across those devices.
+    #[arg(long, value_name = "NAME|all|LIST")]
     adapter: Option<String>,
+}
+
+/// Which adapters `--adapter` names when it names several: `all`, or numbers.
+enum Adapters {
+    /// One adapter, by name or by the automatic choice.
+    One,
+    /// Several: every one (`None`) or these numbers.
+    Several(Option<Vec<usize>>),
+}
+
+impl PlaceArgs {
+    fn adapters(&self) -> Adapters {
+        match self.adapter.as_deref() {
+            Some(all) if all.eq_ignore_ascii_case("all") => Adapters::Several(None),
+            Some(list)
+                if !list.is_empty()
+                    && list.split(',').all(|k| {
+                        let k = k.trim();
+                        !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit())
+                    }) =>
+            {
+                Adapters::Several(Some(
+                    list.split(',')
+                        .map(|k| k.trim().parse().unwrap_or(usize::MAX))
+                        .collect(),
+                ))
+            }
+            _ => Adapters::One,
+        }
+    }
 }
 
 impl PlaceArgs {
@@ -878,6 +910,18 @@ impl PlaceArgs {
     /// Opens the backend, the library's way ([`gpulif::open`]): `auto` falls back to
     /// the CPU only when there is no hardware adapter, and says so unless `quiet`.
     fn open(&self, quiet: bool) -> Result<Box<dyn Stepper + Send>, Failure> {
+        if let Adapters::Several(indices) = self.adapters() {
+            let adapters = gpulif::gpu::adapters_by_index(indices.as_deref())?;
+            let stepper =
+                gpulif::gpu::MultiGpuStepper::open(adapters).map_err(|error| Failure {
+                    message: format!("--adapter: {error}"),
+                    status: if error.is_usage() { 2 } else { 1 },
+                })?;
+            if !quiet {
+                eprintln!("note: {} devices share the work", stepper.devices().len());
+            }
+            return Ok(Box::new(stepper));
+        }
         let choice = match self.backend {
             BackendArg::Auto => BackendChoice::Auto,
             BackendArg::Gpu => BackendChoice::Gpu,
@@ -982,6 +1026,15 @@ fn print_summary(report: &CurveReport) {
         p.v_th
     );
     outln!("  backend   {}: {}", report.backend, report.device);
+    for share in &report.devices {
+        outln!(
+            "  share     {}: {} neurons, {:.3} s, {:.3e} neuron-steps/s",
+            share.device,
+            grouped(share.neurons),
+            share.seconds,
+            share.neuron_steps_per_second()
+        );
+    }
     if report.analytic.has_stimulus() {
         outln!(
             "  stimulus  added to every current; analytic: the quasi-static rate, averaged \
@@ -1217,6 +1270,19 @@ fn devices(args: DevicesArgs) -> Result<(), Failure> {
             a.backend,
             a.device_type,
             a.driver
+        );
+    }
+    let compute: Vec<String> = adapters
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.compute)
+        .map(|(i, _)| i.to_string())
+        .collect();
+    if !compute.is_empty() {
+        outln!(
+            "--adapter all splits the work across adapter{} {}",
+            if compute.len() == 1 { "" } else { "s" },
+            compute.join(", ")
         );
     }
     match (hardware, any) {
