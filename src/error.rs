@@ -24,6 +24,11 @@ pub enum Error {
     #[error("{0}")]
     Currents(String),
 
+    /// Parts of a sharded run that cannot be joined: missing, duplicated, or of
+    /// another run.
+    #[error("{0}")]
+    Parts(String),
+
     /// An error on one device of several, naming it.
     #[error("on {device}: {source}")]
     OnDevice {
@@ -195,6 +200,7 @@ impl Error {
             Error::InvalidParameter { .. }
                 | Error::Currents(_)
                 | Error::Stimulus(_)
+                | Error::Parts(_)
                 | Error::Output { .. }
                 | Error::Plot { .. }
         )

@@ -240,6 +240,8 @@ impl CurveSpec {
             currents: self.currents.clone(),
             analytic: Analytic::new(self.params, Noise::NONE, true),
             stimulus: None,
+            span: 0..self.currents.len(),
+            shard: None,
         })
     }
 }
@@ -252,6 +254,10 @@ pub struct CurveRun {
     analytic: Analytic,
     /// Added to every neuron's current, one value per step.
     stimulus: Option<std::sync::Arc<[f64]>>,
+    /// The neurons this run simulates: all of them, or one shard's.
+    span: std::ops::Range<usize>,
+    /// `(k, n)` when this is shard `k` of `n`.
+    shard: Option<(usize, usize)>,
 }
 
 /// The rate a curve's neurons are compared with: [`analytic::rate`], or under noise
@@ -346,14 +352,44 @@ impl CurveRun {
         &self.currents
     }
 
-    /// Number of neurons.
+    /// Number of neurons it simulates (a shard's, for a shard).
     pub fn len(&self) -> usize {
-        self.currents.len()
+        self.span.len()
     }
 
-    /// Always false: a validated curve has at least one neuron.
+    /// True for a shard with no neurons (more shards than neurons).
     pub fn is_empty(&self) -> bool {
-        self.currents.is_empty()
+        self.span.is_empty()
+    }
+
+    /// The neurons it simulates, as indices of the whole sweep.
+    pub fn span(&self) -> std::ops::Range<usize> {
+        self.span.clone()
+    }
+
+    /// `(k, n)` for shard `k` of `n`.
+    pub fn shard_of(&self) -> Option<(usize, usize)> {
+        self.shard
+    }
+
+    /// Shard `k` of `n` (`k` from 0): the `k`-th of `n` contiguous slices of the
+    /// sweep, neurons `⌊k·N/n⌋ .. ⌊(k+1)·N/n⌋`, each neuron keeping its index in the
+    /// whole sweep (its noise stream), so the shards' counts joined are the whole
+    /// run's.
+    pub fn shard(self, k: usize, n: usize) -> Result<CurveRun> {
+        if n == 0 || k >= n {
+            return Err(Error::parameter(
+                "shard",
+                format!("{k}/{n}"),
+                "K/N with 0 ≤ K < N (K counts from 0)",
+            ));
+        }
+        let total = self.currents.len();
+        Ok(CurveRun {
+            span: k * total / n..(k + 1) * total / n,
+            shard: Some((k, n)),
+            ..self
+        })
     }
 
     /// The same curve with `noise` added to every neuron's input (Euler only),
@@ -456,9 +492,9 @@ impl CurveRun {
         stepper: &mut dyn Stepper,
         progress: Progress<'_>,
     ) -> Result<TuningCurve> {
-        let currents = self.currents.range(0..self.len());
+        let currents = self.currents.range(self.span.clone());
         let started = Instant::now();
-        let counts = self.counts(stepper, 0, &currents, progress)?;
+        let counts = self.counts(stepper, self.span.start, &currents, progress)?;
         let elapsed = started.elapsed();
         Ok(TuningCurve::against(
             self.run,
@@ -489,11 +525,12 @@ impl CurveRun {
         let sample_at = sample_indices(neurons, sample_rows);
         let mut sample = Vec::with_capacity(sample_at.len());
         let mut elapsed = Duration::ZERO;
+        let first = self.span.start;
         for start in (0..neurons).step_by(batch) {
             let end = neurons.min(start + batch);
-            let currents = self.currents.range(start..end);
+            let currents = self.currents.range(first + start..first + end);
             let started = Instant::now();
-            let counts = self.counts(stepper, start, &currents, progress)?;
+            let counts = self.counts(stepper, first + start, &currents, progress)?;
             elapsed += started.elapsed();
             summary.add_all(&currents, &counts);
             for &k in sample_at.iter().filter(|&&k| (start..end).contains(&k)) {

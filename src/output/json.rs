@@ -35,6 +35,11 @@ struct Metadata<'a> {
     spike_trains: &'a [crate::trains::TrainStats],
     /// Each device's share of a run on several: neurons, neuron-steps, seconds.
     devices: &'a [crate::gpu::DeviceShare],
+    /// What identifies the run (see [`super::parts`]), and which shard this is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<&'a serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -50,7 +55,7 @@ pub fn write_json(curve: &TuningCurve, out: &mut dyn Write) -> std::io::Result<(
     let mut columns: [Vec<u8>; 4] = Default::default();
     append(&mut columns, curve.points())?;
     let report = curve.report(0);
-    write_with(out, &report, |out, k| out.write_all(&columns[k]))
+    write_with(out, &report, None, |out, k| out.write_all(&columns[k]))
 }
 
 /// Appends each point's values to the four column buffers, comma-separated.
@@ -89,9 +94,10 @@ pub(super) fn append_columns(
 pub(super) fn write_document(
     out: &mut dyn Write,
     report: &CurveReport,
+    part: Option<&super::parts::PartMetadata>,
     mut columns: Vec<NamedTempFile>,
 ) -> std::io::Result<()> {
-    write_with(out, report, |out, k| {
+    write_with(out, report, part, |out, k| {
         let file = columns[k].as_file_mut();
         file.rewind()?;
         std::io::copy(file, out).map(|_| ())
@@ -100,9 +106,10 @@ pub(super) fn write_document(
 
 /// The metadata, then `"data"` with each column's comma-separated values (each with a
 /// leading comma, which is dropped) written by `column`.
-fn write_with(
+pub(super) fn write_with(
     out: &mut dyn Write,
     report: &CurveReport,
+    part: Option<&super::parts::PartMetadata>,
     mut column: impl FnMut(&mut dyn Write, usize) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let metadata = Metadata {
@@ -127,6 +134,8 @@ fn write_with(
         },
         spike_trains: &report.trains,
         devices: &report.devices,
+        run: part.map(|p| &p.run),
+        shard: part.and_then(|p| p.shard.as_ref()),
     };
     let head = serde_json::to_string(&metadata).map_err(std::io::Error::other)?;
     // The metadata object, reopened to take "data".

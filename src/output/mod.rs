@@ -5,6 +5,7 @@ mod csv;
 mod ensemble;
 mod json;
 mod npy;
+pub mod parts;
 #[cfg(feature = "plot")]
 pub mod plot;
 
@@ -271,6 +272,18 @@ impl AtomicOutput {
     /// order, and moves the file into place on [`CurveWriter::finish`]. Dropped
     /// unfinished, it leaves nothing.
     pub fn writer(self, neurons: usize) -> Result<CurveWriter> {
+        self.writer_with(neurons, None)
+    }
+
+    /// The writer of `run`'s curve (a shard's, for a shard): compared with its analytic
+    /// rate, and carrying what identifies the run (see [`parts`]) in a JSON document's
+    /// `run` and `shard` and in an NPY header's comment.
+    pub fn curve_writer(self, run: &crate::curve::CurveRun) -> Result<CurveWriter> {
+        let writer = self.writer_with(run.len(), Some(parts::PartMetadata::of(run)))?;
+        Ok(writer.with_analytic(*run.analytic()))
+    }
+
+    fn writer_with(self, neurons: usize, part: Option<parts::PartMetadata>) -> Result<CurveWriter> {
         let file = BufWriter::new(self.destination.temporary(".partial")?);
         let mut writer = CurveWriter {
             columns: Vec::new(),
@@ -279,10 +292,14 @@ impl AtomicOutput {
             written: 0,
             output: self,
             analytic: None,
+            part,
         };
+        let comment = writer.part.as_ref().map(parts::PartMetadata::npy_comment);
         let header = match writer.output.format {
             OutputFormat::Csv => csv::write_header(&mut writer.file),
-            OutputFormat::Npy => npy::write_header(&mut writer.file, neurons),
+            OutputFormat::Npy => {
+                npy::write_header_with(&mut writer.file, neurons, comment.as_deref())
+            }
             OutputFormat::Json => {
                 // One spill file per column: JSON holds each column whole, and memory
                 // holds one batch.
@@ -421,6 +438,9 @@ pub struct CurveWriter {
     written: usize,
     /// The rate the neurons are compared with; the noise-free one unless set.
     analytic: Option<crate::curve::Analytic>,
+    /// What run (and shard) the file belongs to, when made by
+    /// [`AtomicOutput::curve_writer`].
+    part: Option<parts::PartMetadata>,
 }
 
 impl CurveWriter {
@@ -476,7 +496,8 @@ impl CurveWriter {
                 .map(|spill| spill.into_inner().map_err(|e| e.into_error()))
                 .collect::<std::io::Result<Vec<_>>>()
                 .map_err(io)?;
-            json::write_document(&mut self.file, report, columns).map_err(io)?;
+            json::write_document(&mut self.file, report, self.part.as_ref(), columns)
+                .map_err(io)?;
         }
         let file = self.file.into_inner().map_err(|e| io(e.into_error()))?;
         self.output.destination.persist(file)

@@ -17,18 +17,42 @@ pub(super) fn write_header(out: &mut dyn Write, neurons: usize) -> std::io::Resu
     write_header_of(out, "<f8", &[neurons, 4])
 }
 
+/// [`write_header`] with `comment` after the dictionary (`# …`, one line): where a
+/// curve keeps what identifies its run. `numpy.load` reads the header as a Python
+/// literal, and a comment is no part of one.
+pub(super) fn write_header_with(
+    out: &mut dyn Write,
+    neurons: usize,
+    comment: Option<&str>,
+) -> std::io::Result<()> {
+    write_header_full(out, "<f8", &[neurons, 4], comment)
+}
+
 /// The header of a C-order array of `descr` (`<f8`, `<f4`) and `shape`.
 pub(super) fn write_header_of(
     out: &mut dyn Write,
     descr: &str,
     shape: &[usize],
 ) -> std::io::Result<()> {
+    write_header_full(out, descr, shape, None)
+}
+
+fn write_header_full(
+    out: &mut dyn Write,
+    descr: &str,
+    shape: &[usize],
+    comment: Option<&str>,
+) -> std::io::Result<()> {
     let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
     let shape = match dims.as_slice() {
         [one] => format!("({one},)"),
         _ => format!("({})", dims.join(", ")),
     };
-    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    if let Some(comment) = comment {
+        dict.push_str(" # ");
+        dict.push_str(&comment.replace(['\n', '\r'], " "));
+    }
     let unpadded = 6 + 2 + 2 + dict.len() + 1;
     let padding = unpadded.next_multiple_of(64) - unpadded;
     let header_len = u16::try_from(dict.len() + padding + 1)

@@ -55,6 +55,29 @@ enum Command {
     /// Time one workload on every backend (the float64 reference, the CPU backend, each
     /// GPU adapter) and check that their spike counts agree.
     Bench(BenchArgs),
+    /// Join the parts of a sharded curve (`gpulif curve --shard K/N --out part-K.npy`)
+    /// into one file, after checking that they are the parts of one run, each once.
+    Merge(MergeArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  for k in 0 1 2 3; do gpulif curve --neurons 1000000 --shard $k/4 --out part-$k.npy; done
+  gpulif merge part-*.npy --out curve.npy")]
+struct MergeArgs {
+    /// The parts: .npy or .json files written by `gpulif curve --shard K/N`.
+    #[arg(value_name = "PART", required = true)]
+    parts: Vec<PathBuf>,
+
+    /// The joined curve: .npy, .csv or .json (byte for byte the unsharded run's NPY or
+    /// CSV). Written only when every check passes.
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -149,6 +172,12 @@ struct CurveArgs {
     /// recorded neurons' spike raster below it).
     #[arg(long, value_name = "PATH")]
     plot: Option<PathBuf>,
+
+    /// Compute only the K-th of N contiguous slices of the sweep (K from 0 to N−1), for
+    /// a batch scheduler's array job; `gpulif merge` joins the parts. Needs --out .npy
+    /// or .json, which carry the run's identity.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    shard: Option<(usize, usize)>,
 
     /// Record these neurons' spike trains (indices in the curve's input order): START:END
     /// (END excluded), a list such as 0,5,9, or all (at most 10000 neurons). Their mean
@@ -787,6 +816,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench(args),
         Command::Trace(args) => trace(args),
         Command::Ensemble(args) => ensemble(args),
+        Command::Merge(args) => merge(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -819,7 +849,20 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
     if let Some(stimulus) = args.stimulus.read(prepared.run())? {
         prepared = prepared.with_stimulus(stimulus)?;
     }
-    let prepared = prepared.with_noise(args.noise.noise(), !args.noise.no_dt_correction)?;
+    let mut prepared = prepared.with_noise(args.noise.noise(), !args.noise.no_dt_correction)?;
+    if let Some((k, n)) = args.shard {
+        if !args
+            .out
+            .as_deref()
+            .is_some_and(|p| matches!(gpulif::output::OutputFormat::from_path(p), Ok(f) if f != gpulif::output::OutputFormat::Csv))
+        {
+            return Err(usage(
+                "--shard needs --out with a .npy or .json part, which carries the run's identity \
+                 for `gpulif merge`",
+            ));
+        }
+        prepared = prepared.shard(k, n)?;
+    }
     let recorded = args
         .record
         .as_deref()
@@ -837,10 +880,7 @@ fn curve(args: CurveArgs) -> Result<(), Failure> {
 
     let neurons = prepared.len();
     let path = output.as_ref().map(|o| o.path().to_owned());
-    let mut writer = output
-        .map(|o| o.writer(neurons))
-        .transpose()?
-        .map(|w| w.with_analytic(*prepared.analytic()));
+    let mut writer = output.map(|o| o.curve_writer(&prepared)).transpose()?;
     let run = *prepared.run();
     let mut drawn = Thinned::new(&run, neurons, MAX_LINE_POINTS);
     let recorded_steps =
@@ -1111,6 +1151,34 @@ fn print_summary(report: &CurveReport) {
     if !report.trains.is_empty() {
         print_trains(&report.trains, "current");
     }
+}
+
+/// `K/N` of `--shard`.
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("{text:?}: expected K/N with 0 ≤ K < N, e.g. 0/4 (K counts from 0)");
+    let (k, n) = text.split_once('/').ok_or_else(bad)?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || k >= n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+/// `gpulif merge`.
+fn merge(args: MergeArgs) -> Result<(), Failure> {
+    let merged = gpulif::output::parts::merge(&args.parts, &args.out)?;
+    commit(
+        &[format!(
+            "joined {} parts, {} neurons, into {}",
+            merged.parts,
+            grouped(merged.neurons as u64),
+            args.out.display()
+        )],
+        args.quiet,
+    )
 }
 
 /// `gpulif ensemble --stimulus`: the ensemble driven by a signal, its spike trains.
