@@ -52,7 +52,8 @@ DEFAULTS = {"dt": 0.001, "tau_rc": 0.2, "tau_ref": 0.002, "v_th": 1.0}
 
 
 def _floats(name: str, values: Any) -> np.ndarray:
-    """A contiguous 1-D float64 array of ``values``, copied only when needed."""
+    """A contiguous, aligned 1-D float64 array of ``values``, copied only when needed
+    (an array that arrived by pickle may be contiguous but misaligned)."""
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as error:
@@ -61,7 +62,7 @@ def _floats(name: str, values: Any) -> np.ndarray:
         array = array.reshape(1)
     if array.ndim != 1:
         raise ValueError(f"{name}: expected a 1-D array, got shape {array.shape}")
-    return np.ascontiguousarray(array)
+    return np.require(array, dtype=np.float64, requirements=["C", "A"])
 
 
 def _parameter(name: str, value: ArrayLike, neurons: int) -> Tuple[float, Optional[np.ndarray]]:
@@ -198,6 +199,7 @@ def curve(
     stimulus: Optional[ArrayLike] = None,
     dt_correction: bool = True,
     progress: Progress = False,
+    first_index: int = 0,
 ) -> CurveResult:
     """Simulates one neuron per current from rest and counts its spikes.
 
@@ -230,6 +232,10 @@ def curve(
     progress : bool or callable
         ``True`` prints progress on stderr; a callable is called with ``(done, total)``
         neuron-steps about every 50 ms.
+    first_index : int
+        The index of the first neuron in a larger sweep: neuron ``k`` draws the noise
+        stream of neuron ``first_index + k``, so the parts of a split sweep draw what
+        the whole would (:mod:`gpulif.dask` sets it).
 
     Returns
     -------
@@ -251,7 +257,7 @@ def curve(
     raw = _gpulif.curve(
         currents, float(duration), float(dt), tau_rc_0, tau_ref_0, v_th_0, method, backend,
         adapter, float(noise), float(noise_tau), seed, stimulus_array, bool(dt_correction),
-        tau_rc_each, tau_ref_each, v_th_each, _progress(progress),
+        tau_rc_each, tau_ref_each, v_th_each, _progress(progress), int(first_index),
     )
     counts = raw["counts"]
     return CurveResult(

@@ -18,7 +18,7 @@ def curve(
     method: str, backend: str, adapter: Optional[str], noise: float, noise_tau: float,
     seed: Optional[int], stimulus: Optional[F64], dt_correction: bool,
     tau_rc_each: Optional[F64], tau_ref_each: Optional[F64], v_th_each: Optional[F64],
-    progress: Callback,
+    progress: Callback, first_index: int = 0,
 ) -> dict: ...
 def trace(
     currents: F64, duration: float, dt: float, tau_rc: float, tau_ref: float, v_th: float,

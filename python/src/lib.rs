@@ -334,7 +334,7 @@ fn slice_of<'a>(array: &'a PyReadonlyArray1<'a, f64>) -> PyResult<&'a [f64]> {
 #[pyfunction]
 #[pyo3(signature = (currents, duration, dt, tau_rc, tau_ref, v_th, method, backend, adapter,
     noise, noise_tau, seed, stimulus, dt_correction, tau_rc_each, tau_ref_each, v_th_each,
-    progress))]
+    progress, first_index = 0))]
 #[allow(clippy::too_many_arguments)]
 fn curve<'py>(
     py: Python<'py>,
@@ -356,6 +356,7 @@ fn curve<'py>(
     tau_ref_each: Option<PyReadonlyArray1<'py, f64>>,
     v_th_each: Option<PyReadonlyArray1<'py, f64>>,
     progress: Option<Bound<'py, PyAny>>,
+    first_index: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (params, each) = parameters(
         dt,
@@ -382,7 +383,7 @@ fn curve<'py>(
         noise,
         stimulus: stimulus_values,
     };
-    let desc = inputs.desc(currents_slice);
+    let desc = inputs.desc(currents_slice).with_first_index(first_index);
     desc.validate().map_err(to_py)?;
     if let Some(values) = stimulus_values
         && values.len() < run.steps() as usize
