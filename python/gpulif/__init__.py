@@ -361,9 +361,21 @@ def trace(
 ) -> TraceResult:
     """Follows one neuron per current step by step from rest: voltages and spikes.
 
-    ``str(result)`` is the tutorial's sentence, e.g. ``An input of 1.1 produces 29 spikes
-    in 20 seconds (1.45 Hz)``. Parameters as for :func:`curve`; at most 2×10⁷ steps ×
-    neurons are kept.
+    Parameters
+    ----------
+    currents : array_like
+        Input currents, one neuron each.
+    duration : float
+        Simulated time, seconds; a whole number of ``dt`` steps. At most 2×10⁷ steps ×
+        neurons are kept.
+    dt, tau_rc, tau_ref, v_th, method, backend, adapter, noise, noise_tau, seed, stimulus
+        As for :func:`curve` (shared by every neuron).
+
+    Returns
+    -------
+    TraceResult
+        ``str(result)`` is the tutorial's sentence for each neuron, e.g. ``An input of
+        1.1 produces 29 spikes in 20 seconds (1.45 Hz)``.
     """
     currents = _floats("currents", currents)
     stimulus_array = None if stimulus is None else _floats("stimulus", stimulus)
@@ -443,9 +455,27 @@ def ensemble(
 ) -> EnsembleResult:
     """Nengo-style ensemble tuning curves, as ``gpulif ensemble``.
 
-    Each neuron draws a maximum rate and an intercept uniformly from their ranges and an
-    encoder of ±1 (``seed`` makes the draws, and the noise, repeatable); every neuron at
-    every point of x is simulated in one batched run.
+    Parameters
+    ----------
+    neurons : int
+        Neurons in the ensemble.
+    max_rates, intercepts : (float, float)
+        Ranges each neuron's maximum rate (Hz) and intercept are drawn from, uniformly;
+        its encoder is +1 or −1.
+    x_points : int
+        Points of x, evenly spaced from −1 to 1.
+    seed : int
+        Seed of the draws and of the noise: the same seed, the same ensemble.
+    method : {"exact", "euler"}
+        Exact by default, whose rates are the analytic ones.
+    duration, dt, tau_rc, tau_ref, v_th, backend, adapter, noise, noise_tau, progress
+        As for :func:`curve`; the neuron defaults are Nengo's (tau_rc 0.02 s).
+
+    Returns
+    -------
+    EnsembleResult
+        ``J(x) = gain·encoder·x + bias`` for each neuron; every neuron at every point of
+        x simulated in one batched run.
     """
     raw = _gpulif.ensemble(
         int(neurons), tuple(map(float, max_rates)), tuple(map(float, intercepts)),
@@ -460,10 +490,27 @@ class Population:
     """Neurons with state that persists between runs of steps, on any backend: the
     Python face of the library's ``Population`` trait.
 
-    Parameters are those of :func:`curve`. The population starts at rest; ``step``
-    advances it, ``set_currents`` changes its inputs (each voltage carries over),
-    ``counts``, ``voltages`` and ``spiked`` read it, ``reset`` and ``clear_counts``
-    start again. Two populations may be stepped from two Python threads at once.
+    Parameters
+    ----------
+    currents : array_like
+        Input currents, one neuron each.
+    dt, tau_rc, tau_ref, v_th, method, backend, adapter, noise, noise_tau, seed, stimulus
+        As for :func:`curve`; ``tau_rc``, ``tau_ref`` and ``v_th`` may be arrays.
+
+    Notes
+    -----
+    The population starts at rest; :meth:`step` advances it, :meth:`set_currents`
+    changes its inputs (each voltage carries over), :attr:`counts`, :attr:`voltages`
+    and :attr:`spiked` read it, :meth:`reset` and :meth:`clear_counts` start again,
+    :meth:`record` returns each step's voltages and spikes. Stepping releases the GIL:
+    two populations may be stepped from two Python threads at once.
+
+    Examples
+    --------
+    >>> pop = gpulif.Population(gpulif.sweep(0, 5, 1000), tau_rc=0.02, noise=0.3, seed=1)
+    >>> pop.step(1000)
+    >>> pop.counts.shape, pop.counts.dtype
+    ((1000,), dtype('uint32'))
     """
 
     def __init__(
@@ -601,8 +648,25 @@ def bench(
     noise_tau: float = 0.0,
     seed: Optional[int] = None,
 ) -> List[dict]:
-    """Times one workload on each backend: the figures of ``gpulif bench --json``
-    (``seconds`` is the median of ``runs``)."""
+    """Times one workload on each backend: the figures of ``gpulif bench --json``.
+
+    Parameters
+    ----------
+    neurons, steps : int
+        The workload: ``neurons`` currents from ``i_min`` to ``i_max``, ``steps`` steps.
+    backends : sequence of str
+        Some of ``"reference"``, ``"cpu"``, ``"gpu"``, ``"auto"``.
+    runs : int
+        Timed runs per backend; ``seconds`` is their median.
+    dt, tau_rc, tau_ref, v_th, method, noise, noise_tau, seed
+        As for :func:`curve`.
+
+    Returns
+    -------
+    list of dict
+        One per backend: ``backend``, ``device``, ``neurons``, ``steps``, ``seconds``,
+        ``neuron_steps_per_second``, ``run_seconds``, ``setup_seconds``, ``noise``.
+    """
     return list(
         _gpulif.bench(
             int(neurons), int(steps), float(i_min), float(i_max), float(dt), float(tau_rc),

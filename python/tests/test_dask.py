@@ -90,18 +90,29 @@ def test_a_killed_worker_is_survived():
     ) as cluster, distributed.Client(cluster) as client:
         currents = gpulif.sweep(0, 10, 400_000)
         kwargs = {"duration": 10, "noise": 0.3, "seed": 9, "backend": "cpu"}
-        pids = set(client.run(os.getpid).values())
-        victim = min(pids)
-        killer = threading.Timer(0.7, lambda: os.kill(victim, signal.SIGKILL))
-        started = time.perf_counter()
+        killed = []
+
+        def kill_a_busy_worker():
+            # As soon as a worker is running a chunk, its process is killed.
+            deadline = time.perf_counter() + 60
+            while time.perf_counter() < deadline:
+                busy = [w for w, keys in client.processing().items() if keys]
+                if busy:
+                    pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append((pid, time.perf_counter()))
+                    return
+                time.sleep(0.002)
+
+        killer = threading.Thread(target=kill_a_busy_worker)
         killer.start()
         remote = gpulif.dask.curve(currents, client=client, chunk_neurons=25_000, **kwargs)
-        elapsed = time.perf_counter() - started
+        finished = time.perf_counter()
         killer.join()
-        # The worker was killed mid-run (the run outlasted the kill, and its nanny has
-        # started a new process since), and the result is whole and exact.
-        assert elapsed > 0.7, elapsed
+        # The worker died mid-run (before the result came back), its nanny started a
+        # new process, and the result is whole and exact.
+        assert killed and killed[0][1] < finished
         client.wait_for_workers(2)
-        assert victim not in set(client.run(os.getpid).values())
+        assert killed[0][0] not in set(client.run(os.getpid).values())
         local = gpulif.curve(currents, **kwargs)
         np.testing.assert_array_equal(remote.counts, local.counts)

@@ -184,9 +184,10 @@ def test_the_gil_is_released_while_simulating():
     elapsed = time.perf_counter() - started
     done.set()
     ticker.join()
-    # The other thread kept running: about one tick per 5 ms of the simulation.
+    # The other thread kept running, about one tick per 5 ms of the simulation (a held
+    # GIL would allow one or two); a tenth of that leaves room for a loaded machine.
     assert elapsed > 0.1, elapsed
-    assert len(ticks) > 0.3 * elapsed / 0.005, (len(ticks), elapsed)
+    assert len(ticks) > 0.1 * elapsed / 0.005, (len(ticks), elapsed)
 
 
 def test_ctrl_c_stops_a_long_run_quickly():
