@@ -1684,6 +1684,14 @@ fn ensemble(args: EnsembleArgs) -> Result<(), Failure> {
     commit(&written, args.quiet)?;
     if !args.quiet {
         print_ensemble(&ensemble, &curves);
+        if noise.is_on() {
+            outln!(
+                "  noise     sigma {}, tau {} s, seed {} (--seed)",
+                noise.sigma,
+                noise.tau,
+                noise.seed
+            );
+        }
     }
     Ok(())
 }
