@@ -76,6 +76,16 @@ def _parameter(name: str, value: ArrayLike, neurons: int) -> Tuple[float, Option
     return float(each[0]), each
 
 
+def _neuron_parameters(tau_rc: ArrayLike, tau_ref: ArrayLike, v_th: ArrayLike, neurons: int) -> tuple:
+    """``(tau_rc, tau_ref, v_th, tau_rc_each, tau_ref_each, v_th_each)``: each shared
+    value, and each per-neuron array given."""
+    (a, a_each), (b, b_each), (c, c_each) = (
+        _parameter(name, value, neurons)
+        for name, value in (("tau_rc", tau_rc), ("tau_ref", tau_ref), ("v_th", v_th))
+    )
+    return a, b, c, a_each, b_each, c_each
+
+
 def _progress(progress: Progress) -> Optional[Callable[[int, int], Any]]:
     """``True``: a line on stderr; a callable: called with (done, total) neuron-steps."""
     if progress is None or progress is False:
@@ -250,9 +260,9 @@ def curve(
     """
     currents = _floats("currents", currents)
     n = len(currents)
-    tau_rc_0, tau_rc_each = _parameter("tau_rc", tau_rc, n)
-    tau_ref_0, tau_ref_each = _parameter("tau_ref", tau_ref, n)
-    v_th_0, v_th_each = _parameter("v_th", v_th, n)
+    tau_rc_0, tau_ref_0, v_th_0, tau_rc_each, tau_ref_each, v_th_each = _neuron_parameters(
+        tau_rc, tau_ref, v_th, n
+    )
     stimulus_array = None if stimulus is None else _floats("stimulus", stimulus)
     raw = _gpulif.curve(
         currents, float(duration), float(dt), tau_rc_0, tau_ref_0, v_th_0, method, backend,
@@ -531,9 +541,9 @@ class Population:
     ) -> None:
         currents = _floats("currents", currents)
         n = len(currents)
-        tau_rc_0, tau_rc_each = _parameter("tau_rc", tau_rc, n)
-        tau_ref_0, tau_ref_each = _parameter("tau_ref", tau_ref, n)
-        v_th_0, v_th_each = _parameter("v_th", v_th, n)
+        tau_rc_0, tau_ref_0, v_th_0, tau_rc_each, tau_ref_each, v_th_each = _neuron_parameters(
+            tau_rc, tau_ref, v_th, n
+        )
         stimulus_array = None if stimulus is None else _floats("stimulus", stimulus)
         self._inner = _gpulif.Population(
             currents, float(dt), tau_rc_0, tau_ref_0, v_th_0, method, backend, adapter,

@@ -216,18 +216,6 @@ fn method(name: &str) -> PyResult<Method> {
     }
 }
 
-/// A seed drawn from the time and the process, for runs not given one.
-fn draw_seed() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    let mut z = nanos ^ (u64::from(std::process::id()) << 32);
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// The neurons' inputs besides their currents, as the Python functions take them.
 struct Inputs<'a> {
     params: LifParams,
@@ -372,7 +360,7 @@ fn curve<'py>(
         .map_err(to_py)?
         .with_method(method);
     let currents_slice = slice_of(&currents)?;
-    let seed = seed.unwrap_or_else(draw_seed);
+    let seed = seed.unwrap_or_else(gpulif::noise::draw_seed);
     let noise = Noise::coloured(noise, noise_tau, seed);
     let stimulus_values = stimulus.as_ref().map(slice_of).transpose()?;
     let stimulus_values = stimulus_values.map(|s| &s[..s.len().min(run.steps() as usize)]);
@@ -474,7 +462,7 @@ fn trace<'py>(
         .map_err(to_py)?
         .with_method(method);
     let currents_slice = slice_of(&currents)?;
-    let seed = seed.unwrap_or_else(draw_seed);
+    let seed = seed.unwrap_or_else(gpulif::noise::draw_seed);
     let stimulus_values = stimulus.as_ref().map(slice_of).transpose()?;
     let inputs = Inputs {
         params,
@@ -649,7 +637,7 @@ impl PyPopulation {
             &tau_ref_each,
             &v_th_each,
         )?;
-        let seed = seed.unwrap_or_else(draw_seed);
+        let seed = seed.unwrap_or_else(gpulif::noise::draw_seed);
         let currents = slice_of(&currents)?;
         let stimulus = stimulus.as_ref().map(slice_of).transpose()?;
         let inputs = Inputs {
@@ -819,7 +807,11 @@ fn bench_backends<'py>(
     };
     workload.run().map_err(to_py)?;
     workload.currents().map_err(to_py)?;
-    let noise = Noise::coloured(noise, noise_tau, seed.unwrap_or_else(draw_seed));
+    let noise = Noise::coloured(
+        noise,
+        noise_tau,
+        seed.unwrap_or_else(gpulif::noise::draw_seed),
+    );
     noise.validate().map_err(to_py)?;
     let opened = backends
         .iter()

@@ -363,6 +363,13 @@ pub struct Stimulus<'a> {
     pub gain: Option<&'a [f64]>,
 }
 
+impl Stimulus<'_> {
+    /// The signal in float32, as every float32 kernel reads it.
+    pub(crate) fn float32(&self) -> std::sync::Arc<[f32]> {
+        self.values.iter().map(|&x| x as f32).collect()
+    }
+}
+
 /// What a population simulates: its neurons' parameters and method, their first
 /// input currents, and what else drives them (noise, a stimulus). Every backend's
 /// population is made from one.
@@ -468,14 +475,9 @@ impl<'a> PopulationDesc<'a> {
     /// the stimulus.
     pub fn validate(&self) -> Result<()> {
         check_population(self.params, self.currents, &self.each)?;
-        self.noise.validate()?;
-        if self.method != Method::Euler && !self.is_deterministic_constant() {
-            return Err(Error::parameter(
-                "method",
-                self.method.name(),
-                "euler with noise or a stimulus (the exact method integrates a constant \
-                 current in closed form)",
-            ));
+        self.noise.validate_for(self.method)?;
+        if self.stimulus.is_some() {
+            crate::model::noise::euler_only(self.method, "a stimulus")?;
         }
         if let Some(stimulus) = self.stimulus {
             if let Some(k) = stimulus.values.iter().position(|x| !x.is_finite()) {

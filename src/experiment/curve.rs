@@ -265,9 +265,11 @@ pub struct CurveRun {
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Analytic {
-    params: LifParams,
     noise: Noise,
     dt_correction: bool,
+    /// The rate under a constant current, its parts that do not depend on the current
+    /// formed once.
+    model: analytic::NoisyRate,
     /// With a stimulus: the means of its values in [`STIMULUS_LEVELS`] equal-count
     /// bins, over which the rate is averaged.
     levels: Option<[f64; STIMULUS_LEVELS]>,
@@ -281,9 +283,9 @@ impl Analytic {
     /// finite-step correction.
     pub fn new(params: LifParams, noise: Noise, dt_correction: bool) -> Self {
         Analytic {
-            params,
             noise,
             dt_correction,
+            model: analytic::NoisyRate::new(&params, &noise, dt_correction),
             levels: None,
         }
     }
@@ -309,7 +311,7 @@ impl Analytic {
 
     /// The analytic rate of a neuron under `current`, Hz.
     pub fn rate(&self, current: f64) -> f64 {
-        let rate = |i| analytic::noisy_rate(&self.params, i, &self.noise, self.dt_correction);
+        let rate = |i| self.model.rate(i);
         match &self.levels {
             None => rate(current),
             Some(levels) => {
@@ -396,15 +398,7 @@ impl CurveRun {
     /// compared with the Siegert rate, with the finite-step correction when
     /// `dt_correction` ([`analytic::noisy_rate`]).
     pub fn with_noise(self, noise: Noise, dt_correction: bool) -> Result<CurveRun> {
-        noise.validate()?;
-        let method = self.run.method();
-        if noise.is_on() && method != Method::Euler {
-            return Err(Error::parameter(
-                "method",
-                method.name(),
-                "euler with noise (the exact method integrates a constant current in closed form)",
-            ));
-        }
+        noise.validate_for(self.run.method())?;
         let analytic = Analytic::new(*self.run.params(), noise, dt_correction);
         let analytic = match &self.stimulus {
             Some(stimulus) => analytic.with_stimulus(stimulus),
@@ -417,15 +411,7 @@ impl CurveRun {
     /// run's steps; see [`crate::stimulus::read`]) added to every neuron's current
     /// (Euler only).
     pub fn with_stimulus(self, stimulus: Vec<f64>) -> Result<CurveRun> {
-        let method = self.run.method();
-        if method != Method::Euler {
-            return Err(Error::parameter(
-                "method",
-                method.name(),
-                "euler with a stimulus (the exact method integrates a constant current in \
-                 closed form)",
-            ));
-        }
+        crate::model::noise::euler_only(self.run.method(), "a stimulus")?;
         crate::backend::check_stimulus_covers(Some(stimulus.len()), 0, self.run.steps())?;
         if let Some(k) = stimulus.iter().position(|x| !x.is_finite()) {
             return Err(Error::Stimulus(format!(
@@ -606,7 +592,7 @@ pub type BatchSink<'a> = &'a mut dyn FnMut(&[f64], &[u32]) -> Result<()>;
 
 /// `rows` indices evenly spread over `0..n`, first and last included (all of them
 /// when `n ≤ rows`).
-fn sample_indices(n: usize, rows: usize) -> Vec<usize> {
+pub(crate) fn sample_indices(n: usize, rows: usize) -> Vec<usize> {
     match rows {
         _ if n <= rows => (0..n).collect(),
         0 | 1 => (0..rows).collect(),

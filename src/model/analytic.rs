@@ -133,41 +133,75 @@ pub fn siegert(params: &LifParams, current: f64, sigma: f64, theta: f64, reset: 
 /// approximation for `tau ≪ tau_rc`), with the whole-step refractory period when
 /// `dt_correction`.
 pub fn noisy_rate(params: &LifParams, current: f64, noise: &Noise, dt_correction: bool) -> f64 {
-    if !noise.is_on() {
-        return rate(params, current);
+    NoisyRate::new(params, noise, dt_correction).rate(current)
+}
+
+/// [`noisy_rate`] with everything that does not depend on the current formed once:
+/// for curves, which ask it of every neuron.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct NoisyRate {
+    /// The parameters the Siegert rate is taken with (or [`rate`]'s without noise).
+    params: LifParams,
+    /// The noise amplitude, 0 without noise.
+    sigma: f64,
+    /// Threshold and reset, shifted.
+    theta: f64,
+    reset: f64,
+}
+
+impl NoisyRate {
+    /// The rate of neurons with `params` under `noise`; see [`noisy_rate`].
+    pub fn new(params: &LifParams, noise: &Noise, dt_correction: bool) -> Self {
+        let plain = |params: LifParams, sigma: f64, theta: f64, reset: f64| NoisyRate {
+            params,
+            sigma,
+            theta,
+            reset,
+        };
+        if !noise.is_on() {
+            return plain(*params, 0.0, params.v_th, 0.0);
+        }
+        let sigma = noise.sigma;
+        let dead = LifParams {
+            tau_ref: if dt_correction {
+                f64::from(params.frozen_steps()) * params.dt
+            } else {
+                params.tau_ref
+            },
+            ..*params
+        };
+        if noise.is_coloured() {
+            let shift = sigma
+                * (std::f64::consts::SQRT_2 * ZETA_HALF / 2.0)
+                * (noise.tau / params.tau_rc).sqrt();
+            return plain(dead, sigma, params.v_th + shift, shift);
+        }
+        if !dt_correction {
+            return plain(*params, sigma, params.v_th, 0.0);
+        }
+        let a = params.dt / params.tau_rc;
+        let tau = -params.dt / (-a).ln_1p();
+        let sigma = sigma / (1.0 - a / 2.0).sqrt();
+        let shift = DISCRETE_BARRIER_SHIFT * sigma * (params.dt / tau).sqrt();
+        plain(
+            LifParams {
+                tau_rc: tau,
+                ..dead
+            },
+            sigma,
+            params.v_th + shift,
+            0.0,
+        )
     }
-    let sigma = noise.sigma;
-    let dead = LifParams {
-        tau_ref: if dt_correction {
-            f64::from(params.frozen_steps()) * params.dt
-        } else {
-            params.tau_ref
-        },
-        ..*params
-    };
-    if noise.is_coloured() {
-        let shift = sigma
-            * (std::f64::consts::SQRT_2 * ZETA_HALF / 2.0)
-            * (noise.tau / params.tau_rc).sqrt();
-        return siegert(&dead, current, sigma, params.v_th + shift, shift);
+
+    /// The rate (Hz) of a neuron under `current`.
+    pub fn rate(&self, current: f64) -> f64 {
+        if self.sigma == 0.0 {
+            return rate(&self.params, current);
+        }
+        siegert(&self.params, current, self.sigma, self.theta, self.reset)
     }
-    if !dt_correction {
-        return siegert(params, current, sigma, params.v_th, 0.0);
-    }
-    let a = params.dt / params.tau_rc;
-    let tau = -params.dt / (-a).ln_1p();
-    let sigma = sigma / (1.0 - a / 2.0).sqrt();
-    let shift = DISCRETE_BARRIER_SHIFT * sigma * (params.dt / tau).sqrt();
-    siegert(
-        &LifParams {
-            tau_rc: tau,
-            ..dead
-        },
-        current,
-        sigma,
-        params.v_th + shift,
-        0.0,
-    )
 }
 
 #[cfg(test)]

@@ -659,16 +659,8 @@ pub const RASTER_ROWS: usize = 20;
 /// The raster rows of recorded neurons: all of them up to [`RASTER_ROWS`], else that
 /// many evenly spread.
 fn raster_rows(trains: &SpikeTrains, input: &str) -> Vec<RasterRow> {
-    let n = trains.neurons.len();
-    let rows = n.min(RASTER_ROWS);
-    (0..rows)
-        .map(|k| {
-            if rows < 2 {
-                k
-            } else {
-                k * (n - 1) / (rows - 1)
-            }
-        })
+    crate::curve::sample_indices(trains.neurons.len(), RASTER_ROWS)
+        .into_iter()
         .map(|i| RasterRow {
             label: format!("{input} = {}", compact_number(trains.currents[i])),
             note: format!("#{}: {} spikes", trains.neurons[i], trains.steps[i].len()),

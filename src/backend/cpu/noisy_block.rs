@@ -84,6 +84,18 @@ pub(crate) struct Drive<'a> {
     pub stimulus: Option<&'a [f32]>,
 }
 
+impl<'a> Drive<'a> {
+    /// What `noise` and `stimulus` drive a block with.
+    pub fn new(noise: &crate::model::noise::Noise, stimulus: Option<&'a [f32]>) -> Self {
+        Drive {
+            seed: noise.seed,
+            draws: noise.is_on(),
+            coloured: noise.is_coloured(),
+            stimulus,
+        }
+    }
+}
+
 impl Kernel {
     /// Advances a noisy block from step `first_step` by `steps` steps.
     ///

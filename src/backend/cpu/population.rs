@@ -290,16 +290,6 @@ impl CpuPopulation {
         })
     }
 
-    /// What drives the noisy blocks.
-    fn drive(&self) -> Drive<'_> {
-        Drive {
-            seed: self.noise.seed,
-            draws: self.noise.is_on(),
-            coloured: self.noise.is_coloured(),
-            stimulus: self.stimulus.as_deref(),
-        }
-    }
-
     /// The spike counts of `desc`'s neurons after `steps` steps from rest: what a
     /// population made, advanced and read gives, computed task by task so that each
     /// task's neurons are made, stepped and counted while they are in cache, and
@@ -314,12 +304,7 @@ impl CpuPopulation {
         desc.check_stimulus_covers(0, steps)?;
         let lowering = Lowering::new(desc.method, desc.params, desc.each);
         let stimulus = float32_stimulus(desc);
-        let drive = Drive {
-            seed: desc.noise.seed,
-            draws: desc.noise.is_on(),
-            coloured: desc.noise.is_coloured(),
-            stimulus: stimulus.as_deref(),
-        };
+        let drive = Drive::new(&desc.noise, stimulus.as_deref());
         let mut counts = vec![0; desc.currents.len()];
         counts
             .par_chunks_mut(NEURONS_PER_TASK)
@@ -392,11 +377,7 @@ impl CpuPopulation {
             steps,
         )?;
         let (kernel, len, clock) = (self.kernel, self.len, self.clock);
-        let stimulus = self.stimulus.clone();
-        let drive = Drive {
-            stimulus: stimulus.as_deref(),
-            ..self.drive()
-        };
+        let drive = Drive::new(&self.noise, self.stimulus.as_deref());
         self.tasks.par_iter_mut().enumerate().for_each(|(t, task)| {
             task.step(kernel, &drive, clock, steps);
             let neurons = NEURONS_PER_TASK.min(len - t * NEURONS_PER_TASK);
@@ -516,8 +497,7 @@ impl Population for CpuPopulation {
 
 /// The stimulus of `desc` in float32, as every float32 kernel reads it.
 fn float32_stimulus(desc: &PopulationDesc<'_>) -> Option<std::sync::Arc<[f32]>> {
-    desc.stimulus
-        .map(|s| s.values.iter().map(|&x| x as f32).collect())
+    desc.stimulus.map(|s| s.float32())
 }
 
 /// The inputs of the block whose first lane is neuron `first` (up to [`LANES`]

@@ -922,8 +922,7 @@ fn stimulus_window(origin: u64, values: &[f32]) -> Vec<u8> {
     };
     let mut bytes = vec![0u8; STIMULUS_BYTES];
     bytes[..size_of::<StimulusHeader>()].copy_from_slice(bytemuck::bytes_of(&header));
-    let values: Vec<f32> = values.to_vec();
-    let values = bytemuck::cast_slice(&values);
+    let values: &[u8] = bytemuck::cast_slice(values);
     bytes[size_of::<StimulusHeader>()..size_of::<StimulusHeader>() + values.len()]
         .copy_from_slice(values);
     bytes

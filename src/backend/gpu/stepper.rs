@@ -193,9 +193,7 @@ impl GpuStepper {
             context: self.context.clone(),
             tuned: self.options.population.max_steps_per_dispatch.is_none(),
             throughput: Arc::clone(&self.throughput),
-            stimulus: desc
-                .stimulus
-                .map(|s| s.values.iter().map(|&x| x as f32).collect()),
+            stimulus: desc.stimulus.map(|s| s.float32()),
             clock: 0,
         })
     }

@@ -245,18 +245,7 @@ struct NoiseArgs {
 impl NoiseArgs {
     /// The noise asked for; a seed is drawn when none is given.
     fn noise(&self) -> gpulif::Noise {
-        let seed = self.seed.unwrap_or_else(|| {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64);
-            // SplitMix64 of the time and the process: distinct seeds for runs started
-            // together.
-            let mut z = nanos ^ (u64::from(std::process::id()) << 32);
-            z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        });
+        let seed = self.seed.unwrap_or_else(gpulif::noise::draw_seed);
         gpulif::Noise::coloured(self.sigma, self.noise_tau, seed)
     }
 }
@@ -1383,13 +1372,7 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
     workload.run()?;
     workload.currents()?;
     let noise = args.noise.noise();
-    noise.validate()?;
-    if noise.is_on() && workload.method != Method::Euler {
-        return Err(usage(
-            "--method exact: noise needs --method euler (the exact method integrates a \
-             constant current in closed form)",
-        ));
-    }
+    noise.validate_for(workload.method)?;
     let kernels = match args.cpu_kernel {
         KernelArg::Best => vec![Kernel::detect()],
         KernelArg::All => Kernel::available(),
