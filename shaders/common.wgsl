@@ -29,9 +29,11 @@ struct NeuronConstants {
     v_th: f32,
     // The membrane time constant, seconds; likewise.
     tau_rc: f32,
-    // The ratio of the rate the float32 decay realises to the exact one, less 1; likewise.
+    // Euler: the ratio of the rate the float32 decay realises to the exact one, less 1;
+    // likewise.
     rate_ratio_m1: f32,
-    // Noisy Euler: dt/tau_rc, the voltage per unit current and step.
+    // Noisy Euler: dt/tau_rc, the voltage per unit current and step; exact: the same
+    // ratio, which turns countdown steps into membrane time.
     drive_gain: f32,
     // Noisy Euler: white, sigma·√(dt/tau_rc); coloured, the Ornstein–Uhlenbeck increment.
     noise_gain: f32,

@@ -1,20 +1,20 @@
-// Forms each neuron's thresholds on the device from the currents in the `current`
-// buffer, for hosts whose shaders write the currents themselves (the input buffer of
+// Forms each neuron's inputs on the device from the currents in the `current` buffer,
+// for hosts whose shaders write the currents themselves (the input buffer of
 // `GpuPopulation::current_buffer`). The host forms the same values in float64 from
 // float64 currents (src/input.rs); here they are formed in float32 from float32
 // currents, in the form that keeps float32's relative precision near threshold:
 //
 //   d = I − v_th                        (exact where I is within a factor 2 of v_th)
-//   gap_th = d · exp(ρ · ln(d / I))     (ρ = rate ratio − 1: tiny, so exp(·) ≈ 1)
-//   period = tau_ref + tau_rc · ln(I / d)        (exact method only)
+//   Euler: gap_th = d · exp(ρ · ln(d / I))    (ρ = rate ratio − 1: tiny, so exp(·) ≈ 1)
+//   exact: t1 = tau_rc · ln(I / d), period = tau_ref + t1, in the countdown's units
 //
 // Common structs: shaders/common.wgsl. Bind group layout: `LifPipeline`'s inputs layout.
 
 @group(0) @binding(0) var<uniform> population: Population;
 @group(0) @binding(1) var<storage, read> current: array<f32>;
-// Euler: one f32 per neuron; exact: two (gap threshold, period), the layout of the
-// exact kernel's array<vec2<f32>>.
-@group(0) @binding(2) var<storage, read_write> thresholds: array<f32>;
+// Euler: one f32 per neuron (its bits); exact: the kernel's array<vec2<u32>> of periods
+// then countdowns at rest.
+@group(0) @binding(2) var<storage, read_write> thresholds: array<u32>;
 @group(0) @binding(3) var<storage, read> constants: array<NeuronConstants>;
 
 // The gap threshold of a neuron under input `i`: `i − v_th` when it cannot fire.
@@ -33,26 +33,44 @@ fn form_euler_inputs(@builtin(global_invocation_id) id: vec3<u32>) {
         return;
     }
     let c = constants[index * population.per_neuron];
-    thresholds[index] = gap_threshold(current[index], c);
+    thresholds[index] = bitcast<u32>(gap_threshold(current[index], c));
+}
+
+// `steps` (≥ 0, below 2³²) in countdown units: vec2(low word, high word).
+fn units_of(steps: f32) -> vec2<u32> {
+    let whole = floor(steps);
+    return vec2<u32>(u32((steps - whole) * 4294967296.0), u32(whole));
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn form_exact_inputs(@builtin(global_invocation_id) id: vec3<u32>) {
     let index = neuron_index(id);
-    if index >= population.neuron_count {
+    let n = population.neuron_count;
+    if index >= n {
         return;
     }
     let c = constants[index * population.per_neuron];
     let i = current[index];
     let d = i - c.v_th;
-    var gap_th = d;
-    // A neuron that never fires: its gap never falls below a threshold ≤ 0.
-    var period = 3.40282347e38;
+    // A neuron that never fires: period 0, and a countdown that never ends.
+    var period = vec2<u32>(0u, 0u);
+    var rest = vec2<u32>(0u, 0xFFFFFFFFu);
     if d > 0.0 {
-        let log_ratio = log(d / i);
-        gap_th = d * exp(c.rate_ratio_m1 * log_ratio);
-        period = c.tau_ref - c.tau_rc * log_ratio;
+        let to_threshold = c.tau_rc * log(i / d);
+        period = units_of((c.tau_ref + to_threshold) / population.dt);
+        if period.y == 0u {
+            period.x = max(period.x, 2u);
+        }
+        // The countdown at rest is the time to the first spike less one unit.
+        rest = units_of(to_threshold / population.dt);
+        if rest.x != 0u {
+            rest.x -= 1u;
+        } else if rest.y != 0u {
+            rest = vec2<u32>(0xFFFFFFFFu, rest.y - 1u);
+        }
     }
-    thresholds[2u * index] = gap_th;
-    thresholds[2u * index + 1u] = period;
+    thresholds[2u * index] = period.x;
+    thresholds[2u * index + 1u] = period.y;
+    thresholds[2u * (n + index)] = rest.x;
+    thresholds[2u * (n + index) + 1u] = rest.y;
 }

@@ -7,15 +7,15 @@
 //! step compares against, here and only here, in float64:
 //!
 //! * Euler: the gap threshold of [`LifParams::gap_threshold`];
-//! * exact: the gap threshold and the inter-spike interval of
-//!   [`ExactConstants::inputs`].
+//! * exact: the times to the first spike from rest and between spikes, in the
+//!   countdown's fixed point, of [`ExactTimes::new`].
 //!
 //! A new kind of input (noise, a stimulus shared by all neurons) is described here and
 //! read by each method's step; the experiments and the front ends do not change.
 
 use rayon::prelude::*;
 
-use crate::model::exact::ExactConstants;
+use crate::model::exact::ExactTimes;
 use crate::model::params::{LifParams, Method, NeuronParams};
 
 /// One neuron's float32 inputs.
@@ -23,10 +23,10 @@ use crate::model::params::{LifParams, Method, NeuronParams};
 pub(crate) struct NeuronInput {
     /// `current as f32`, model units.
     pub current: f32,
-    /// The gap `u = I − v` below which the neuron fires.
+    /// Euler: the gap `u = I − v` below which the neuron fires.
     pub gap_th: f32,
-    /// The exact method's inter-spike interval, seconds (0 for Euler).
-    pub period: f32,
+    /// Exact: the neuron's times ([`ExactTimes::NEVER`] for Euler).
+    pub times: ExactTimes,
 }
 
 /// How currents become kernel inputs for one population: its method, its shared
@@ -36,8 +36,6 @@ pub(crate) struct Lowering<'a> {
     method: Method,
     params: LifParams,
     each: NeuronParams<'a>,
-    /// The exact method's constants for the shared parameters, formed once.
-    exact: ExactConstants,
     /// The Euler gap threshold's correction for the shared parameters, formed once.
     rate_ratio: Option<f64>,
 }
@@ -49,7 +47,6 @@ impl<'a> Lowering<'a> {
             method,
             params: *params,
             each,
-            exact: ExactConstants::new(params),
             rate_ratio: params.euler_rate_ratio(),
         }
     }
@@ -62,22 +59,24 @@ impl<'a> Lowering<'a> {
     /// Neuron `k`'s inputs under `current` (`k` indexes the per-neuron parameters).
     pub fn neuron(&self, k: usize, current: f64) -> NeuronInput {
         let shared = self.each.is_shared();
-        let (gap_th, period) = match self.method {
+        let (gap_th, times) = match self.method {
             Method::Euler if shared => (
                 self.params.gap_threshold_with(self.rate_ratio, current),
-                0.0,
+                ExactTimes::NEVER,
             ),
-            Method::Euler => (self.each.of(&self.params, k).gap_threshold(current), 0.0),
-            Method::Exact if shared => self.exact.inputs(&self.params, current),
-            Method::Exact => {
-                let p = self.each.of(&self.params, k);
-                ExactConstants::new(&p).inputs(&p, current)
-            }
+            Method::Euler => (
+                self.each.of(&self.params, k).gap_threshold(current),
+                ExactTimes::NEVER,
+            ),
+            Method::Exact => (
+                0.0,
+                ExactTimes::new(&self.each.of(&self.params, k), current),
+            ),
         };
         NeuronInput {
             current: current as f32,
             gap_th,
-            period,
+            times,
         }
     }
 

@@ -13,8 +13,7 @@
 //!
 //! * [`GpuStepper`]: the kernels in `shaders/` (`lif_euler.wgsl`, `lif_exact.wgsl`), in
 //!   float32;
-//! * [`CpuStepper`]: the same float32 arithmetic in Rust, bit-identical to the GPU for
-//!   Euler and within one spike for the exact method;
+//! * [`CpuStepper`]: the same float32 arithmetic in Rust, bit-identical to the GPU;
 //! * [`ReferenceStepper`]: the tutorial transcribed in float64, the oracle.
 //!
 //! [`open`] picks one as the command line's `--backend` does (`auto`: a hardware GPU,

@@ -7,6 +7,7 @@
 pub mod analytic;
 pub mod euler;
 pub mod exact;
+pub mod fastmath;
 pub mod noise;
 pub mod params;
 pub mod reference;

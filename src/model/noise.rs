@@ -31,6 +31,7 @@
 //! and then, and a count only where that ulp decides a threshold crossing.
 
 use crate::error::{Error, Result};
+use crate::model::fastmath::{self, horner};
 use crate::model::params::LifParams;
 
 /// Philox4x32's round multipliers.
@@ -99,19 +100,6 @@ pub fn words(seed: u64, neuron: u64, block: u64, stream: Stream) -> [u32; 4] {
     philox4x32_10(counter(block, neuron, stream), key(seed))
 }
 
-// ln(1 + x) / x on [√½ − 1, √2 − 1]: a Chebyshev fit of degree 7, coefficients rounded
-// to float32 (largest error of ln(1 + x) there, evaluated in float64: 8.3×10⁻⁸, and
-// smaller in proportion to |x| near 0, so the relative error of ln u stays small).
-const LN_P: [f32; 8] = [
-    0.999_999_94,
-    -0.500_003_64,
-    0.333_351_14,
-    -0.249_700_71,
-    0.198_985_65,
-    -0.172_470_14,
-    0.162_341_9,
-    -0.101_340_57,
-];
 // sin(π/2·√t)/√t on t ∈ [0, 1]: a Chebyshev fit of degree 4 in t, coefficients
 // rounded to float32 (largest error of sin(π/2·f) = f·P(f²), in float64: 3.1×10⁻⁸).
 const SIN_P: [f32; 5] = [
@@ -129,33 +117,10 @@ const COS_P: [f32; 5] = [
     -0.020_810_57,
     0.000_858_162_53,
 ];
-/// ln 2, split: `LN2_HI` has 8 significant bits, so `e·LN2_HI` is exact for |e| < 2¹⁶.
-const LN2_HI: f32 = 0.69140625;
-const LN2_LO: f32 = 0.001_740_930_6;
-
-/// `p[0] + x·(p[1] + x·(…))`, each step a multiply then an add.
-#[inline(always)]
-fn horner<const N: usize>(p: &[f32; N], x: f32) -> f32 {
-    let mut acc = p[N - 1];
-    for k in (0..N - 1).rev() {
-        acc = acc * x + p[k];
-    }
-    acc
-}
-
-/// `−2·ln(u)` for `u` in `(0, 1)`, from the float's exponent and a polynomial in its
-/// significand.
+/// `−2·ln(u)` for `u` in `(0, 1)`.
 #[inline(always)]
 fn minus_two_ln(u: f32) -> f32 {
-    let bits = u.to_bits();
-    // The significand in [√½, √2) and the exponent that goes with it.
-    let above = (bits & 0x007F_FFFF) > 0x0035_04F3;
-    let m = f32::from_bits((bits & 0x007F_FFFF) | if above { 0x3F00_0000 } else { 0x3F80_0000 });
-    let e = ((bits >> 23) as i32 - 127 + i32::from(above)) as f32;
-    let x = m - 1.0;
-    let ln_m = x * horner(&LN_P, x);
-    let ln_u = e * LN2_HI + (e * LN2_LO + ln_m);
-    -2.0 * ln_u
+    -2.0 * fastmath::ln(u)
 }
 
 /// `√y` for `y` in `[2⁻²⁴, 2⁸]`: a reciprocal square root refined by three Newton
@@ -477,7 +442,7 @@ mod tests {
             values
         };
         let bits = |p: &[f32]| p.iter().map(|c| c.to_bits()).collect::<Vec<_>>();
-        assert_eq!(coefficients("p"), bits(&LN_P));
+        assert_eq!(coefficients("p"), bits(&fastmath::LN_P));
         assert_eq!(coefficients("sp"), bits(&SIN_P));
         assert_eq!(coefficients("c"), bits(&COS_P));
     }

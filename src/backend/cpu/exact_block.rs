@@ -1,15 +1,19 @@
-//! The exact method on blocks of neurons: the common cases for all lanes at once,
-//! the rest by the scalar step of [`crate::model::exact`].
+//! The exact method on blocks of neurons: every lane's countdown at once, branch-free,
+//! in 32-bit words as `shaders/lif_exact.wgsl` holds it; a block with a lane that the
+//! common step does not cover (a period shorter than a step, a neuron below threshold
+//! that is still refractory) takes the scalar step of [`crate::model::exact`] for that
+//! run of steps. Both give the same results bit for bit.
 
 use super::kernel::LANES;
-use crate::model::exact::{ExactConstants, ExactState, exact_step};
+use crate::model::exact::{ExactCountdown, ExactLane, ExactTimes, reckon, settle};
 
 /// [`LANES`] neurons of the exact kernel, as struct of arrays.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct ExactBlock {
-    /// Each neuron's gap `u = I − v`.
+    /// Each neuron's gap `u = I − v` (formed from the countdown after each run of steps
+    /// for a neuron above threshold).
     pub gap: [f32; LANES],
-    /// Refractory time left, seconds.
+    /// Refractory time left, seconds (likewise).
     pub refractory: [f32; LANES],
     /// Spikes so far.
     pub spike_count: [u32; LANES],
@@ -20,15 +24,22 @@ pub(crate) struct ExactBlock {
     /// The current each gap is measured from: when it differs from `current` (the input
     /// changed), the next step first moves the gap so that the voltage stays put.
     pub drive: [f32; LANES],
-    /// Gap thresholds ([`ExactConstants::inputs`]); lanes past the neurons never fire.
-    pub gap_th: [f32; LANES],
-    /// Inter-spike intervals ([`ExactConstants::inputs`]).
-    pub period: [f32; LANES],
+    /// The countdown to each neuron's next spike ([`ExactTimes`]), low and high words.
+    pub due_lo: [u32; LANES],
+    pub due_hi: [u32; LANES],
+    /// Each neuron's period, low and high words.
+    pub period_lo: [u32; LANES],
+    pub period_hi: [u32; LANES],
+    /// Each neuron's countdown at rest.
+    pub rest: [u64; LANES],
+    /// 1 where the neuron fires under its current, 0 where it never does (and in the
+    /// lanes past the neurons).
+    pub tick: [u32; LANES],
 }
 
 impl ExactBlock {
     /// A block at rest for up to [`LANES`] neurons; the other lanes are idle.
-    pub fn at_rest(current: &[f32], gap_th: &[f32], period: &[f32]) -> Self {
+    pub fn at_rest(current: &[f32], times: &[ExactTimes]) -> Self {
         let mut block = ExactBlock {
             gap: [0.0; LANES],
             refractory: [0.0; LANES],
@@ -36,117 +47,196 @@ impl ExactBlock {
             spiked: [0; LANES],
             current: [0.0; LANES],
             drive: [0.0; LANES],
-            // A gap of 0 never falls below −1.
-            gap_th: [-1.0; LANES],
-            period: [f32::MAX; LANES],
+            due_lo: [0; LANES],
+            due_hi: [0; LANES],
+            period_lo: [0; LANES],
+            period_hi: [0; LANES],
+            rest: [0; LANES],
+            tick: [0; LANES],
         };
-        let n = current.len();
-        block.current[..n].copy_from_slice(current);
-        block.gap[..n].copy_from_slice(current);
-        block.drive[..n].copy_from_slice(current);
-        block.gap_th[..n].copy_from_slice(gap_th);
-        block.period[..n].copy_from_slice(period);
+        block.set_inputs(current, times);
+        block.drive = block.current;
+        block.reset();
         block
     }
-}
 
-/// Advances a block by `steps` exact steps: [`step_exact`] on every lane, with the two
-/// common cases (a whole step integrated without reaching threshold, a whole step
-/// refractory) done for all lanes at once, and each remaining lane — a spike, or the
-/// end of a refractory period — by the scalar step. The same operations as
-/// [`step_exact`], so the same results bit for bit.
-#[inline(always)]
-pub(crate) fn step_exact_block(block: &mut ExactBlock, c: &ExactConstants, steps: u32) {
-    apply_currents(block, steps);
-    let (decay, dt) = (c.decay, c.dt);
-    for _ in 0..steps {
-        let mut slow = [false; LANES];
-        for (lane, slow) in slow.iter_mut().enumerate() {
-            let r = block.refractory[lane];
-            let u = block.gap[lane];
-            let relaxed = u * decay;
-            let th = block.gap_th[lane];
-            let whole = r >= dt;
-            let simple = (r == 0.0) & ((th <= 0.0) | (relaxed >= th));
-            block.gap[lane] = if simple { relaxed } else { u };
-            block.refractory[lane] = if whole { r - dt } else { r };
-            block.spiked[lane] = 0;
-            *slow = !(simple | whole);
+    /// New currents and their times for the first `current.len()` lanes; the next step
+    /// moves the gaps and reckons the countdowns.
+    pub fn set_inputs(&mut self, current: &[f32], times: &[ExactTimes]) {
+        for (lane, (&i, t)) in current.iter().zip(times).enumerate() {
+            let t = if t.fires() { *t } else { ExactTimes::NEVER };
+            self.current[lane] = i;
+            self.period_lo[lane] = t.period as u32;
+            self.period_hi[lane] = (t.period >> 32) as u32;
+            self.rest[lane] = t.rest;
+            self.tick[lane] = u32::from(t.fires());
         }
-        // The slow lanes as a bit mask, visited lowest first.
-        let mut mask = slow
-            .iter()
-            .enumerate()
-            .fold(0u64, |mask, (lane, &s)| mask | (u64::from(s) << lane));
-        while mask != 0 {
-            let lane = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            let mut state = ExactState {
-                gap: block.gap[lane],
-                refractory: block.refractory[lane],
-                spike_count: 0,
-                spiked: 0,
-            };
-            let spikes = exact_step(
-                &mut state,
-                block.current[lane],
-                block.gap_th[lane],
-                block.period[lane],
-                c,
-            );
-            block.gap[lane] = state.gap;
-            block.refractory[lane] = state.refractory;
-            block.spike_count[lane] = block.spike_count[lane].wrapping_add(spikes);
-            block.spiked[lane] = spikes;
+        for lane in current.len()..LANES {
+            self.rest[lane] = ExactTimes::NEVER.rest;
+        }
+    }
+
+    /// Every neuron at rest under its current, counts zero.
+    pub fn reset(&mut self) {
+        self.gap = self.current;
+        self.drive = self.current;
+        self.refractory = [0.0; LANES];
+        self.spike_count = [0; LANES];
+        self.spiked = [0; LANES];
+        for lane in 0..LANES {
+            self.set_due(lane, self.rest[lane]);
+        }
+    }
+
+    fn due(&self, lane: usize) -> u64 {
+        u64::from(self.due_hi[lane]) << 32 | u64::from(self.due_lo[lane])
+    }
+
+    fn set_due(&mut self, lane: usize, due: u64) {
+        self.due_lo[lane] = due as u32;
+        self.due_hi[lane] = (due >> 32) as u32;
+    }
+
+    fn times(&self, lane: usize) -> ExactTimes {
+        ExactTimes {
+            rest: self.rest[lane],
+            period: u64::from(self.period_hi[lane]) << 32 | u64::from(self.period_lo[lane]),
+        }
+    }
+
+    /// Moves each gap whose current changed so that the voltage stays continuous, and
+    /// reckons the countdown of each neuron above threshold whose current changed (or
+    /// that crossed threshold without a change in its float32 current), as the shader
+    /// does at the start of a dispatch.
+    fn take_currents(&mut self, lanes: &impl Fn(usize) -> ExactLane) {
+        for lane in 0..LANES {
+            let mut stale = self.due_hi[lane] == u32::MAX;
+            if self.drive[lane] != self.current[lane] {
+                self.gap[lane] = self.current[lane] - (self.drive[lane] - self.gap[lane]);
+                self.drive[lane] = self.current[lane];
+                stale = true;
+            }
+            if self.tick[lane] == 0 {
+                self.set_due(lane, ExactTimes::NEVER.rest);
+            } else if stale {
+                let due = reckon(
+                    self.gap[lane],
+                    self.refractory[lane],
+                    self.current[lane],
+                    self.rest[lane],
+                    &lanes(lane),
+                );
+                self.set_due(lane, due);
+                self.refractory[lane] = 0.0;
+            }
+        }
+    }
+
+    /// True when the common step covers every lane for the next steps: each neuron above
+    /// threshold fires at most once a step, and none below threshold is refractory.
+    fn is_common(&self) -> bool {
+        (0..LANES).all(|lane| {
+            if self.tick[lane] == 1 {
+                self.period_hi[lane] != 0
+            } else {
+                self.refractory[lane] == 0.0
+            }
+        })
+    }
+
+    /// Forms the gap and refractory time of each neuron above threshold from its
+    /// countdown: one `exp` a neuron.
+    fn settle(&mut self, lanes: &impl Fn(usize) -> ExactLane) {
+        for lane in 0..LANES {
+            if self.tick[lane] == 1 {
+                let (gap, refractory) = settle(
+                    self.due(lane),
+                    self.rest[lane],
+                    self.current[lane],
+                    &lanes(lane),
+                );
+                self.gap[lane] = gap;
+                self.refractory[lane] = refractory;
+            }
         }
     }
 }
 
-/// Moves each gap whose current changed so that the voltage stays continuous, as the
-/// exact shader does at the start of a dispatch (nothing when no step follows).
+/// Advances a block by `steps` exact steps, every lane with `lanes(lane)`'s constants:
+/// the common step for all lanes at once when it covers them, else
+/// [`ExactCountdown`]'s step lane by lane. The same operations either way, so the same
+/// results bit for bit.
 #[inline(always)]
-fn apply_currents(block: &mut ExactBlock, steps: u32) {
+pub(crate) fn step_exact_block(
+    block: &mut ExactBlock,
+    lanes: impl Fn(usize) -> ExactLane,
+    steps: u32,
+) {
     if steps == 0 {
         return;
     }
-    for lane in 0..LANES {
-        if block.drive[lane] != block.current[lane] {
-            block.gap[lane] = block.current[lane] - (block.drive[lane] - block.gap[lane]);
-            block.drive[lane] = block.current[lane];
+    block.take_currents(&lanes);
+    if block.is_common() {
+        let decay: [f32; LANES] = std::array::from_fn(|lane| lanes(lane).decay);
+        for _ in 0..steps {
+            common_step(block, &decay);
         }
+    } else {
+        for lane in 0..LANES {
+            let times = block.times(lane);
+            let constants = lanes(lane);
+            let mut neuron = ExactCountdown {
+                due: block.due(lane),
+                gap: block.gap[lane],
+                refractory: block.refractory[lane],
+            };
+            for _ in 0..steps {
+                let spikes = neuron.step(&times, &constants);
+                block.spike_count[lane] = block.spike_count[lane].wrapping_add(spikes);
+                block.spiked[lane] = spikes;
+            }
+            block.set_due(lane, neuron.due);
+            block.gap[lane] = neuron.gap;
+            block.refractory[lane] = neuron.refractory;
+        }
+    }
+    block.settle(&lanes);
+}
+
+/// One step of every lane, branch-free: a neuron below threshold multiplies its gap by
+/// the decay (so does one above, whose gap is formed again when the run ends); one above
+/// counts down a step, and when its countdown was below a step it fires and adds its
+/// period (at least a step, so one spike).
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // one lane of nine arrays at a time
+fn common_step(block: &mut ExactBlock, decay: &[f32; LANES]) {
+    for lane in 0..LANES {
+        block.gap[lane] *= decay[lane];
+        let fire = block.due_hi[lane] == 0;
+        let lo = block.due_lo[lane];
+        let sum = lo.wrapping_add(block.period_lo[lane]);
+        let carry = u32::from(sum < lo);
+        block.due_lo[lane] = if fire { sum } else { lo };
+        let add = if fire {
+            block.period_hi[lane] + carry
+        } else {
+            0
+        };
+        block.due_hi[lane] = block.due_hi[lane]
+            .wrapping_add(add)
+            .wrapping_sub(block.tick[lane]);
+        block.spiked[lane] = u32::from(fire);
+        block.spike_count[lane] = block.spike_count[lane].wrapping_add(u32::from(fire));
     }
 }
 
-/// Advances a block whose lanes have their own constants by `steps` exact steps, lane
-/// by lane with the scalar step: the same operations as
-/// [`step_exact`](crate::model::exact::step_exact) for each neuron.
-pub(crate) fn step_exact_lanes(
-    block: &mut ExactBlock,
-    lanes: &[ExactConstants; LANES],
-    steps: u32,
-) {
-    apply_currents(block, steps);
-    for (lane, c) in lanes.iter().enumerate() {
-        let mut state = ExactState {
-            gap: block.gap[lane],
-            refractory: block.refractory[lane],
-            spike_count: block.spike_count[lane],
-            spiked: block.spiked[lane],
-        };
-        for _ in 0..steps {
-            let spikes = exact_step(
-                &mut state,
-                block.current[lane],
-                block.gap_th[lane],
-                block.period[lane],
-                c,
-            );
-            state.spike_count = state.spike_count.wrapping_add(spikes);
-            state.spiked = spikes;
-        }
-        block.gap[lane] = state.gap;
-        block.refractory[lane] = state.refractory;
-        block.spike_count[lane] = state.spike_count;
-        block.spiked[lane] = state.spiked;
+/// The state of lane `lane` as the scalar API holds it.
+#[cfg(test)]
+pub(crate) fn lane_state(block: &ExactBlock, lane: usize) -> crate::model::exact::ExactState {
+    crate::model::exact::ExactState {
+        gap: block.gap[lane],
+        refractory: block.refractory[lane],
+        spike_count: block.spike_count[lane],
+        spiked: block.spiked[lane],
     }
 }

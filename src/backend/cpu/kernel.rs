@@ -11,7 +11,7 @@
 
 use super::exact_block::{ExactBlock, step_exact_block};
 use crate::model::euler::EulerConstants;
-use crate::model::exact::ExactConstants;
+use crate::model::exact::ExactLane;
 
 /// Neurons in one block: four AVX-512 vectors of `f32` per state variable, which with
 /// the block's five variables keeps everything in 20 of the 32 vector registers.
@@ -141,23 +141,28 @@ impl Kernel {
     /// # Panics
     ///
     /// As [`Kernel::step`].
-    pub(crate) fn step_exact(self, block: &mut ExactBlock, constants: &ExactConstants, steps: u32) {
+    pub(crate) fn step_exact(
+        self,
+        block: &mut ExactBlock,
+        lanes: impl Fn(usize) -> ExactLane,
+        steps: u32,
+    ) {
         match self {
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx512 => {
                 assert!(self.is_supported(), "no AVX-512 here");
                 // SAFETY: the processor has the features, checked just above.
-                unsafe { exact_avx512(block, constants, steps) }
+                unsafe { exact_avx512(block, lanes, steps) }
             }
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => {
                 assert!(self.is_supported(), "no AVX2 here");
                 // SAFETY: the processor has the feature, checked just above.
-                unsafe { exact_avx2(block, constants, steps) }
+                unsafe { exact_avx2(block, lanes, steps) }
             }
             #[cfg(not(target_arch = "x86_64"))]
             Kernel::Avx512 | Kernel::Avx2 => panic!("{} is x86-64 only", self.name()),
-            Kernel::Baseline => step_exact_block(block, constants, steps),
+            Kernel::Baseline => step_exact_block(block, lanes, steps),
         }
     }
 
@@ -243,14 +248,14 @@ fn step_avx2<C: Constants>(block: &mut Block, constants: &C, steps: u32) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
-fn exact_avx512(block: &mut ExactBlock, constants: &ExactConstants, steps: u32) {
-    step_exact_block(block, constants, steps);
+fn exact_avx512(block: &mut ExactBlock, lanes: impl Fn(usize) -> ExactLane, steps: u32) {
+    step_exact_block(block, lanes, steps);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn exact_avx2(block: &mut ExactBlock, constants: &ExactConstants, steps: u32) {
-    step_exact_block(block, constants, steps);
+fn exact_avx2(block: &mut ExactBlock, lanes: impl Fn(usize) -> ExactLane, steps: u32) {
+    step_exact_block(block, lanes, steps);
 }
 
 /// The shader's loop over a block. Always inlined, so that each `#[target_feature]`
@@ -339,7 +344,7 @@ fn lane_step(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::exact::{ExactState, step_exact};
+    use crate::model::exact::ExactState;
     use crate::model::params::LifParams;
 
     fn params() -> Vec<LifParams> {
@@ -383,52 +388,79 @@ mod tests {
     }
 
     #[test]
-    fn every_exact_kernel_matches_the_scalar_exact_step_bit_for_bit() {
+    fn every_exact_kernel_matches_the_scalar_countdown_bit_for_bit() {
+        use super::super::exact_block::lane_state;
+        use crate::model::exact::{ExactCountdown, ExactTimes};
         for params in params() {
-            let c = ExactConstants::new(&params);
-            let currents = currents(params.v_th);
-            let inputs: Vec<(f32, f32, f32)> = currents
-                .iter()
-                .map(|&i| {
-                    let (gap_th, period) = c.inputs(&params, i);
-                    (i as f32, gap_th, period)
-                })
-                .collect();
+            let lane = ExactLane::new(&params);
+            let first = currents(params.v_th);
+            // The second currents: the sweep reversed, so neurons cross threshold both
+            // ways, some of them while refractory.
+            let second: Vec<f64> = first.iter().rev().copied().collect();
             let calls = [1, 0, 333, 2, 1500];
-            let expected: Vec<ExactState> = inputs
+            let expected: Vec<ExactState> = first
                 .iter()
-                .map(|&(i, gap_th, period)| {
-                    let mut state = ExactState::at_rest(i);
-                    for &steps in &calls {
-                        step_exact(&mut state, i, gap_th, period, &c, steps);
+                .zip(&second)
+                .map(|(&a, &b)| {
+                    let (ta, tb) = (ExactTimes::new(&params, a), ExactTimes::new(&params, b));
+                    let (a, b) = (a as f32, b as f32);
+                    let mut neuron =
+                        ExactCountdown::from_state(&ExactState::at_rest(a), a, &ta, &lane);
+                    let mut state = ExactState::at_rest(a);
+                    for (k, &steps) in calls.iter().enumerate() {
+                        let (i, times) = if k < 3 { (a, ta) } else { (b, tb) };
+                        if steps == 0 {
+                            continue;
+                        }
+                        if k == 3 {
+                            // What a block does when its inputs change.
+                            if a != b {
+                                state.gap = b - (a - state.gap);
+                                neuron = ExactCountdown::from_state(&state, b, &tb, &lane);
+                            } else if tb.fires() != ta.fires() {
+                                neuron = ExactCountdown::from_state(&state, b, &tb, &lane);
+                            }
+                        }
+                        for _ in 0..steps {
+                            let spikes = neuron.step(&times, &lane);
+                            state.spike_count = state.spike_count.wrapping_add(spikes);
+                            state.spiked = spikes;
+                        }
+                        (state.gap, state.refractory) = neuron.settled(i, &times, &lane);
                     }
                     state
                 })
                 .collect();
             assert!(expected.iter().any(|s| s.spike_count > 5));
             for kernel in Kernel::available() {
-                for (chunk, expected) in inputs.chunks(LANES).zip(expected.chunks(LANES)) {
-                    let column =
-                        |f: fn(&(f32, f32, f32)) -> f32| chunk.iter().map(f).collect::<Vec<_>>();
-                    let mut block =
-                        ExactBlock::at_rest(&column(|x| x.0), &column(|x| x.1), &column(|x| x.2));
-                    for &steps in &calls {
-                        kernel.step_exact(&mut block, &c, steps);
+                let blocks = first.chunks(LANES).zip(second.chunks(LANES));
+                for ((a, b), expected) in blocks.zip(expected.chunks(LANES)) {
+                    let inputs = |currents: &[f64]| {
+                        let times: Vec<ExactTimes> = currents
+                            .iter()
+                            .map(|&i| ExactTimes::new(&params, i))
+                            .collect();
+                        let currents: Vec<f32> = currents.iter().map(|&i| i as f32).collect();
+                        (currents, times)
+                    };
+                    let (currents, times) = inputs(a);
+                    let mut block = ExactBlock::at_rest(&currents, &times);
+                    for (k, &steps) in calls.iter().enumerate() {
+                        if k == 3 {
+                            let (currents, times) = inputs(b);
+                            block.set_inputs(&currents, &times);
+                        }
+                        kernel.step_exact(&mut block, |_| lane, steps);
                     }
-                    for (lane, want) in expected.iter().enumerate() {
-                        let got = (
-                            block.gap[lane],
-                            block.refractory[lane],
-                            block.spike_count[lane],
-                        );
+                    for (k, want) in expected.iter().enumerate() {
                         assert_eq!(
-                            got,
-                            (want.gap, want.refractory, want.spike_count),
-                            "{} kernel, {params:?}, I = {}",
+                            lane_state(&block, k),
+                            *want,
+                            "{} kernel, {params:?}, I = {} then {}",
                             kernel.name(),
-                            chunk[lane].0
+                            a[k],
+                            b[k]
                         );
-                        assert_eq!(block.spiked[lane], want.spiked);
                     }
                 }
             }

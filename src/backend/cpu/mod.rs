@@ -1,8 +1,9 @@
 //! The float32 CPU backend: the shaders' arithmetic in Rust, operation for operation,
 //! on blocks of 64 neurons kept in vector registers, with the
-//! instruction set chosen at run time ([`Kernel`]). Its Euler counts are bit-identical
-//! to the GPU's; its exact counts agree with the GPU's within one spike (the GPU's `exp`
-//! and `log` are not Rust's).
+//! instruction set chosen at run time ([`Kernel`]). Its counts are bit-identical to the
+//! GPU's for both methods under constant currents; after a change of current the exact
+//! method's countdown is formed with a float32 division, which a GPU may round
+//! differently, so exact counts then agree within one spike.
 
 mod exact_block;
 pub mod kernel;

@@ -4,14 +4,14 @@
 use rayon::prelude::*;
 
 use super::NEURONS_PER_TASK;
-use super::exact_block::{ExactBlock, step_exact_lanes};
+use super::exact_block::ExactBlock;
 use super::kernel::{Block, Kernel, LANES, LaneConstants};
 use super::noisy_block::{Drive, NoisyLanes};
 use crate::backend::{Population, PopulationDesc, Progress, check_currents};
 use crate::error::Result;
 use crate::input::Lowering;
 use crate::model::euler::{EulerConstants, NeuronState};
-use crate::model::exact::ExactConstants;
+use crate::model::exact::{ExactLane, ExactTimes};
 use crate::model::noise::{Noise, NoiseConstants};
 use crate::model::params::{LifParams, Method, NeuronParams, OwnedNeuronParams};
 
@@ -20,8 +20,9 @@ use crate::model::params::{LifParams, Method, NeuronParams, OwnedNeuronParams};
 /// persists, counts that accumulate. Any method, shared or per-neuron parameters.
 ///
 /// Its Euler counts, voltages and spike flags are bit-identical to a `GpuPopulation`
-/// given the same parameters, currents and steps; its exact counts agree with the
-/// GPU's within one spike.
+/// given the same parameters, currents and steps; so are its exact counts under
+/// constant currents, and within one spike after a change of current (the exact
+/// countdown is then formed with a float32 division, which a GPU may round otherwise).
 #[derive(Clone, Debug)]
 pub struct CpuPopulation {
     params: LifParams,
@@ -49,8 +50,8 @@ enum Task {
     },
     Exact {
         blocks: Vec<ExactBlock>,
-        shared: ExactConstants,
-        lanes: Option<Vec<[ExactConstants; LANES]>>,
+        shared: ExactLane,
+        lanes: Option<Vec<[ExactLane; LANES]>>,
     },
     /// Euler with noise or a stimulus: every block has its lanes' constants.
     Noisy {
@@ -81,8 +82,7 @@ impl Task {
                 let stimulus_gain = desc.stimulus.and_then(|s| s.gain);
                 let blocks: Vec<Block> = blocks
                     .map(|(b, currents)| {
-                        let (current, gap_th, _) =
-                            lane_inputs(lowering, first + b * LANES, currents);
+                        let (current, gap_th) = lane_inputs(lowering, first + b * LANES, currents);
                         let n = currents.len();
                         Block::at_rest(&current[..n], &gap_th[..n])
                     })
@@ -106,8 +106,7 @@ impl Task {
             Method::Euler => Task::Euler {
                 blocks: blocks
                     .map(|(b, currents)| {
-                        let (current, gap_th, _) =
-                            lane_inputs(lowering, first + b * LANES, currents);
+                        let (current, gap_th) = lane_inputs(lowering, first + b * LANES, currents);
                         let n = currents.len();
                         Block::at_rest(&current[..n], &gap_th[..n])
                     })
@@ -122,13 +121,11 @@ impl Task {
             Method::Exact => Task::Exact {
                 blocks: blocks
                     .map(|(b, currents)| {
-                        let (current, gap_th, period) =
-                            lane_inputs(lowering, first + b * LANES, currents);
-                        let n = currents.len();
-                        ExactBlock::at_rest(&current[..n], &gap_th[..n], &period[..n])
+                        let (current, times) = exact_inputs(lowering, first + b * LANES, currents);
+                        ExactBlock::at_rest(&current, &times)
                     })
                     .collect(),
-                shared: ExactConstants::new(params),
+                shared: ExactLane::new(params),
                 lanes: per_neuron.then(|| {
                     (0..currents.len().div_ceil(LANES))
                         .map(|b| exact_lanes(params, &block_params(b)))
@@ -144,7 +141,7 @@ impl Task {
         match self {
             Task::Euler { blocks, .. } | Task::Noisy { blocks, .. } => {
                 for ((b, currents), block) in chunks.zip(blocks) {
-                    let (current, gap_th, _) = lane_inputs(lowering, first + b * LANES, currents);
+                    let (current, gap_th) = lane_inputs(lowering, first + b * LANES, currents);
                     let n = currents.len();
                     block.current[..n].copy_from_slice(&current[..n]);
                     block.gap_th[..n].copy_from_slice(&gap_th[..n]);
@@ -152,12 +149,8 @@ impl Task {
             }
             Task::Exact { blocks, .. } => {
                 for ((b, currents), block) in chunks.zip(blocks) {
-                    let (current, gap_th, period) =
-                        lane_inputs(lowering, first + b * LANES, currents);
-                    let n = currents.len();
-                    block.current[..n].copy_from_slice(&current[..n]);
-                    block.gap_th[..n].copy_from_slice(&gap_th[..n]);
-                    block.period[..n].copy_from_slice(&period[..n]);
+                    let (current, times) = exact_inputs(lowering, first + b * LANES, currents);
+                    block.set_inputs(&current, &times);
                 }
             }
         }
@@ -191,7 +184,7 @@ impl Task {
                 lanes: None,
             } => blocks
                 .iter_mut()
-                .for_each(|b| kernel.step_exact(b, shared, steps)),
+                .for_each(|b| kernel.step_exact(b, |_| *shared, steps)),
             Task::Exact {
                 blocks,
                 lanes: Some(lanes),
@@ -199,7 +192,7 @@ impl Task {
             } => blocks
                 .iter_mut()
                 .zip(lanes.iter())
-                .for_each(|(b, lanes)| step_exact_lanes(b, lanes, steps)),
+                .for_each(|(b, lanes)| kernel.step_exact(b, |lane| lanes[lane], steps)),
         }
     }
 
@@ -217,13 +210,7 @@ impl Task {
                     block.spiked = [0; LANES];
                 })
             }
-            Task::Exact { blocks, .. } => blocks.iter_mut().for_each(|block| {
-                block.gap = block.current;
-                block.drive = block.current;
-                block.refractory = [0.0; LANES];
-                block.spike_count = [0; LANES];
-                block.spiked = [0; LANES];
-            }),
+            Task::Exact { blocks, .. } => blocks.iter_mut().for_each(ExactBlock::reset),
         }
     }
 
@@ -506,15 +493,30 @@ fn lane_inputs(
     lowering: &Lowering<'_>,
     first: usize,
     currents: &[f64],
-) -> ([f32; LANES], [f32; LANES], [f32; LANES]) {
+) -> ([f32; LANES], [f32; LANES]) {
     let mut current = [0.0f32; LANES];
     let mut gap_th = [0.0f32; LANES];
-    let mut period = [0.0f32; LANES];
     for (lane, &i) in currents.iter().enumerate() {
         let input = lowering.neuron(first + lane, i);
-        (current[lane], gap_th[lane], period[lane]) = (input.current, input.gap_th, input.period);
+        (current[lane], gap_th[lane]) = (input.current, input.gap_th);
     }
-    (current, gap_th, period)
+    (current, gap_th)
+}
+
+/// The exact inputs of a block's neurons, the first of them neuron `first`.
+fn exact_inputs(
+    lowering: &Lowering<'_>,
+    first: usize,
+    currents: &[f64],
+) -> (Vec<f32>, Vec<ExactTimes>) {
+    currents
+        .iter()
+        .enumerate()
+        .map(|(lane, &i)| {
+            let input = lowering.neuron(first + lane, i);
+            (input.current, input.times)
+        })
+        .unzip()
 }
 
 /// Each lane's Euler constants from its own parameters; idle lanes get the shared ones.
@@ -534,12 +536,12 @@ fn euler_lanes(params: &LifParams, each: &NeuronParams<'_>) -> LaneConstants {
 }
 
 /// Each lane's exact constants from its own parameters; idle lanes get the shared ones.
-fn exact_lanes(params: &LifParams, each: &NeuronParams<'_>) -> [ExactConstants; LANES] {
-    let shared = ExactConstants::new(params);
+fn exact_lanes(params: &LifParams, each: &NeuronParams<'_>) -> [ExactLane; LANES] {
+    let shared = ExactLane::new(params);
     let len = each_len(each);
     std::array::from_fn(|lane| {
         if lane < len {
-            ExactConstants::new(&each.of(params, lane))
+            ExactLane::new(&each.of(params, lane))
         } else {
             shared
         }

@@ -41,10 +41,11 @@ pub struct NeuronConstants {
     pub v_th: f32,
     /// The membrane time constant, seconds (likewise).
     pub tau_rc: f32,
-    /// The rate the float32 decay realises over the exact rate, less 1 (likewise):
-    /// see [`crate::LifParams::gap_threshold`].
+    /// Euler: the rate the float32 decay realises over the exact rate, less 1
+    /// (likewise): see [`crate::LifParams::gap_threshold`].
     pub rate_ratio_m1: f32,
-    /// Noisy Euler: `dt/tau_rc`, the voltage per unit current and step.
+    /// Noisy Euler: `dt/tau_rc`, the voltage per unit current and step; exact: the
+    /// same ratio, which turns countdown steps into membrane time.
     pub drive_gain: f32,
     /// Noisy Euler: [`NoiseConstants::gain`](crate::model::noise::NoiseConstants).
     pub noise_gain: f32,

@@ -30,10 +30,11 @@ pub const EULER_WGSL: &str = concat!(
 pub const EULER_ENTRY_POINT: &str = "step_euler";
 
 /// The whole WGSL source of the exact kernel: the common part, the shared bindings,
-/// then `shaders/lif_exact.wgsl`.
+/// `shaders/fastmath.wgsl`, then `shaders/lif_exact.wgsl`.
 pub const EXACT_WGSL: &str = concat!(
     include_str!("../../../shaders/common.wgsl"),
     include_str!("../../../shaders/step_bindings.wgsl"),
+    include_str!("../../../shaders/fastmath.wgsl"),
     include_str!("../../../shaders/lif_exact.wgsl"),
 );
 

@@ -16,7 +16,7 @@ use crate::backend::check_currents;
 use crate::error::{Error, Result};
 use crate::input::Lowering;
 use crate::model::euler::EulerConstants;
-use crate::model::exact::ExactConstants;
+use crate::model::exact::{ExactConstants, ExactLane};
 use crate::model::noise::{Noise, NoiseConstants};
 use crate::model::params::{LifParams, Method, NeuronParams, OwnedNeuronParams};
 
@@ -62,7 +62,7 @@ pub struct PopulationOptions {
 /// | [`spiked_buffer`](Self::spiked_buffer) | `array<u32>` | spikes on the last step recorded: 0 or 1 (the exact method may fire more than once in a step when `tau_ref < dt`) |
 /// | [`gap_buffer`](Self::gap_buffer) | `array<f32>` | the gap `u = I − v` the kernel integrates |
 /// | [`drive_buffer`](Self::drive_buffer) | `array<f32>` | the current `I` that gap is measured from |
-/// | [`refractory_left_buffer`](Self::refractory_left_buffer) | Euler: `array<u32>`; exact: `array<f32>` | Euler: steps left in the refractory period; exact: seconds left |
+/// | [`refractory_left_buffer`](Self::refractory_left_buffer) | Euler: `array<u32>`; exact: `array<f32>` | Euler: steps left in the refractory period; exact: seconds left (then, past the neurons, the exact kernel's own state) |
 /// | [`current_buffer`](Self::current_buffer) | `array<f32>` | the input current of the next steps |
 ///
 /// The membrane voltage is `v = drive − gap` (what [`read_voltages`](Self::read_voltages)
@@ -83,8 +83,8 @@ pub struct GpuPopulation {
     pipeline: wgpu::ComputePipeline,
     bind_group: wgpu::BindGroup,
     current: wgpu::Buffer,
-    /// Euler: each neuron's gap threshold (`f32`); exact: its threshold and period
-    /// (`vec2<f32>`).
+    /// Euler: each neuron's gap threshold (`f32`); exact: each neuron's period, then
+    /// each neuron's countdown at rest (`vec2<u32>`, [`ExactTimes`](crate::model::exact::ExactTimes)).
     thresholds: wgpu::Buffer,
     gap: wgpu::Buffer,
     drive: wgpu::Buffer,
@@ -268,7 +268,15 @@ impl GpuPopulation {
             init("gpulif gap", current_bytes, STATE_USAGE)
         };
         let drive = init("gpulif drive", current_bytes, STATE_USAGE);
-        let refractory_left = zeroed("gpulif refractory");
+        // The exact kernel keeps each neuron's countdown after the refractory times,
+        // starting at rest: the second half of its inputs.
+        let refractory_left = if method == Method::Exact {
+            let mut bytes = vec![0u8; current_bytes.len()];
+            bytes.extend_from_slice(&inputs.thresholds[2 * current_bytes.len()..]);
+            init("gpulif refractory", &bytes, STATE_USAGE)
+        } else {
+            zeroed("gpulif refractory")
+        };
         let spike_count = zeroed("gpulif spike_count");
         let spiked = zeroed("gpulif spiked");
         let constants = init(
@@ -585,6 +593,18 @@ impl GpuPopulation {
         encoder.copy_buffer_to_buffer(&self.current, 0, &self.gap, 0, None);
         encoder.copy_buffer_to_buffer(&self.current, 0, &self.drive, 0, None);
         encoder.clear_buffer(&self.refractory_left, 0, None);
+        if self.method == Method::Exact {
+            // Each countdown at rest, from the second half of the inputs.
+            let row = self.len() as u64 * 4;
+            let rests = 2 * row;
+            encoder.copy_buffer_to_buffer(
+                &self.thresholds,
+                rests,
+                &self.refractory_left,
+                row,
+                rests,
+            );
+        }
         encoder.clear_buffer(&self.spike_count, 0, None);
         encoder.clear_buffer(&self.spiked, 0, None);
         if let Some(noisy) = &self.noisy {
@@ -943,12 +963,12 @@ pub(crate) fn largest_buffer_per_neuron_of(desc: &PopulationDesc<'_>) -> u64 {
 }
 
 /// The bytes per neuron of a population's largest per-neuron buffer: the exact
-/// kernel's thresholds and periods (8), or the per-neuron constants when some parameter
-/// is given per neuron.
+/// kernel's periods and countdowns at rest (16), or the per-neuron constants when some
+/// parameter is given per neuron.
 pub(crate) fn largest_buffer_per_neuron(method: Method, each: &NeuronParams<'_>) -> u64 {
     let thresholds = match method {
         Method::Euler => 4,
-        Method::Exact => 8,
+        Method::Exact => 16,
     };
     if each.is_shared() {
         thresholds
@@ -958,7 +978,8 @@ pub(crate) fn largest_buffer_per_neuron(method: Method, each: &NeuronParams<'_>)
 }
 
 /// The input buffers' contents: `f32` currents, and the thresholds buffer (Euler: an
-/// `f32` gap threshold per neuron; exact: a `vec2<f32>` of gap threshold and period).
+/// `f32` gap threshold per neuron; exact: each neuron's period, then each neuron's
+/// countdown at rest, as `vec2<u32>` of low and high words).
 struct Inputs {
     current: Vec<f32>,
     thresholds: Vec<u8>,
@@ -967,10 +988,14 @@ struct Inputs {
 impl Inputs {
     fn new(lowering: &Lowering<'_>, currents: &[f64]) -> Self {
         let inputs = lowering.all(currents);
-        let thresholds: Vec<f32> = if lowering.method() == Method::Euler {
-            inputs.iter().map(|n| n.gap_th).collect()
+        let words = |x: u64| [x as u32, (x >> 32) as u32];
+        let thresholds: Vec<u32> = if lowering.method() == Method::Euler {
+            inputs.iter().map(|n| n.gap_th.to_bits()).collect()
         } else {
-            inputs.iter().flat_map(|n| [n.gap_th, n.period]).collect()
+            let periods = inputs.iter().flat_map(|n| words(n.times.period));
+            periods
+                .chain(inputs.iter().flat_map(|n| words(n.times.rest)))
+                .collect()
         };
         Inputs {
             current: inputs.iter().map(|n| n.current).collect(),
@@ -1016,7 +1041,7 @@ fn neuron_constants(desc: &PopulationDesc<'_>, per_neuron: bool) -> Vec<NeuronCo
                     decay: c.decay,
                     tau: c.tau,
                     tau_ref: c.tau_ref,
-                    rate_ratio_m1: c.rate_ratio_m1(p) as f32,
+                    drive_gain: ExactLane::new(p).per_step,
                     ..common
                 }
             }

@@ -86,8 +86,7 @@ enum BackendArg {
     Auto,
     /// The GPU kernel on the best adapter, software ones (lavapipe) included.
     Gpu,
-    /// The float32 CPU backend: Euler counts bit-identical to the GPU kernel's, exact
-    /// counts within one spike of them.
+    /// The float32 CPU backend: counts bit-identical to the GPU kernel's.
     Cpu,
     /// The float64 transcription of the tutorial (slow; the oracle).
     Reference,
