@@ -356,12 +356,10 @@ pub(crate) fn reckon(gap: f32, refractory: f32, current: f32, rest: u64, lane: &
 
 /// The float32 constants of the exact kernel for one parameter set, formed in float64.
 ///
-/// Between events the gap `u = I − v` is multiplied by `decay = exp(−dt/tau_rc)`
-/// rounded to float32. That rounding changes the time constant the multiplications
-/// realise, so every time inside a step is measured with that realised constant,
-/// `tau = −dt / ln(decay)`, and each neuron's threshold is placed where this decay
-/// reaches it after exactly the analytic time to threshold (see
-/// [`ExactConstants::inputs`]): the float32 neuron then fires at the analytic times.
+/// A neuron below threshold multiplies its gap `u = I − v` by `decay = exp(−dt/tau_rc)`
+/// rounded to float32 each step; `tau = −dt / ln(decay)` is the time constant those
+/// multiplications realise, with which the end of a refractory period inside a step is
+/// integrated. A neuron above threshold counts down to its spikes ([`ExactTimes`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ExactConstants {
     /// `exp(−dt/tau_rc)` in float32.
@@ -387,7 +385,9 @@ impl ExactConstants {
         }
     }
 
-    /// The exact kernel's threshold and period for a neuron driven by `current`.
+    /// A neuron's gap threshold (the gap the float32 decay reaches after exactly the
+    /// analytic time to threshold) and inter-spike interval in seconds, under `current`:
+    /// the inputs of [`step_exact`]. The kernels read [`ExactTimes`] instead.
     pub fn inputs(&self, params: &LifParams, current: f64) -> (f32, f32) {
         if current <= params.v_th {
             // Never fires: the plain gap threshold, which a decaying gap never crosses.
