@@ -486,3 +486,25 @@ fn spike_files_load_with_the_documented_layout() {
     assert_eq!(trains[0]["neuron"], 10);
     assert!(trains[0]["cv"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn explore_says_in_one_line_what_it_needs() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gpulif"))
+        .arg("explore")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    if cfg!(feature = "explore") {
+        // Built with the window: without a display it cannot open one.
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("needs a display"), "{stderr}");
+    } else {
+        // Built without it: how to build it.
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("--features explore"), "{stderr}");
+    }
+    assert!(out.stdout.is_empty());
+}

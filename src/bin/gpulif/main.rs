@@ -1,5 +1,8 @@
 //! The `gpulif` command line: parses, calls the library, prints.
 
+#[cfg(feature = "explore")]
+mod explore;
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +61,25 @@ enum Command {
     /// Join the parts of a sharded curve (`gpulif curve --shard K/N --out part-K.npy`)
     /// into one file, after checking that they are the parts of one run, each once.
     Merge(MergeArgs),
+    /// Open a window where sliders set the neuron, the currents and the noise, and the
+    /// tuning curve is simulated on the GPU between frames (built with `--features
+    /// explore`).
+    Explore(ExploreArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Build and run it with: cargo run --release --features explore -- explore
+Drag tau_ref and watch the curve flatten at 1/tau_ref; click the curve to follow one
+neuron; the bottom line is the `gpulif curve` command that computes the same curve.")]
+struct ExploreArgs {
+    /// Neurons to start with (100 to 1000000 on a GPU, at most 100000 on the CPU).
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    neurons: usize,
+
+    /// Simulate on the CPU backend even when the window is drawn by a GPU.
+    #[arg(long)]
+    cpu: bool,
 }
 
 #[derive(Args, Debug)]
@@ -805,6 +827,7 @@ fn main() -> ExitCode {
         Command::Trace(args) => trace(args),
         Command::Ensemble(args) => ensemble(args),
         Command::Merge(args) => merge(args),
+        Command::Explore(args) => explore_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -813,6 +836,30 @@ fn main() -> ExitCode {
             ExitCode::from(failure.status)
         }
     }
+}
+
+#[cfg(feature = "explore")]
+fn explore_command(args: ExploreArgs) -> Result<(), Failure> {
+    if !(100..=explore::MAX_GPU_NEURONS).contains(&args.neurons) {
+        return Err(usage(format!(
+            "--neurons {} is out of range: expected 100 to {}",
+            args.neurons,
+            explore::MAX_GPU_NEURONS
+        )));
+    }
+    let settings = explore::Settings {
+        neurons: args.neurons,
+        ..explore::Settings::default()
+    };
+    explore::run(settings, args.cpu).map_err(|message| Failure { message, status: 1 })
+}
+
+#[cfg(not(feature = "explore"))]
+fn explore_command(_: ExploreArgs) -> Result<(), Failure> {
+    Err(usage(
+        "this gpulif was built without the explorer; build and run it with \
+         `cargo run --release --features explore -- explore`",
+    ))
 }
 
 fn curve(args: CurveArgs) -> Result<(), Failure> {
