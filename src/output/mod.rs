@@ -208,6 +208,18 @@ pub mod interrupt {
         Ok(())
     }
 
+    /// Renames every held output into place now, and goes on holding the ones finished
+    /// later: for a long-lived process (a window) that writes outputs when asked.
+    pub fn commit_held() -> Result<()> {
+        let mut files = files();
+        files.committed = true;
+        for (file, path) in std::mem::take(&mut files.held) {
+            file.persist(&path)
+                .map_err(|e| crate::Error::io(format!("writing {}", path.display()), e.error))?;
+        }
+        Ok(())
+    }
+
     /// Removes every temporary file and held output of this process, and returns
     /// whether outputs had already been committed (the run was past its end). Takes the
     /// lock and keeps it, so that nothing is created or committed after it: call it just

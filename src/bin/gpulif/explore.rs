@@ -470,8 +470,15 @@ impl Explorer {
     }
 
     /// Writes the finished curve to `path` through the command line's writers: CSV, JSON
-    /// or NPY by [`AtomicOutput`], PNG or SVG by [`PlotOutput`].
+    /// or NPY by [`AtomicOutput`], PNG or SVG by [`PlotOutput`]; then renames it into
+    /// place at once (the command line holds finished outputs until its run ends, so
+    /// that Ctrl-C leaves nothing; a window's run does not end).
     pub fn save(&self, path: &Path) -> Result<(), String> {
+        self.write(path)?;
+        gpulif::output::interrupt::commit_held().map_err(|e| e.to_string())
+    }
+
+    fn write(&self, path: &Path) -> Result<(), String> {
         let Some(simulation) = self.simulation.as_ref().filter(|s| s.is_complete()) else {
             return Err("the run is not finished: save when the curve is complete".into());
         };
@@ -797,6 +804,7 @@ mod tests {
     use clap::Parser;
     use egui_kittest::kittest::Queryable;
     use egui_kittest::{Harness, SnapshotOptions};
+    use gpulif::Stepper;
 
     /// A window at `settings`, stepped until its run is complete.
     fn explorer(settings: Settings) -> Harness<'static, Explorer> {
@@ -943,6 +951,36 @@ mod tests {
         );
         assert_eq!(harness.state().settings.tau_ref, 0.01);
         assert_eq!(harness.state().counts().unwrap().1, 1000);
+    }
+
+    #[test]
+    fn without_a_gpu_renderer_it_simulates_on_the_cpu_and_says_so() {
+        // No wgpu renderer in the harness: no render state for the explorer.
+        let mut harness = Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .build_eframe(|cc| {
+                Explorer::new(
+                    cc,
+                    Settings {
+                        neurons: 500_000,
+                        duration: 0.2,
+                        ..Settings::default()
+                    },
+                    false,
+                )
+            });
+        assert!(matches!(harness.state().engine, Engine::Cpu));
+        assert_eq!(harness.state().settings.neurons, MAX_CPU_NEURONS);
+        finish(&mut harness);
+        harness.get_by_label_contains("No GPU renderer: simulating on the CPU backend");
+        let settings = harness.state().settings.clone();
+        let run = Run::new(settings.params(), settings.duration).unwrap();
+        let currents =
+            gpulif::curve::sweep(settings.i_min, settings.i_max, settings.neurons).unwrap();
+        let expected = CpuStepper::new()
+            .spike_counts(&run, &currents, &|_| {})
+            .unwrap();
+        assert_eq!(harness.state().counts().unwrap().0, &expected[..]);
     }
 
     #[test]
