@@ -322,14 +322,22 @@ pub(crate) fn count_down(due: &mut u64, period: u64) -> u32 {
 
 /// The gap and refractory time left of a firing neuron whose countdown is `due`: while
 /// `due` exceeds `rest` the neuron is refractory for the difference, else it has
-/// integrated from rest for `rest − due`.
+/// integrated from rest for `rest − due`. Branch-free (both cases are formed, one
+/// kept), so that a loop over lanes vectorises, `exp` included.
 #[inline(always)]
 pub(crate) fn settle(due: u64, rest: u64, current: f32, lane: &ExactLane) -> (f32, f32) {
-    if due > rest {
-        (current, steps_f32(due - rest) * lane.dt)
+    let refractory = due > rest;
+    let units = if refractory {
+        due.wrapping_sub(rest)
     } else {
-        let elapsed = steps_f32(rest - due);
-        (current * fastmath::exp(-(elapsed * lane.per_step)), 0.0)
+        rest.wrapping_sub(due)
+    };
+    let steps = steps_f32(units);
+    let relaxed = current * fastmath::exp(-(steps * lane.per_step));
+    if refractory {
+        (current, steps * lane.dt)
+    } else {
+        (relaxed, 0.0)
     }
 }
 

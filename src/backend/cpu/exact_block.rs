@@ -108,6 +108,7 @@ impl ExactBlock {
     /// reckons the countdown of each neuron above threshold whose current changed (or
     /// that crossed threshold without a change in its float32 current), as the shader
     /// does at the start of a dispatch.
+    #[inline(always)]
     fn take_currents(&mut self, lanes: &impl Fn(usize) -> ExactLane) {
         for lane in 0..LANES {
             let mut stale = self.due_hi[lane] == u32::MAX;
@@ -134,6 +135,7 @@ impl ExactBlock {
 
     /// True when the common step covers every lane for the next steps: each neuron above
     /// threshold fires at most once a step, and none below threshold is refractory.
+    #[inline(always)]
     fn is_common(&self) -> bool {
         (0..LANES).all(|lane| {
             if self.tick[lane] == 1 {
@@ -145,19 +147,23 @@ impl ExactBlock {
     }
 
     /// Forms the gap and refractory time of each neuron above threshold from its
-    /// countdown: one `exp` a neuron.
+    /// countdown: one `exp` a neuron, all lanes at once.
+    #[inline(always)]
     fn settle(&mut self, lanes: &impl Fn(usize) -> ExactLane) {
         for lane in 0..LANES {
-            if self.tick[lane] == 1 {
-                let (gap, refractory) = settle(
-                    self.due(lane),
-                    self.rest[lane],
-                    self.current[lane],
-                    &lanes(lane),
-                );
-                self.gap[lane] = gap;
-                self.refractory[lane] = refractory;
-            }
+            let (gap, refractory) = settle(
+                self.due(lane),
+                self.rest[lane],
+                self.current[lane],
+                &lanes(lane),
+            );
+            let fires = self.tick[lane] == 1;
+            self.gap[lane] = if fires { gap } else { self.gap[lane] };
+            self.refractory[lane] = if fires {
+                refractory
+            } else {
+                self.refractory[lane]
+            };
         }
     }
 }
