@@ -8,7 +8,8 @@
 //   Euler: gap_th = d · exp(ρ · ln(d / I))    (ρ = rate ratio − 1: tiny, so exp(·) ≈ 1)
 //   exact: t1 = tau_rc · ln(I / d), period = tau_ref + t1, in the countdown's units
 //
-// Common structs: shaders/common.wgsl. Bind group layout: `LifPipeline`'s inputs layout.
+// Common structs: shaders/common.wgsl; `units_of`: shaders/countdown.wgsl. Bind group
+// layout: `LifPipeline`'s inputs layout.
 
 @group(0) @binding(0) var<uniform> population: Population;
 @group(0) @binding(1) var<storage, read> current: array<f32>;
@@ -36,12 +37,6 @@ fn form_euler_inputs(@builtin(global_invocation_id) id: vec3<u32>) {
     thresholds[index] = bitcast<u32>(gap_threshold(current[index], c));
 }
 
-// `steps` (≥ 0, below 2³²) in countdown units: vec2(low word, high word).
-fn units_of(steps: f32) -> vec2<u32> {
-    let whole = floor(steps);
-    return vec2<u32>(u32((steps - whole) * 4294967296.0), u32(whole));
-}
-
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn form_exact_inputs(@builtin(global_invocation_id) id: vec3<u32>) {
     let index = neuron_index(id);
@@ -54,7 +49,7 @@ fn form_exact_inputs(@builtin(global_invocation_id) id: vec3<u32>) {
     let d = i - c.v_th;
     // A neuron that never fires: period 0, and a countdown that never ends.
     var period = vec2<u32>(0u, 0u);
-    var rest = vec2<u32>(0u, 0xFFFFFFFFu);
+    var rest = vec2<u32>(0u, NEVER_HI);
     if d > 0.0 {
         let to_threshold = c.tau_rc * log(i / d);
         period = units_of((c.tau_ref + to_threshold) / population.dt);
@@ -63,10 +58,8 @@ fn form_exact_inputs(@builtin(global_invocation_id) id: vec3<u32>) {
         }
         // The countdown at rest is the time to the first spike less one unit.
         rest = units_of(to_threshold / population.dt);
-        if rest.x != 0u {
-            rest.x -= 1u;
-        } else if rest.y != 0u {
-            rest = vec2<u32>(0xFFFFFFFFu, rest.y - 1u);
+        if greater64(rest, vec2<u32>(0u, 0u)) {
+            rest = sub64(rest, vec2<u32>(1u, 0u));
         }
     }
     thresholds[2u * index] = period.x;

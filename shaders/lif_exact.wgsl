@@ -9,7 +9,8 @@
 // the current changes (one ln). Mirrored by `ExactCountdown` in src/model/exact.rs.
 
 // Common structs and bindings: shaders/common.wgsl and shaders/step_bindings.wgsl;
-// ln_f32 and exp_f32: shaders/fastmath.wgsl.
+// ln_f32 and exp_f32: shaders/fastmath.wgsl; the countdown's arithmetic:
+// shaders/countdown.wgsl.
 
 // Per neuron, in the countdown's units: its period (0: never fires), then, after all
 // the periods, its countdown at rest.
@@ -17,35 +18,6 @@
 // Per neuron, the refractory time left in seconds (f32 bits); then, after all of them,
 // each neuron's countdown (low word, high word).
 @group(0) @binding(6) var<storage, read_write> refractory: array<u32>;
-
-// The high word of a countdown that never ends.
-const NEVER_HI: u32 = 0xFFFFFFFFu;
-
-// Countdowns as vec2(low, high).
-fn add64(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
-    let lo = a.x + b.x;
-    return vec2<u32>(lo, a.y + b.y + select(0u, 1u, lo < a.x));
-}
-
-fn sub64(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
-    return vec2<u32>(a.x - b.x, a.y - b.y - select(0u, 1u, a.x < b.x));
-}
-
-fn greater64(a: vec2<u32>, b: vec2<u32>) -> bool {
-    return a.y > b.y || (a.y == b.y && a.x > b.x);
-}
-
-// units / 2³² in float32, from exact conversions and correctly rounded adds.
-fn steps_f32(units: vec2<u32>) -> f32 {
-    let whole = f32(units.y >> 16u) * 65536.0 + f32(units.y & 0xFFFFu);
-    return whole + f32(units.x >> 8u) * (1.0 / 16777216.0);
-}
-
-// `steps` (≥ 0, below 2³²) in countdown units.
-fn units_of(steps: f32) -> vec2<u32> {
-    let whole = floor(steps);
-    return vec2<u32>(u32((steps - whole) * 4294967296.0), u32(whole));
-}
 
 // The countdown of a firing neuron with gap `u` and `r` seconds of refractory time left.
 fn reckon(u: f32, r: f32, i_in: f32, rest: vec2<u32>, c: NeuronConstants) -> vec2<u32> {

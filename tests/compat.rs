@@ -54,3 +54,38 @@ fn the_old_paths_reach_the_same_items() {
     assert_eq!((desc.currents.len(), LANES), (1, 64));
     assert_eq!(PopulationOptions::default().max_steps_per_dispatch, None);
 }
+
+#[test]
+fn the_old_cpu_blocks_still_step() {
+    use gpulif::cpu::exact::ExactBlock;
+    use gpulif::cpu::kernel::{Block, LaneConstants};
+    use gpulif::params::ExactConstants;
+    let p = LifParams {
+        tau_rc: 0.02,
+        tau_ref: 0.2,
+        ..LifParams::default()
+    };
+    let steps = Run::new(p, 20.0).unwrap().steps();
+    // Euler: the tutorial's 82 spikes for 1.1, shared and per-lane constants.
+    let constants = EulerConstants::new(&p);
+    let lanes = LaneConstants {
+        decay: [constants.decay; LANES],
+        frozen_steps: [constants.frozen_steps; LANES],
+    };
+    for kernel in Kernel::available() {
+        let mut block = Block::at_rest(&[1.1], &[p.gap_threshold(1.1)]);
+        kernel.step(&mut block, &constants, steps);
+        assert_eq!(block.spike_count[..2], [82, 0]);
+        let mut block = Block::at_rest(&[1.1], &[p.gap_threshold(1.1)]);
+        kernel.step_each(&mut block, &lanes, steps);
+        assert_eq!(block.spike_count[0], 82);
+    }
+    // Exact: within one spike of floor((T + tau_ref)·r) = 82 for 1.1 (r = 4.1 Hz).
+    let c = ExactConstants::new(&p);
+    let (gap_th, period) = c.inputs(&p, 1.1);
+    let mut block = ExactBlock::at_rest(&[1.1], &[gap_th], &[period]);
+    Kernel::detect().step_exact(&mut block, &c, steps);
+    let expected = ((20.0 + p.tau_ref) * gpulif::analytic::rate(&p, 1.1)).floor() as u32;
+    assert!(block.spike_count[0].abs_diff(expected) <= 1);
+    assert_eq!(block.spike_count[1], 0, "idle lanes never fire");
+}

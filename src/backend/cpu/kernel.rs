@@ -9,9 +9,11 @@
 //! times, for AVX-512, for AVX2 and for the target's baseline, and the best one the
 //! processor supports is chosen at run time.
 
-use super::exact_block::{ExactBlock, step_exact_block};
+#[allow(deprecated)]
+use super::exact_block::ExactBlock;
+use super::exact_block::{CountdownBlock, step_countdown_block};
 use crate::model::euler::EulerConstants;
-use crate::model::exact::ExactLane;
+use crate::model::exact::{ExactConstants, ExactLane};
 
 /// Neurons in one block: four AVX-512 vectors of `f32` per state variable, which with
 /// the block's five variables keeps everything in 20 of the 32 vector registers.
@@ -19,7 +21,7 @@ pub const LANES: usize = 64;
 
 /// One block of neurons, as struct of arrays.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Block {
+pub struct Block {
     /// Each neuron's gap `u = I − v`.
     pub gap: [f32; LANES],
     /// Steps left in each neuron's refractory period.
@@ -122,7 +124,7 @@ impl Kernel {
     /// # Panics
     ///
     /// If this processor does not run this kernel (one not in [`Kernel::available`]).
-    pub(crate) fn step(self, block: &mut Block, constants: &EulerConstants, steps: u32) {
+    pub fn step(self, block: &mut Block, constants: &EulerConstants, steps: u32) {
         self.dispatch(block, constants, steps);
     }
 
@@ -132,18 +134,29 @@ impl Kernel {
     /// # Panics
     ///
     /// As [`Kernel::step`].
-    pub(crate) fn step_each(self, block: &mut Block, constants: &LaneConstants, steps: u32) {
+    pub fn step_each(self, block: &mut Block, constants: &LaneConstants, steps: u32) {
         self.dispatch(block, constants, steps);
     }
 
-    /// Advances every neuron of an exact-method block by `steps` steps.
+    /// Advances every neuron of a 0.1 exact-method block by `steps` steps, lane by lane
+    /// with [`step_exact`](crate::model::exact::step_exact) (the same on every kernel).
+    #[deprecated(
+        since = "0.2.0",
+        note = "the exact kernels count down to each spike in fixed point; step a `CpuPopulation`"
+    )]
+    #[allow(deprecated)]
+    pub fn step_exact(self, block: &mut ExactBlock, constants: &ExactConstants, steps: u32) {
+        block.step(constants, steps);
+    }
+
+    /// Advances every neuron of a countdown block by `steps` exact steps.
     ///
     /// # Panics
     ///
     /// As [`Kernel::step`].
-    pub(crate) fn step_exact(
+    pub(crate) fn step_countdown(
         self,
-        block: &mut ExactBlock,
+        block: &mut CountdownBlock,
         lanes: impl Fn(usize) -> ExactLane,
         steps: u32,
     ) {
@@ -162,7 +175,7 @@ impl Kernel {
             }
             #[cfg(not(target_arch = "x86_64"))]
             Kernel::Avx512 | Kernel::Avx2 => panic!("{} is x86-64 only", self.name()),
-            Kernel::Baseline => step_exact_block(block, lanes, steps),
+            Kernel::Baseline => step_countdown_block(block, lanes, steps),
         }
     }
 
@@ -189,7 +202,7 @@ impl Kernel {
 
 /// Per-lane Euler constants, for a block whose neurons have their own parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct LaneConstants {
+pub struct LaneConstants {
     /// Each lane's [`EulerConstants::decay`](crate::params::EulerConstants#structfield.decay).
     pub decay: [f32; LANES],
     /// Each lane's [`EulerConstants::frozen_steps`](crate::params::EulerConstants#structfield.frozen_steps).
@@ -248,14 +261,14 @@ fn step_avx2<C: Constants>(block: &mut Block, constants: &C, steps: u32) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
-fn exact_avx512(block: &mut ExactBlock, lanes: impl Fn(usize) -> ExactLane, steps: u32) {
-    step_exact_block(block, lanes, steps);
+fn exact_avx512(block: &mut CountdownBlock, lanes: impl Fn(usize) -> ExactLane, steps: u32) {
+    step_countdown_block(block, lanes, steps);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn exact_avx2(block: &mut ExactBlock, lanes: impl Fn(usize) -> ExactLane, steps: u32) {
-    step_exact_block(block, lanes, steps);
+fn exact_avx2(block: &mut CountdownBlock, lanes: impl Fn(usize) -> ExactLane, steps: u32) {
+    step_countdown_block(block, lanes, steps);
 }
 
 /// The shader's loop over a block. Always inlined, so that each `#[target_feature]`
@@ -444,13 +457,13 @@ mod tests {
                         (currents, times)
                     };
                     let (currents, times) = inputs(a);
-                    let mut block = ExactBlock::at_rest(&currents, &times);
+                    let mut block = CountdownBlock::at_rest(&currents, &times);
                     for (k, &steps) in calls.iter().enumerate() {
                         if k == 3 {
                             let (currents, times) = inputs(b);
                             block.set_inputs(&currents, &times);
                         }
-                        kernel.step_exact(&mut block, |_| lane, steps);
+                        kernel.step_countdown(&mut block, |_| lane, steps);
                     }
                     for (k, want) in expected.iter().enumerate() {
                         assert_eq!(

@@ -13,6 +13,8 @@ mod population;
 /// Where the exact method's neurons and scalar step lived before the model had a
 /// module of its own; re-exported from [`crate::model::exact`].
 pub mod exact {
+    #[allow(deprecated)]
+    pub use super::exact_block::ExactBlock;
     pub use crate::model::exact::{ExactLif, ExactState, step_exact};
 }
 
@@ -30,7 +32,9 @@ pub mod stepper {
     pub use crate::model::euler::{NeuronState, step_euler};
 }
 
-pub use kernel::{Kernel, LANES};
+#[allow(deprecated)]
+pub use exact_block::ExactBlock;
+pub use kernel::{Block, Kernel, LANES, LaneConstants};
 pub use population::CpuPopulation;
 
 // The scalar steps and the float64 neurons, where they were before the model had a

@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 
 use super::NEURONS_PER_TASK;
-use super::exact_block::ExactBlock;
+use super::exact_block::CountdownBlock;
 use super::kernel::{Block, Kernel, LANES, LaneConstants};
 use super::noisy_block::{Drive, NoisyLanes};
 use crate::backend::{Population, PopulationDesc, Progress, check_currents};
@@ -49,7 +49,7 @@ enum Task {
         lanes: Option<Vec<LaneConstants>>,
     },
     Exact {
-        blocks: Vec<ExactBlock>,
+        blocks: Vec<CountdownBlock>,
         shared: ExactLane,
         lanes: Option<Vec<[ExactLane; LANES]>>,
     },
@@ -122,7 +122,7 @@ impl Task {
                 blocks: blocks
                     .map(|(b, currents)| {
                         let (current, times) = exact_inputs(lowering, first + b * LANES, currents);
-                        ExactBlock::at_rest(&current, &times)
+                        CountdownBlock::at_rest(&current, &times)
                     })
                     .collect(),
                 shared: ExactLane::new(params),
@@ -184,7 +184,7 @@ impl Task {
                 lanes: None,
             } => blocks
                 .iter_mut()
-                .for_each(|b| kernel.step_exact(b, |_| *shared, steps)),
+                .for_each(|b| kernel.step_countdown(b, |_| *shared, steps)),
             Task::Exact {
                 blocks,
                 lanes: Some(lanes),
@@ -192,7 +192,7 @@ impl Task {
             } => blocks
                 .iter_mut()
                 .zip(lanes.iter())
-                .for_each(|(b, lanes)| kernel.step_exact(b, |lane| lanes[lane], steps)),
+                .for_each(|(b, lanes)| kernel.step_countdown(b, |lane| lanes[lane], steps)),
         }
     }
 
@@ -210,7 +210,7 @@ impl Task {
                     block.spiked = [0; LANES];
                 })
             }
-            Task::Exact { blocks, .. } => blocks.iter_mut().for_each(ExactBlock::reset),
+            Task::Exact { blocks, .. } => blocks.iter_mut().for_each(CountdownBlock::reset),
         }
     }
 
@@ -229,7 +229,7 @@ impl Task {
     fn gather<T: Copy>(
         &self,
         euler: impl Fn(&Block) -> [T; LANES],
-        exact: impl Fn(&ExactBlock) -> [T; LANES],
+        exact: impl Fn(&CountdownBlock) -> [T; LANES],
         out: &mut Vec<T>,
     ) {
         match self {
@@ -428,7 +428,7 @@ impl CpuPopulation {
     fn gather<T: Copy>(
         &self,
         euler: impl Fn(&Block) -> [T; LANES],
-        exact: impl Fn(&ExactBlock) -> [T; LANES],
+        exact: impl Fn(&CountdownBlock) -> [T; LANES],
     ) -> Vec<T> {
         let mut values = Vec::with_capacity(self.len.next_multiple_of(LANES));
         for task in &self.tasks {

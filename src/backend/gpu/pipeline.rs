@@ -30,11 +30,12 @@ pub const EULER_WGSL: &str = concat!(
 pub const EULER_ENTRY_POINT: &str = "step_euler";
 
 /// The whole WGSL source of the exact kernel: the common part, the shared bindings,
-/// `shaders/fastmath.wgsl`, then `shaders/lif_exact.wgsl`.
+/// `shaders/fastmath.wgsl`, `shaders/countdown.wgsl`, then `shaders/lif_exact.wgsl`.
 pub const EXACT_WGSL: &str = concat!(
     include_str!("../../../shaders/common.wgsl"),
     include_str!("../../../shaders/step_bindings.wgsl"),
     include_str!("../../../shaders/fastmath.wgsl"),
+    include_str!("../../../shaders/countdown.wgsl"),
     include_str!("../../../shaders/lif_exact.wgsl"),
 );
 
@@ -66,9 +67,11 @@ pub const TICK_WGSL: &str = include_str!("../../../shaders/tick.wgsl");
 pub(crate) const STIMULUS_BYTES: usize = size_of::<StimulusHeader>() + 4 * STIMULUS_WINDOW;
 
 /// The whole WGSL source of the kernels that form thresholds on the device from the
-/// currents a host's shader wrote: the common part, then `shaders/inputs.wgsl`.
+/// currents a host's shader wrote: the common part, `shaders/countdown.wgsl`, then
+/// `shaders/inputs.wgsl`.
 pub const INPUTS_WGSL: &str = concat!(
     include_str!("../../../shaders/common.wgsl"),
+    include_str!("../../../shaders/countdown.wgsl"),
     include_str!("../../../shaders/inputs.wgsl"),
 );
 
