@@ -18,6 +18,7 @@ Ctrl-C stops one within a fraction of a second with ``KeyboardInterrupt``.
 
 from __future__ import annotations
 
+import operator
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
@@ -51,13 +52,88 @@ Progress = Union[bool, Callable[[int, int], Any], None]
 DEFAULTS = {"dt": 0.001, "tau_rc": 0.2, "tau_ref": 0.002, "v_th": 1.0}
 
 
+def _real_array(name: str, values: Any) -> np.ndarray:
+    """``values`` as a float64 array of any shape, refusing what is not real numbers:
+    ``None`` (which numpy turns into NaN), complex values (which a float cast would cut
+    to their real part), strings, booleans and objects."""
+    if values is None:
+        raise ValueError(f"{name}: expected numbers, got None")
+    try:
+        raw = np.asarray(values)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name}: expected numbers, got {_short(values)}") from error
+    if np.iscomplexobj(raw):
+        raise ValueError(f"{name}: expected real numbers, got complex values")
+    if raw.dtype.kind not in "iuf":
+        raise ValueError(f"{name}: expected numbers, got {raw.dtype} values {_short(values)}")
+    return raw.astype(np.float64, copy=False)
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, cut to one short line for a message."""
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _real(name: str, value: Any) -> float:
+    """A real scalar, as a float; ``ValueError`` naming ``name`` for anything else."""
+    if isinstance(value, (bool, np.bool_, str, bytes, complex, np.complexfloating)) or value is None:
+        raise ValueError(f"{name}: expected a real number, got {_short(value)}")
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise ValueError(f"{name}: expected a real number, got {_short(value)}") from error
+
+
+def _whole(name: str, value: Any, largest: int) -> int:
+    """A whole number from 0 to ``largest`` (what the extension's integer type holds);
+    ``ValueError`` naming ``name`` otherwise. Ranges narrower than the type are the
+    library's to check, with their own message."""
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        raise ValueError(f"{name}: expected a whole number, got {_short(value)}")
+    try:
+        number = operator.index(value)
+    except TypeError as error:
+        raise ValueError(f"{name}: expected a whole number, got {_short(value)}") from error
+    if not 0 <= number <= largest:
+        raise ValueError(f"{name} = {number} is out of range: expected 0 to {largest}")
+    return number
+
+
+def _text(name: str, value: Any) -> str:
+    """A string argument (``method``, ``backend``, ``adapter``)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name}: expected a string, got {_short(value)}")
+    return value
+
+
+def _seed(value: Any) -> Optional[int]:
+    """``None`` (drawn) or a seed the noise streams take."""
+    return None if value is None else _whole("seed", value, U64_MAX)
+
+
+def _pair(name: str, value: Any) -> Tuple[float, float]:
+    """Two real numbers, ``(low, high)``."""
+    array = _real_array(name, value)
+    if array.shape != (2,):
+        raise ValueError(f"{name}: expected two numbers (low, high), got {_short(value)}")
+    return float(array[0]), float(array[1])
+
+
+def _adapter(value: Any) -> Optional[str]:
+    """``None`` or the text an adapter's name contains."""
+    return None if value is None else _text("adapter", value)
+
+
+#: The largest values the extension's integer types hold.
+U32_MAX = 2**32 - 1
+U64_MAX = 2**64 - 1
+
+
 def _floats(name: str, values: Any) -> np.ndarray:
     """A contiguous, aligned 1-D float64 array of ``values``, copied only when needed
     (an array that arrived by pickle may be contiguous but misaligned)."""
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name}: expected numbers, got {values!r}") from error
+    array = _real_array(name, values)
     if array.ndim == 0:
         array = array.reshape(1)
     if array.ndim != 1:
@@ -65,9 +141,17 @@ def _floats(name: str, values: Any) -> np.ndarray:
     return np.require(array, dtype=np.float64, requirements=["C", "A"])
 
 
+def _currents(values: Any) -> np.ndarray:
+    """The ``currents`` argument: a 1-D float64 array of at least one current."""
+    currents = _floats("currents", values)
+    if len(currents) == 0:
+        raise ValueError("currents: expected at least one current (one neuron each), got none")
+    return currents
+
+
 def _parameter(name: str, value: ArrayLike, neurons: int) -> Tuple[float, Optional[np.ndarray]]:
     """A shared value, or a per-neuron array (the shared value is then its first)."""
-    array = np.asarray(value, dtype=np.float64)
+    array = _real_array(name, value)
     if array.ndim == 0:
         return float(array), None
     each = _floats(name, array)
@@ -108,12 +192,9 @@ def sweep(i_min: float, i_max: float, neurons: int) -> np.ndarray:
 
     The same currents as ``gpulif curve --i-min --i-max --neurons``.
     """
-    if neurons < 1:
-        raise ValueError(f"neurons = {neurons} is out of range: expected at least 1")
-    if neurons == 1:
-        return np.array([float(i_min)])
-    k = np.arange(neurons, dtype=np.float64)
-    return i_min + (i_max - i_min) * k / (neurons - 1)
+    return _gpulif.sweep(
+        _real("i_min", i_min), _real("i_max", i_max), _whole("neurons", neurons, U64_MAX)
+    )
 
 
 @dataclass
@@ -258,16 +339,18 @@ def curve(
     GpuError
         When the GPU fails (no adapter for ``backend="gpu"``, a lost device).
     """
-    currents = _floats("currents", currents)
+    currents = _currents(currents)
     n = len(currents)
     tau_rc_0, tau_ref_0, v_th_0, tau_rc_each, tau_ref_each, v_th_each = _neuron_parameters(
         tau_rc, tau_ref, v_th, n
     )
     stimulus_array = None if stimulus is None else _floats("stimulus", stimulus)
     raw = _gpulif.curve(
-        currents, float(duration), float(dt), tau_rc_0, tau_ref_0, v_th_0, method, backend,
-        adapter, float(noise), float(noise_tau), seed, stimulus_array, bool(dt_correction),
-        tau_rc_each, tau_ref_each, v_th_each, _progress(progress), int(first_index),
+        currents, _real("duration", duration), _real("dt", dt), tau_rc_0, tau_ref_0, v_th_0,
+        _text("method", method), _text("backend", backend), _adapter(adapter),
+        _real("noise", noise), _real("noise_tau", noise_tau), _seed(seed), stimulus_array,
+        bool(dt_correction), tau_rc_each, tau_ref_each, v_th_each, _progress(progress),
+        _whole("first_index", first_index, U64_MAX),
     )
     counts = raw["counts"]
     return CurveResult(
@@ -387,11 +470,13 @@ def trace(
         ``str(result)`` is the tutorial's sentence for each neuron, e.g. ``An input of
         1.1 produces 29 spikes in 20 seconds (1.45 Hz)``.
     """
-    currents = _floats("currents", currents)
+    currents = _currents(currents)
     stimulus_array = None if stimulus is None else _floats("stimulus", stimulus)
     raw = _gpulif.trace(
-        currents, float(duration), float(dt), float(tau_rc), float(tau_ref), float(v_th),
-        method, backend, adapter, float(noise), float(noise_tau), seed, stimulus_array,
+        currents, _real("duration", duration), _real("dt", dt), _real("tau_rc", tau_rc),
+        _real("tau_ref", tau_ref), _real("v_th", v_th), _text("method", method),
+        _text("backend", backend), _adapter(adapter), _real("noise", noise),
+        _real("noise_tau", noise_tau), _seed(seed), stimulus_array,
     )
     return TraceResult(
         currents=currents,
@@ -488,10 +573,12 @@ def ensemble(
         x simulated in one batched run.
     """
     raw = _gpulif.ensemble(
-        int(neurons), tuple(map(float, max_rates)), tuple(map(float, intercepts)),
-        int(x_points), int(seed), method, float(duration), float(dt), float(tau_rc),
-        float(tau_ref), float(v_th), backend, adapter, float(noise), float(noise_tau),
-        _progress(progress),
+        _whole("neurons", neurons, U64_MAX), _pair("max_rates", max_rates),
+        _pair("intercepts", intercepts), _whole("x_points", x_points, U64_MAX),
+        _whole("seed", seed, U64_MAX), _text("method", method), _real("duration", duration),
+        _real("dt", dt), _real("tau_rc", tau_rc), _real("tau_ref", tau_ref),
+        _real("v_th", v_th), _text("backend", backend), _adapter(adapter),
+        _real("noise", noise), _real("noise_tau", noise_tau), _progress(progress),
     )
     return EnsembleResult(**raw)
 
@@ -539,16 +626,17 @@ class Population:
         seed: Optional[int] = None,
         stimulus: Optional[ArrayLike] = None,
     ) -> None:
-        currents = _floats("currents", currents)
+        currents = _currents(currents)
         n = len(currents)
         tau_rc_0, tau_ref_0, v_th_0, tau_rc_each, tau_ref_each, v_th_each = _neuron_parameters(
             tau_rc, tau_ref, v_th, n
         )
         stimulus_array = None if stimulus is None else _floats("stimulus", stimulus)
         self._inner = _gpulif.Population(
-            currents, float(dt), tau_rc_0, tau_ref_0, v_th_0, method, backend, adapter,
-            float(noise), float(noise_tau), seed, stimulus_array, tau_rc_each, tau_ref_each,
-            v_th_each,
+            currents, _real("dt", dt), tau_rc_0, tau_ref_0, v_th_0, _text("method", method),
+            _text("backend", backend), _adapter(adapter), _real("noise", noise),
+            _real("noise_tau", noise_tau), _seed(seed), stimulus_array, tau_rc_each,
+            tau_ref_each, v_th_each,
         )
         self.dt = float(dt)
         self.steps_done = 0
@@ -576,12 +664,18 @@ class Population:
 
     def step(self, steps: int = 1) -> None:
         """Advances every neuron by ``steps`` steps (releasing the GIL)."""
-        self._inner.step(int(steps))
-        self.steps_done += int(steps)
+        steps = _whole("steps", steps, U32_MAX)
+        self._inner.step(steps)
+        self.steps_done += steps
 
     def set_currents(self, currents: ArrayLike) -> None:
         """New input currents, one per neuron, for the steps that follow."""
-        self._inner.set_currents(_floats("currents", currents))
+        currents = _currents(currents)
+        if len(currents) != len(self):
+            raise ValueError(
+                f"currents: one value per neuron, {len(self)}, expected; got {len(currents)}"
+            )
+        self._inner.set_currents(currents)
 
     @property
     def counts(self) -> np.ndarray:
@@ -610,8 +704,9 @@ class Population:
     def record(self, steps: int) -> Tuple[np.ndarray, np.ndarray]:
         """Advances ``steps`` steps one at a time and returns each step's voltages and
         spikes, both ``(steps, neurons)``: the spike trains."""
-        voltages, spikes = self._inner.record(int(steps))
-        self.steps_done += int(steps)
+        steps = _whole("steps", steps, U32_MAX)
+        voltages, spikes = self._inner.record(steps)
+        self.steps_done += steps
         return voltages, spikes
 
 
@@ -629,8 +724,9 @@ def analytic_rate(
     """The analytic rate (Hz) of each current: the LIF rate, or under noise the Siegert
     rate (see the README's Noise section)."""
     return _gpulif.analytic_rate(
-        _floats("currents", currents), float(dt), float(tau_rc), float(tau_ref),
-        float(v_th), float(noise), float(noise_tau), bool(dt_correction),
+        _floats("currents", currents), _real("dt", dt), _real("tau_rc", tau_rc),
+        _real("tau_ref", tau_ref), _real("v_th", v_th), _real("noise", noise),
+        _real("noise_tau", noise_tau), bool(dt_correction),
     )
 
 
@@ -679,8 +775,11 @@ def bench(
     """
     return list(
         _gpulif.bench(
-            int(neurons), int(steps), float(i_min), float(i_max), float(dt), float(tau_rc),
-            float(tau_ref), float(v_th), method, list(backends), int(runs), float(noise),
-            float(noise_tau), seed,
+            _whole("neurons", neurons, U64_MAX), _whole("steps", steps, U32_MAX),
+            _real("i_min", i_min), _real("i_max", i_max), _real("dt", dt),
+            _real("tau_rc", tau_rc), _real("tau_ref", tau_ref), _real("v_th", v_th),
+            _text("method", method), [_text("backends", b) for b in backends],
+            _whole("runs", runs, U64_MAX), _real("noise", noise), _real("noise_tau", noise_tau),
+            _seed(seed),
         )
     )

@@ -41,6 +41,7 @@ def analytic_rate(
     currents: F64, dt: float, tau_rc: float, tau_ref: float, v_th: float, noise: float,
     noise_tau: float, dt_correction: bool,
 ) -> F64: ...
+def sweep(i_min: float, i_max: float, neurons: int) -> F64: ...
 
 class Population:
     backend: str

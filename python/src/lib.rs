@@ -873,6 +873,19 @@ fn analytic_rate<'py>(
     Ok(rates.into_pyarray(py))
 }
 
+/// `neurons` currents from `i_min` to `i_max`, both included exactly: the library's
+/// sweep, which `gpulif curve --i-min --i-max --neurons` simulates.
+#[pyfunction]
+fn sweep(
+    py: Python<'_>,
+    i_min: f64,
+    i_max: f64,
+    neurons: usize,
+) -> PyResult<Bound<'_, PyArray1<f64>>> {
+    let currents = gpulif::curve::sweep(i_min, i_max, neurons).map_err(to_py)?;
+    Ok(currents.into_pyarray(py))
+}
+
 #[pymodule]
 fn _gpulif(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("GpuError", m.py().get_type::<GpuError>())?;
@@ -884,5 +897,6 @@ fn _gpulif(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(devices, m)?)?;
     m.add_function(wrap_pyfunction!(bench_backends, m)?)?;
     m.add_function(wrap_pyfunction!(analytic_rate, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep, m)?)?;
     Ok(())
 }

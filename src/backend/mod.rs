@@ -476,6 +476,15 @@ impl<'a> PopulationDesc<'a> {
     pub fn validate(&self) -> Result<()> {
         check_population(self.params, self.currents, &self.each)?;
         self.noise.validate_for(self.method)?;
+        if self.noise.is_on() {
+            if self.each.is_shared() {
+                self.noise.validate_amplitude(self.params)?;
+            } else {
+                (0..self.currents.len()).try_for_each(|k| {
+                    self.noise.validate_amplitude(&self.each.of(self.params, k))
+                })?;
+            }
+        }
         if self.stimulus.is_some() {
             crate::model::noise::euler_only(self.method, "a stimulus")?;
         }

@@ -103,8 +103,21 @@ impl Currents {
     /// Reads one current per line from a file; everything from a `#` to the end of its
     /// line is a comment, and blank lines are skipped.
     pub fn read_file(path: &Path) -> Result<Vec<f64>> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let bytes = std::fs::read(path).map_err(|e| {
             Error::Currents(format!("cannot read currents from {}: {e}", path.display()))
+        })?;
+        Currents::parse_file(path, &bytes)
+    }
+
+    /// The currents held in `bytes`, a file's content, as [`Currents::read_file`]
+    /// reads them; `path` names the file in messages. Whatever the bytes, the answer is
+    /// the currents or an [`Error::Currents`] that says what is wrong.
+    pub fn parse_file(path: &Path, bytes: &[u8]) -> Result<Vec<f64>> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            Error::Currents(format!(
+                "cannot read currents from {}: not UTF-8 text ({e})",
+                path.display()
+            ))
         })?;
         let mut currents = Vec::new();
         for (number, line) in text.lines().enumerate() {
@@ -399,6 +412,7 @@ impl CurveRun {
     /// `dt_correction` ([`analytic::noisy_rate`]).
     pub fn with_noise(self, noise: Noise, dt_correction: bool) -> Result<CurveRun> {
         noise.validate_for(self.run.method())?;
+        noise.validate_amplitude(self.run.params())?;
         let analytic = Analytic::new(*self.run.params(), noise, dt_correction);
         let analytic = match &self.stimulus {
             Some(stimulus) => analytic.with_stimulus(stimulus),

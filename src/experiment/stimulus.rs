@@ -16,16 +16,25 @@ use crate::error::{Error, Result};
 /// The values of the stimulus file at `path`, checked to be finite and at least
 /// `steps` long (a longer signal is cut to the run).
 pub fn read(path: &Path, steps: u32) -> Result<Vec<f64>> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::Stimulus(format!("{}: cannot read it: {e}", path.display())))?;
+    parse(path, &bytes, steps)
+}
+
+/// The stimulus held in `bytes`, a file's content, as [`read`] reads it: `path` names
+/// it in messages, and its extension says whether it is an NPY array or text. Whatever
+/// the bytes, the answer is the signal or an [`Error::Stimulus`] that says what is
+/// wrong, and nothing is allocated beyond what the bytes hold.
+pub fn parse(path: &Path, bytes: &[u8], steps: u32) -> Result<Vec<f64>> {
     let fail = |what: String| Error::Stimulus(format!("{}: {what}", path.display()));
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
     let is_npy = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
     let mut values = if is_npy {
-        parse_npy(&bytes).map_err(fail)?
+        parse_npy(bytes).map_err(fail)?
     } else {
-        parse_text(&bytes).map_err(fail)?
+        parse_text(bytes).map_err(fail)?
     };
     if values.is_empty() {
         return Err(fail("it holds no values".into()));
@@ -77,7 +86,7 @@ fn parse_npy(bytes: &[u8]) -> std::result::Result<Vec<f64>, String> {
     if bytes.len() < 10 || &bytes[..6] != MAGIC {
         return Err("not an NPY file (no \\x93NUMPY magic)".into());
     }
-    let (header_len, start) = match bytes[6] {
+    let (header_len, start): (usize, usize) = match bytes[6] {
         1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
         2 | 3 if bytes.len() >= 12 => (
             u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
@@ -85,8 +94,11 @@ fn parse_npy(bytes: &[u8]) -> std::result::Result<Vec<f64>, String> {
         ),
         version => return Err(format!("NPY version {version} is not supported")),
     };
+    let end = start
+        .checked_add(header_len)
+        .ok_or("a truncated NPY header")?;
     let header = bytes
-        .get(start..start + header_len)
+        .get(start..end)
         .and_then(|h| std::str::from_utf8(h).ok())
         .ok_or("a truncated NPY header")?;
     let field = |key: &str| -> Option<&str> {
@@ -102,7 +114,8 @@ fn parse_npy(bytes: &[u8]) -> std::result::Result<Vec<f64>, String> {
     } else {
         let descr: String = descr.chars().take_while(|c| *c != ',').collect();
         return Err(format!(
-            "dtype {descr}: expected float32 or float64 ('<f4' or '<f8')"
+            "dtype {}: expected float32 or float64 ('<f4' or '<f8')",
+            shown(&descr)
         ));
     };
     if field("fortran_order").is_some_and(|v| v.starts_with("True")) {
@@ -120,28 +133,44 @@ fn parse_npy(bytes: &[u8]) -> std::result::Result<Vec<f64>, String> {
         .filter(|d| !d.is_empty())
         .map(|d| {
             d.parse()
-                .map_err(|_| format!("a malformed NPY shape ({inside})"))
+                .map_err(|_| format!("a malformed NPY shape ({})", shown(inside)))
         })
         .collect::<std::result::Result<_, _>>()?;
     let [len] = dims[..] else {
         return Err(format!(
-            "an array of shape ({inside}): expected one dimension, one value per step"
+            "an array of shape ({}): expected one dimension, one value per step",
+            shown(inside)
         ));
     };
-    let data = &bytes[start + header_len..];
-    if data.len() < len * width {
-        return Err(format!(
-            "{len} values announced, {} bytes of data",
-            data.len()
-        ));
-    }
-    Ok(data[..len * width]
+    // The header's length is checked against the data before anything is allocated: a
+    // header may announce more values than memory holds.
+    let data = &bytes[end..];
+    let size = len
+        .checked_mul(width)
+        .filter(|&size| size <= data.len())
+        .ok_or_else(|| format!("{len} values announced, {} bytes of data", data.len()))?;
+    Ok(data[..size]
         .chunks_exact(width)
         .map(|b| match width {
             8 => f64::from_le_bytes(b.try_into().expect("8 bytes")),
             _ => f64::from(f32::from_le_bytes(b.try_into().expect("4 bytes"))),
         })
         .collect())
+}
+
+/// A piece of a file's header as a message shows it: on one line, control characters
+/// escaped, and at most 40 characters of it.
+fn shown(text: &str) -> String {
+    const MOST: usize = 40;
+    let mut shown: String = text
+        .chars()
+        .take(MOST)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().nth(MOST).is_some() {
+        shown.push('…');
+    }
+    shown
 }
 
 #[cfg(test)]

@@ -289,6 +289,51 @@ impl Noise {
         Ok(())
     }
 
+    /// Checks that the noise stays within float32 for a neuron of `params`: its
+    /// amplitude (the white noise's voltage step per unit normal `sigma·√(dt/tau_rc)`,
+    /// or the coloured noise's stationary spread `sigma·√(tau_rc/(2·tau))`) at most
+    /// [`MAX_CURRENT`], as large as the largest current. Beyond it the kernels' float32
+    /// voltages overflow into infinities and NaN.
+    ///
+    /// [`MAX_CURRENT`]: crate::model::params::MAX_CURRENT
+    pub fn validate_amplitude(&self, params: &LifParams) -> Result<()> {
+        use crate::model::params::MAX_CURRENT;
+        if !self.is_on() {
+            return Ok(());
+        }
+        // The amplitude of one unit of sigma.
+        let (per_sigma, formula) = if self.is_coloured() {
+            (
+                (params.tau_rc / (2.0 * self.tau)).sqrt(),
+                "its stationary spread sigma·√(tau_rc/(2·noise-tau))",
+            )
+        } else {
+            (
+                (params.dt / params.tau_rc).sqrt(),
+                "its voltage step sigma·√(dt/tau_rc)",
+            )
+        };
+        if self.sigma * per_sigma <= MAX_CURRENT {
+            return Ok(());
+        }
+        use crate::model::params::shortest;
+        Err(Error::parameter(
+            "noise",
+            self.sigma,
+            format!(
+                "at most {} with tau_rc = {} s, dt = {} s{} ({formula} at most {MAX_CURRENT:e})",
+                shortest(MAX_CURRENT / per_sigma),
+                shortest(params.tau_rc),
+                shortest(params.dt),
+                if self.is_coloured() {
+                    format!(", noise-tau = {} s", shortest(self.tau))
+                } else {
+                    String::new()
+                }
+            ),
+        ))
+    }
+
     /// Checks `sigma` and `tau`.
     pub fn validate(&self) -> Result<()> {
         if !(self.sigma.is_finite() && self.sigma >= 0.0) {

@@ -96,9 +96,10 @@ pub fn identity(run: &CurveRun) -> Value {
     })
 }
 
-/// One part read back: its metadata and its rows (current, count, rate, analytic).
+/// One part of a sharded run, read back: the run it belongs to, which part it is, and
+/// its rows (current, count, rate, analytic rate).
 #[derive(Clone, Debug)]
-struct Part {
+pub struct Part {
     path: PathBuf,
     run: Value,
     k: usize,
@@ -111,49 +112,88 @@ fn refuse(path: &Path, why: impl std::fmt::Display) -> Error {
     Error::Parts(format!("{}: {why}", path.display()))
 }
 
-/// Reads a part (`.npy` or `.json`).
-fn read_part(path: &Path) -> Result<Part> {
-    let bytes = std::fs::read(path).map_err(|e| refuse(path, format!("cannot read it: {e}")))?;
-    let (metadata, rows) = match OutputFormat::from_path(path) {
-        Ok(OutputFormat::Npy) => read_npy(&bytes).map_err(|why| refuse(path, why))?,
-        Ok(OutputFormat::Json) => read_json(&bytes).map_err(|why| refuse(path, why))?,
-        _ => {
+impl Part {
+    /// Reads the part at `path` (`.npy` or `.json`).
+    pub fn read(path: &Path) -> Result<Part> {
+        let bytes =
+            std::fs::read(path).map_err(|e| refuse(path, format!("cannot read it: {e}")))?;
+        Part::parse(path, &bytes)
+    }
+
+    /// The part held in `bytes`, a file's content; `path` names it in messages, and its
+    /// extension (`.npy` or `.json`) says how to read it. Whatever the bytes, the answer
+    /// is a part or an [`Error::Parts`] that says what is wrong, and nothing is
+    /// allocated beyond what the bytes hold.
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Part> {
+        let (metadata, rows) = match OutputFormat::from_path(path) {
+            Ok(OutputFormat::Npy) => read_npy(bytes).map_err(|why| refuse(path, why))?,
+            Ok(OutputFormat::Json) => read_json(bytes).map_err(|why| refuse(path, why))?,
+            _ => {
+                return Err(refuse(
+                    path,
+                    "a part is a .npy or .json file of `gpulif curve --shard`",
+                ));
+            }
+        };
+        let shard = metadata.get("shard").ok_or_else(|| {
+            refuse(
+                path,
+                "not a part of a sharded run (no shard in its metadata)",
+            )
+        })?;
+        let field = |name: &str| {
+            shard[name]
+                .as_u64()
+                .and_then(|v| usize::try_from(v).ok())
+                .ok_or_else(|| refuse(path, format!("malformed shard metadata ({name})")))
+        };
+        let (k, n, first, neurons) = (field("k")?, field("n")?, field("first")?, field("neurons")?);
+        if k >= n {
             return Err(refuse(
                 path,
-                "a part is a .npy or .json file of `gpulif curve --shard`",
+                format!("malformed shard metadata (part {k} of {n}; parts count from 0)"),
             ));
         }
-    };
-    let shard = metadata.get("shard").ok_or_else(|| {
-        refuse(
-            path,
-            "not a part of a sharded run (no shard in its metadata)",
-        )
-    })?;
-    let field = |name: &str| {
-        shard[name]
-            .as_u64()
-            .map(|v| v as usize)
-            .ok_or_else(|| refuse(path, format!("malformed shard metadata ({name})")))
-    };
-    let (k, n, first, neurons) = (field("k")?, field("n")?, field("first")?, field("neurons")?);
-    if rows.len() != neurons {
-        return Err(refuse(
-            path,
-            format!("{} rows where its metadata says {neurons}", rows.len()),
-        ));
+        if rows.len() != neurons {
+            return Err(refuse(
+                path,
+                format!("{} rows where its metadata says {neurons}", rows.len()),
+            ));
+        }
+        Ok(Part {
+            path: path.to_owned(),
+            run: metadata["run"].clone(),
+            k,
+            n,
+            first,
+            rows,
+        })
     }
-    Ok(Part {
-        path: path.to_owned(),
-        run: metadata["run"].clone(),
-        k,
-        n,
-        first,
-        rows,
-    })
+
+    /// Which part it is, from 0, and of how many.
+    pub fn shard(&self) -> (usize, usize) {
+        (self.k, self.n)
+    }
+
+    /// Its rows, in the run's order.
+    pub fn rows(&self) -> &[CurvePoint] {
+        &self.rows
+    }
 }
 
 type Read = std::result::Result<(Value, Vec<CurvePoint>), String>;
+
+/// A row's count, which the file holds as a float: a whole number a `u32` holds.
+fn count_of(value: f64) -> std::result::Result<u32, String> {
+    if value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value) {
+        Ok(value as u32)
+    } else {
+        Err(format!(
+            "a count of {value}: counts are whole numbers from 0 to {}",
+            u32::MAX
+        ))
+    }
+}
 
 fn read_npy(bytes: &[u8]) -> Read {
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" || bytes[6] != 1 {
@@ -182,19 +222,22 @@ fn read_npy(bytes: &[u8]) -> Read {
         .map(|row| {
             let v =
                 |k: usize| f64::from_le_bytes(row[8 * k..8 * k + 8].try_into().expect("8 bytes"));
-            CurvePoint {
+            Ok(CurvePoint {
                 current: v(0),
-                count: v(1) as u32,
+                count: count_of(v(1))?,
                 rate: v(2),
                 analytic_rate: v(3),
-            }
+            })
         })
-        .collect();
+        .collect::<std::result::Result<_, String>>()?;
     Ok((metadata, rows))
 }
 
 fn read_json(bytes: &[u8]) -> Read {
     let doc: Value = serde_json::from_slice(bytes).map_err(|e| format!("malformed JSON: {e}"))?;
+    if doc.get("run").is_none() {
+        return Err("no run metadata (`gpulif curve` writes it)".into());
+    }
     let column = |name: &str| -> std::result::Result<Vec<f64>, String> {
         doc["data"][name]
             .as_array()
@@ -212,47 +255,52 @@ fn read_json(bytes: &[u8]) -> Read {
         column("rate")?,
         column("analytic_rate")?,
     );
+    if [count.len(), rate.len(), analytic.len()] != [current.len(); 3] {
+        return Err(format!(
+            "data columns of different lengths (current {}, count {}, rate {}, analytic_rate {})",
+            current.len(),
+            count.len(),
+            rate.len(),
+            analytic.len()
+        ));
+    }
     let rows = (0..current.len())
-        .map(|k| CurvePoint {
-            current: current[k],
-            count: count[k] as u32,
-            rate: rate[k],
-            analytic_rate: analytic[k],
+        .map(|k| {
+            Ok(CurvePoint {
+                current: current[k],
+                count: count_of(count[k])?,
+                rate: rate[k],
+                analytic_rate: analytic[k],
+            })
         })
-        .collect();
+        .collect::<std::result::Result<_, String>>()?;
     let mut metadata = json!({"run": doc["run"].clone()});
     if let Some(shard) = doc.get("shard") {
         metadata["shard"] = shard.clone();
     }
-    if doc.get("run").is_none() {
-        return Err("no run metadata (`gpulif curve` writes it)".into());
-    }
     Ok((metadata, rows))
 }
 
-/// What [`merge`] joined.
+/// The parts of one run, checked and joined in the run's order by [`join`].
 #[derive(Clone, Debug, PartialEq)]
-pub struct Merged {
-    /// Parts joined.
+pub struct Joined {
+    /// The run's identity.
+    pub run: Value,
+    /// How many parts the run was cut into.
     pub parts: usize,
-    /// Neurons in all.
-    pub neurons: usize,
+    /// Every neuron's row, in the run's order.
+    pub rows: Vec<CurvePoint>,
 }
 
-/// Checks that `paths` are the `n` parts of one run, each exactly once, and writes
-/// them joined to `out` (`.npy`, `.csv` or `.json`), atomically: byte for byte what
-/// the unsharded run writes as NPY or CSV; as JSON, its metadata, summary and data.
-pub fn merge(paths: &[PathBuf], out: &Path) -> Result<Merged> {
-    let format = OutputFormat::from_path(out)?;
-    let destination = Destination::new(out, |path, reason| Error::Output { path, reason })?;
-    if paths.is_empty() {
+/// At most this many missing parts are named in an error.
+const MISSING_NAMED: usize = 10;
+
+/// Checks that `parts` are the parts of one run, each exactly once, none missing, and
+/// joins their rows in the run's order.
+pub fn join(mut parts: Vec<Part>) -> Result<Joined> {
+    let Some(first) = parts.first().cloned() else {
         return Err(Error::Parts("no parts given".into()));
-    }
-    let mut parts = paths
-        .iter()
-        .map(|p| read_part(p))
-        .collect::<Result<Vec<_>>>()?;
-    let first = parts[0].clone();
+    };
     for part in &parts[1..] {
         if part.run != first.run {
             let differing = first.run.as_object().and_then(|a| {
@@ -293,19 +341,31 @@ pub fn merge(paths: &[PathBuf], out: &Path) -> Result<Merged> {
             )));
         }
     }
-    let missing: Vec<String> = (0..first.n)
-        .filter(|k| !parts.iter().any(|p| p.k == *k))
-        .map(|k| k.to_string())
-        .collect();
-    if !missing.is_empty() {
+    if parts.len() != first.n {
+        // Every k is below n and none twice, so n − len parts are missing; name the
+        // first few without walking all n (a damaged part may claim any n).
+        let mut missing = Vec::new();
+        let mut next = 0;
+        for k in parts.iter().map(|p| p.k).chain([first.n]) {
+            while next < k && missing.len() < MISSING_NAMED {
+                missing.push(next.to_string());
+                next += 1;
+            }
+            next = k + 1;
+        }
+        let count = first.n - parts.len();
+        let more = match count - missing.len() {
+            0 => String::new(),
+            more => format!(" and {more} more"),
+        };
         return Err(Error::Parts(format!(
-            "part{} {} of {} missing",
-            if missing.len() == 1 { "" } else { "s" },
+            "part{} {}{more} of {} missing",
+            if count == 1 { "" } else { "s" },
             missing.join(", "),
             first.n
         )));
     }
-    let total = first.run["neurons"].as_u64().unwrap_or(0) as usize;
+    let total = first.run["neurons"].as_u64().unwrap_or(0);
     let mut at = 0;
     for part in &parts {
         if part.first != at {
@@ -316,16 +376,42 @@ pub fn merge(paths: &[PathBuf], out: &Path) -> Result<Merged> {
         }
         at += part.rows.len();
     }
-    if at != total {
+    if at as u64 != total {
         return Err(Error::Parts(format!(
             "the parts hold {at} neurons, the run {total}"
         )));
     }
-    let rows: Vec<CurvePoint> = parts.into_iter().flat_map(|p| p.rows).collect();
-    let metadata = PartMetadata {
-        run: first.run.clone(),
-        shard: None,
-    };
+    Ok(Joined {
+        run: first.run,
+        parts: first.n,
+        rows: parts.into_iter().flat_map(|p| p.rows).collect(),
+    })
+}
+
+/// What [`merge`] joined.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Merged {
+    /// Parts joined.
+    pub parts: usize,
+    /// Neurons in all.
+    pub neurons: usize,
+}
+
+/// Checks that `paths` are the `n` parts of one run, each exactly once, and writes
+/// them joined to `out` (`.npy`, `.csv` or `.json`), atomically: byte for byte what
+/// the unsharded run writes as NPY or CSV; as JSON, its metadata, summary and data.
+pub fn merge(paths: &[PathBuf], out: &Path) -> Result<Merged> {
+    let format = OutputFormat::from_path(out)?;
+    let destination = Destination::new(out, |path, reason| Error::Output { path, reason })?;
+    if paths.is_empty() {
+        return Err(Error::Parts("no parts given".into()));
+    }
+    let parts = paths
+        .iter()
+        .map(|p| Part::read(p))
+        .collect::<Result<Vec<_>>>()?;
+    let Joined { run, parts, rows } = join(parts)?;
+    let metadata = PartMetadata { run, shard: None };
     let context = || format!("writing {}", out.display());
     let file = destination.temporary(".partial")?;
     let mut writer = std::io::BufWriter::new(file);
@@ -346,7 +432,7 @@ pub fn merge(paths: &[PathBuf], out: &Path) -> Result<Merged> {
         .map_err(|e| Error::io(context(), e.into_error()))?;
     destination.persist(file)?;
     Ok(Merged {
-        parts: first.n,
+        parts,
         neurons: rows.len(),
     })
 }

@@ -700,9 +700,68 @@ fn parse_number(text: &str) -> Result<f64, String> {
 }
 
 /// A failure and the exit status it earns.
-struct Failure {
-    message: String,
-    status: u8,
+pub struct Failure {
+    /// What went wrong, one line without the `error: ` prefix.
+    pub message: String,
+    /// The exit status: 2 for what the user asked for, 1 for the run itself.
+    pub status: u8,
+}
+
+thread_local! {
+    /// Set while [`check`] runs: each command stops at the point where it would first
+    /// open a backend, simulate or write, with [`Failure::checked`].
+    static CHECK_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+impl Failure {
+    /// The exit status that [`Failure::checked`] carries: no process exits with it.
+    const CHECKED: u8 = 0;
+
+    /// Under [`check`], every check passed and the command stops here; otherwise
+    /// nothing.
+    fn checked() -> Result<(), Failure> {
+        if CHECK_ONLY.get() {
+            Err(Failure {
+                message: String::new(),
+                status: Failure::CHECKED,
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Parses `argv` (the program's name first) and runs every check its command makes
+/// before it opens a backend, simulates or writes anything: the whole validation of a
+/// command line, with no effect but the temporary files that an output's check creates
+/// and removes. `Ok` when the command would run (or `--help` and `--version` would
+/// print); otherwise the failure the command would print and exit with.
+///
+/// The command-line fuzz target (`fuzz/fuzz_targets/cli.rs`) drives it; the program
+/// itself never calls it.
+#[allow(dead_code)]
+pub fn check(argv: &[std::ffi::OsString]) -> Result<(), Failure> {
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(error) if error.exit_code() == 0 => return Ok(()),
+        Err(error) => {
+            // The program prints clap's whole block (the usage, a hint); its first line
+            // is the refusal.
+            let rendered = error.to_string();
+            let first = rendered.lines().next().unwrap_or_default();
+            return Err(Failure {
+                message: first.strip_prefix("error: ").unwrap_or(first).to_owned(),
+                status: error.exit_code() as u8,
+            });
+        }
+    };
+    CHECK_ONLY.set(true);
+    let result = run(cli);
+    CHECK_ONLY.set(false);
+    match result {
+        Err(failure) if failure.status == Failure::CHECKED => Ok(()),
+        result => result,
+    }
 }
 
 impl From<Error> for Failure {
@@ -820,7 +879,18 @@ fn main() -> ExitCode {
         Err(error) => error.exit(),
     };
     handle_interrupts();
-    let result = match cli.command {
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.status)
+        }
+    }
+}
+
+/// Runs the command `cli` names.
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
         Command::Curve(args) => curve(args),
         Command::Devices(args) => devices(args),
         Command::Bench(args) => bench(args),
@@ -828,13 +898,6 @@ fn main() -> ExitCode {
         Command::Ensemble(args) => ensemble(args),
         Command::Merge(args) => merge(args),
         Command::Explore(args) => explore_command(args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            eprintln!("error: {}", failure.message);
-            ExitCode::from(failure.status)
-        }
     }
 }
 
@@ -847,6 +910,7 @@ fn explore_command(args: ExploreArgs) -> Result<(), Failure> {
             explore::MAX_GPU_NEURONS
         )));
     }
+    Failure::checked()?;
     let settings = explore::Settings {
         neurons: args.neurons,
         ..explore::Settings::default()
@@ -985,6 +1049,7 @@ impl PlaceArgs {
     /// Opens the backend, the library's way ([`gpulif::open`]): `auto` falls back to
     /// the CPU only when there is no hardware adapter, and says so unless `quiet`.
     fn open(&self, quiet: bool) -> Result<Box<dyn Stepper + Send>, Failure> {
+        Failure::checked()?;
         if let Adapters::Several(indices) = self.adapters() {
             let adapters = gpulif::gpu::adapters_by_index(indices.as_deref())?;
             let stepper =
@@ -1204,6 +1269,8 @@ fn parse_shard(text: &str) -> Result<(usize, usize), String> {
 
 /// `gpulif merge`.
 fn merge(args: MergeArgs) -> Result<(), Failure> {
+    // The parts' reader and join have fuzz targets of their own.
+    Failure::checked()?;
     let merged = gpulif::output::parts::merge(&args.parts, &args.out)?;
     commit(
         &[format!(
@@ -1347,6 +1414,7 @@ fn compact(value: f64) -> String {
 }
 
 fn devices(args: DevicesArgs) -> Result<(), Failure> {
+    Failure::checked()?;
     let gpulif::gpu::AdapterList {
         adapters,
         hardware,
@@ -1435,6 +1503,7 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
             names.join(", ")
         )));
     }
+    Failure::checked()?;
     let say = |what: String| {
         if !args.quiet {
             eprintln!("bench: {what}");
