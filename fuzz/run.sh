@@ -22,7 +22,7 @@ for target in "${targets[@]}"; do
     case $target in
         # A command line's checks may form a sweep's description or an ensemble's
         # draws, never a simulation: 512 MiB for one allocation is ample.
-        cli) limits=(-malloc_limit_mb=512 -max_len=4096) ;;
+        cli) limits=(-malloc_limit_mb=512 -max_len=4096 -dict="$PWD/fuzz/cli.dict") ;;
         # A reader holds at most a few times its input: no allocation beyond 64 MiB for
         # inputs of at most 64 KiB.
         *) limits=(-malloc_limit_mb=64 -max_len=65536) ;;

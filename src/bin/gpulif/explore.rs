@@ -1003,11 +1003,13 @@ mod tests {
             .map(str::to_owned)
             .chain(["--backend", "cpu", "-q", "--out"].map(str::to_owned))
             .chain([out.display().to_string()]);
-        let crate::Command::Curve(args) = crate::Cli::try_parse_from(arguments).unwrap().command
+        let super::super::Command::Curve(args) = super::super::Cli::try_parse_from(arguments)
+            .unwrap()
+            .command
         else {
             panic!("{command} is a curve command");
         };
-        crate::curve(args).map_err(|f| f.message).unwrap();
+        super::super::curve(args).map_err(|f| f.message).unwrap();
         assert_eq!(saved, std::fs::read(&out).unwrap(), "{command}");
         assert!(String::from_utf8_lossy(&saved).lines().count() == 201);
     }
