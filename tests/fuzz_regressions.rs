@@ -183,7 +183,7 @@ fn check_refuses_as_the_program_does() {
             .chain(argv)
             .map(Into::into)
             .collect();
-        let failure = gpulif_cli::check(&argv).err().expect("refused");
+        let failure = gpulif_cli::check(&argv).expect_err("refused");
         assert_eq!(
             program.status.code(),
             Some(i32::from(failure.status)),
