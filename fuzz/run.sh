@@ -29,10 +29,15 @@ for target in "${targets[@]}"; do
     esac
     mkdir -p "$scratch/$target"
     log="$scratch/$target.log"
-    # Absolute paths: the cli target works in a folder of its own.
-    if cargo +nightly fuzz run "$target" "$scratch/$target" "$PWD/fuzz/corpus/$target" \
-        "$PWD/fuzz/regressions/$target" -- -max_total_time="$seconds" -rss_limit_mb=2048 \
-        -print_final_stats=1 "${limits[@]}" >"$log" 2>&1; then
+    # Absolute paths (the cli target works in a folder of its own), and only the folders
+    # that exist (a target may have no crash inputs yet).
+    inputs=()
+    for dir in corpus regressions; do
+        [ -d "fuzz/$dir/$target" ] && inputs+=("$PWD/fuzz/$dir/$target")
+    done
+    if cargo +nightly fuzz run "$target" "$scratch/$target" "${inputs[@]}" -- \
+        -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 "${limits[@]}" \
+        >"$log" 2>&1; then
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
         cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
         echo "fuzz $target: $runs runs in $seconds s, $cov, no crash"
