@@ -64,9 +64,19 @@ def _real_array(name: str, values: Any) -> np.ndarray:
         raise ValueError(f"{name}: expected numbers, got {_short(values)}") from error
     if np.iscomplexobj(raw):
         raise ValueError(f"{name}: expected real numbers, got complex values")
+    if raw.dtype == object and all(_is_real(x) for x in raw.flat):
+        # Python numbers held as objects (a pandas column of dtype object, say).
+        raw = raw.astype(np.float64)
     if raw.dtype.kind not in "iuf":
         raise ValueError(f"{name}: expected numbers, got {raw.dtype} values {_short(values)}")
     return raw.astype(np.float64, copy=False)
+
+
+def _is_real(value: Any) -> bool:
+    """A real number: an int or float of Python or numpy, not a boolean."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
 
 
 def _short(value: Any) -> str:
@@ -109,7 +119,7 @@ def _text(name: str, value: Any) -> str:
 
 def _seed(value: Any) -> Optional[int]:
     """``None`` (drawn) or a seed the noise streams take."""
-    return None if value is None else _whole("seed", value, U64_MAX)
+    return None if value is None else _whole("seed", value, _U64_MAX)
 
 
 def _pair(name: str, value: Any) -> Tuple[float, float]:
@@ -126,8 +136,8 @@ def _adapter(value: Any) -> Optional[str]:
 
 
 #: The largest values the extension's integer types hold.
-U32_MAX = 2**32 - 1
-U64_MAX = 2**64 - 1
+_U32_MAX = 2**32 - 1
+_U64_MAX = 2**64 - 1
 
 
 def _floats(name: str, values: Any) -> np.ndarray:
@@ -193,7 +203,7 @@ def sweep(i_min: float, i_max: float, neurons: int) -> np.ndarray:
     The same currents as ``gpulif curve --i-min --i-max --neurons``.
     """
     return _gpulif.sweep(
-        _real("i_min", i_min), _real("i_max", i_max), _whole("neurons", neurons, U64_MAX)
+        _real("i_min", i_min), _real("i_max", i_max), _whole("neurons", neurons, _U64_MAX)
     )
 
 
@@ -350,7 +360,7 @@ def curve(
         _text("method", method), _text("backend", backend), _adapter(adapter),
         _real("noise", noise), _real("noise_tau", noise_tau), _seed(seed), stimulus_array,
         bool(dt_correction), tau_rc_each, tau_ref_each, v_th_each, _progress(progress),
-        _whole("first_index", first_index, U64_MAX),
+        _whole("first_index", first_index, _U64_MAX),
     )
     counts = raw["counts"]
     return CurveResult(
@@ -573,9 +583,9 @@ def ensemble(
         x simulated in one batched run.
     """
     raw = _gpulif.ensemble(
-        _whole("neurons", neurons, U64_MAX), _pair("max_rates", max_rates),
-        _pair("intercepts", intercepts), _whole("x_points", x_points, U64_MAX),
-        _whole("seed", seed, U64_MAX), _text("method", method), _real("duration", duration),
+        _whole("neurons", neurons, _U64_MAX), _pair("max_rates", max_rates),
+        _pair("intercepts", intercepts), _whole("x_points", x_points, _U64_MAX),
+        _whole("seed", seed, _U64_MAX), _text("method", method), _real("duration", duration),
         _real("dt", dt), _real("tau_rc", tau_rc), _real("tau_ref", tau_ref),
         _real("v_th", v_th), _text("backend", backend), _adapter(adapter),
         _real("noise", noise), _real("noise_tau", noise_tau), _progress(progress),
@@ -664,7 +674,7 @@ class Population:
 
     def step(self, steps: int = 1) -> None:
         """Advances every neuron by ``steps`` steps (releasing the GIL)."""
-        steps = _whole("steps", steps, U32_MAX)
+        steps = _whole("steps", steps, _U32_MAX)
         self._inner.step(steps)
         self.steps_done += steps
 
@@ -704,7 +714,7 @@ class Population:
     def record(self, steps: int) -> Tuple[np.ndarray, np.ndarray]:
         """Advances ``steps`` steps one at a time and returns each step's voltages and
         spikes, both ``(steps, neurons)``: the spike trains."""
-        steps = _whole("steps", steps, U32_MAX)
+        steps = _whole("steps", steps, _U32_MAX)
         voltages, spikes = self._inner.record(steps)
         self.steps_done += steps
         return voltages, spikes
@@ -775,11 +785,11 @@ def bench(
     """
     return list(
         _gpulif.bench(
-            _whole("neurons", neurons, U64_MAX), _whole("steps", steps, U32_MAX),
+            _whole("neurons", neurons, _U64_MAX), _whole("steps", steps, _U32_MAX),
             _real("i_min", i_min), _real("i_max", i_max), _real("dt", dt),
             _real("tau_rc", tau_rc), _real("tau_ref", tau_ref), _real("v_th", v_th),
             _text("method", method), [_text("backends", b) for b in backends],
-            _whole("runs", runs, U64_MAX), _real("noise", noise), _real("noise_tau", noise_tau),
+            _whole("runs", runs, _U64_MAX), _real("noise", noise), _real("noise_tau", noise_tau),
             _seed(seed),
         )
     )

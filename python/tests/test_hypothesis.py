@@ -7,6 +7,8 @@ name that argument. The runs are short (CPU backend, a few steps), so every vali
 is simulated too.
 """
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,8 +17,9 @@ from hypothesis.extra import numpy as hnp
 
 import gpulif
 
+# GPULIF_HYPOTHESIS_EXAMPLES=N draws N examples per test instead of 150.
 CASES = settings(
-    max_examples=150,
+    max_examples=int(os.environ.get("GPULIF_HYPOTHESIS_EXAMPLES", "150")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -148,7 +151,8 @@ def test_trace_takes_anything(name, value, currents):
         assert result.voltages.shape[0] == len(result.currents)
         assert np.all(np.isfinite(result.voltages))
 
-    strange = None if currents is TRACE_CURRENTS else "currents"
+    # The library names one bad value of them `current` (the command line's `--current`).
+    strange = None if currents is TRACE_CURRENTS else "current"
     refused_or_ran(lambda: gpulif.trace(currents, **kwargs), name, check, or_name=strange)
 
 
@@ -199,11 +203,19 @@ def test_the_refusals_the_issue_names():
         (lambda: gpulif.curve(np.array([1 + 2j, 3 + 0j])), "currents: expected real numbers, got complex values"),
         (lambda: gpulif.curve([1.5], seed=-1, backend="cpu"), "seed = -1 is out of range"),
         (lambda: gpulif.curve([1.5], duration=None), "duration: expected a real number, got None"),
+        (lambda: gpulif.curve(np.array([1.5, None], dtype=object)), "currents: expected numbers, got object"),
     ]
     for call, message in cases:
         with pytest.raises(ValueError) as error:
             call()
         assert str(error.value).startswith(message), str(error.value)
+
+
+def test_python_numbers_held_as_objects_are_numbers():
+    as_objects = np.array([0.5, 2, 3.5], dtype=object)
+    expected = gpulif.curve([0.5, 2.0, 3.5], duration=0.1, backend="cpu").counts
+    result = gpulif.curve(as_objects, duration=0.1, backend="cpu")
+    assert np.array_equal(result.counts, expected) and result.currents.dtype == np.float64
 
 
 def test_the_sweep_ends_at_i_max_and_is_the_command_lines():

@@ -55,28 +55,39 @@ impl RecordSpec {
     }
 
     /// The neurons of a curve of `neurons` neurons, checked against it and against
-    /// [`MAX_RECORDED`].
+    /// [`MAX_RECORDED`] before any list is formed (a range or `all` may name far more
+    /// neurons than memory holds).
     pub fn indices(&self, neurons: usize) -> Result<Vec<usize>> {
-        let indices: Vec<usize> = match self {
-            RecordSpec::All => (0..neurons).collect(),
-            RecordSpec::Range(start, end) => (*start..*end).collect(),
-            RecordSpec::List(list) => list.clone(),
-        };
-        if let Some(&k) = indices.iter().find(|&&k| k >= neurons) {
-            return Err(Error::parameter(
+        let beyond = |value: String| {
+            Error::parameter(
                 "record",
-                k,
+                value,
                 format!("neuron indices below the curve's {neurons} neurons"),
-            ));
-        }
-        if indices.len() > MAX_RECORDED {
-            return Err(Error::parameter(
+            )
+        };
+        let too_many = |count: usize| {
+            Error::parameter(
                 "record",
-                indices.len(),
+                count,
                 format!("at most {MAX_RECORDED} neurons recorded at once"),
-            ));
+            )
+        };
+        match self {
+            RecordSpec::All if neurons > MAX_RECORDED => Err(too_many(neurons)),
+            RecordSpec::All => Ok((0..neurons).collect()),
+            RecordSpec::Range(start, end) if *end > neurons => {
+                Err(beyond(format!("{start}:{end}")))
+            }
+            RecordSpec::Range(start, end) if end - start > MAX_RECORDED => {
+                Err(too_many(end - start))
+            }
+            RecordSpec::Range(start, end) => Ok((*start..*end).collect()),
+            RecordSpec::List(list) => match list.iter().find(|&&k| k >= neurons) {
+                Some(&k) => Err(beyond(k.to_string())),
+                None if list.len() > MAX_RECORDED => Err(too_many(list.len())),
+                None => Ok(list.clone()),
+            },
         }
-        Ok(indices)
     }
 }
 
@@ -249,6 +260,29 @@ mod tests {
         assert!(RecordSpec::parse("a,b").is_err());
         assert!(RecordSpec::parse("0:11").unwrap().indices(10).is_err());
         assert!(RecordSpec::All.indices(MAX_RECORDED + 1).is_err());
+        // Checked before any list is formed: these would ask for 2⁶⁴ and 10⁹ indices.
+        assert_eq!(
+            RecordSpec::parse("0:18446744073709551615")
+                .unwrap()
+                .indices(10)
+                .unwrap_err()
+                .to_string(),
+            "record = 0:18446744073709551615 is out of range: expected neuron indices below \
+             the curve's 10 neurons"
+        );
+        assert_eq!(
+            RecordSpec::All
+                .indices(1_000_000_000)
+                .unwrap_err()
+                .to_string(),
+            "record = 1000000000 is out of range: expected at most 10000 neurons recorded at once"
+        );
+        assert!(
+            RecordSpec::parse("0:20000")
+                .unwrap()
+                .indices(1_000_000)
+                .is_err()
+        );
     }
 
     #[test]
