@@ -297,7 +297,7 @@ impl Noise {
     ///
     /// [`MAX_CURRENT`]: crate::model::params::MAX_CURRENT
     pub fn validate_amplitude(&self, params: &LifParams) -> Result<()> {
-        use crate::model::params::MAX_CURRENT;
+        use crate::model::params::{MAX_CURRENT, shortest};
         if !self.is_on() {
             return Ok(());
         }
@@ -316,7 +316,6 @@ impl Noise {
         if self.sigma * per_sigma <= MAX_CURRENT {
             return Ok(());
         }
-        use crate::model::params::shortest;
         Err(Error::parameter(
             "noise",
             self.sigma,
