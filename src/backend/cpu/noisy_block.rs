@@ -220,7 +220,10 @@ fn philox_avx512(
     stream: Stream,
     words: &mut [[u32; LANES]; 4],
 ) {
-    use std::arch::x86_64::*;
+    use std::arch::x86_64::{
+        __m512i, _mm512_loadu_si512, _mm512_mask_blend_epi32, _mm512_mul_epu32, _mm512_set1_epi32,
+        _mm512_slli_epi64, _mm512_srli_epi64, _mm512_storeu_si512, _mm512_ternarylogic_epi32,
+    };
     const GROUPS: usize = LANES / 16;
     let key = noise::key(seed);
     let tag = noise::counter(quad, 0, stream)[3];
