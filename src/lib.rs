@@ -88,7 +88,7 @@
 pub mod backend;
 mod error;
 pub mod experiment;
-mod input;
+pub mod input;
 pub mod model;
 #[cfg(feature = "output")]
 pub mod output;
@@ -105,10 +105,7 @@ pub use backend::gpu::{
     PopulationOptions, Readback, Readings, Readout,
 };
 pub use backend::reference::ReferencePopulation;
-pub use backend::{
-    BackendChoice, BackendKind, Opened, Population, PopulationDesc, Progress, Stepper, Stimulus,
-    open,
-};
+pub use backend::{BackendChoice, BackendKind, Opened, Population, Progress, Stepper, open};
 pub use cpu::{CpuPopulation, CpuStepper, ReferenceStepper};
 #[allow(deprecated)]
 pub use curve::Sweep;
@@ -116,6 +113,7 @@ pub use curve::{
     Currents, CurvePoint, CurveReport, CurveRun, CurveSpec, CurveSummary, TuningCurve,
 };
 pub use error::{Error, Result};
+pub use input::{PopulationDesc, Stimulus};
 pub use model::noise::{self, Noise};
 pub use params::{LifParams, Method, NeuronParams, Run};
 pub use trace::Trace;

@@ -5,8 +5,9 @@
 use rayon::prelude::*;
 
 use crate::backend::cpu::{NEURONS_PER_TASK, cpu_description};
-use crate::backend::{BackendKind, Population, PopulationDesc, Progress, Stepper, check_currents};
+use crate::backend::{BackendKind, Population, Progress, Stepper};
 use crate::error::Result;
+use crate::input::{PopulationDesc, check_currents};
 use crate::model::exact::ExactLif;
 use crate::model::noise::{self, Noise, Stream};
 use crate::model::params::{Method, NeuronParams, Run};
@@ -228,7 +229,7 @@ impl Population for ReferencePopulation {
 
     fn advance(&mut self, steps: u32, progress: Progress<'_>) -> Result<()> {
         let drive = &mut self.drive;
-        crate::backend::check_stimulus_covers(
+        crate::input::check_stimulus_covers(
             drive.stimulus.as_ref().map(Vec::len),
             self.clock,
             steps,

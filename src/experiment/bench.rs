@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 use crate::backend::cpu::{CpuStepper, Kernel};
 use crate::backend::gpu::GpuStepper;
 use crate::backend::reference::ReferenceStepper;
-use crate::backend::{BackendKind, PopulationDesc, Stepper};
+use crate::backend::{BackendKind, Stepper};
 use crate::error::{Error, Result};
 use crate::experiment::curve::sweep;
+use crate::input::PopulationDesc;
 use crate::model::noise::Noise;
 use crate::model::params::{LifParams, Method, NeuronParams, Run};
 

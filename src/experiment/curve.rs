@@ -5,8 +5,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::analytic;
-use crate::backend::{BackendKind, PopulationDesc, Progress, Stepper};
+use crate::backend::{BackendKind, Progress, Stepper};
 use crate::error::{Error, Result};
+use crate::input::PopulationDesc;
 use crate::model::noise::Noise;
 use crate::params::{LifParams, Method, NeuronParams, Run, validate_current};
 
@@ -426,7 +427,7 @@ impl CurveRun {
     /// (Euler only).
     pub fn with_stimulus(self, stimulus: Vec<f64>) -> Result<CurveRun> {
         crate::model::noise::euler_only(self.run.method(), "a stimulus")?;
-        crate::backend::check_stimulus_covers(Some(stimulus.len()), 0, self.run.steps())?;
+        crate::input::check_stimulus_covers(Some(stimulus.len()), 0, self.run.steps())?;
         if let Some(k) = stimulus.iter().position(|x| !x.is_finite()) {
             return Err(Error::Stimulus(format!(
                 "value {k} is {}; every value must be finite",
@@ -476,7 +477,7 @@ impl CurveRun {
             .with_noise(self.analytic.noise)
             .with_first_index(start as u64);
         match &self.stimulus {
-            Some(values) => desc.with_stimulus(crate::backend::Stimulus { values, gain: None }),
+            Some(values) => desc.with_stimulus(crate::input::Stimulus { values, gain: None }),
             None => desc,
         }
     }

@@ -39,8 +39,9 @@
 use std::time::{Duration, Instant};
 
 use crate::analytic::current_for_rate;
-use crate::backend::{BackendKind, PopulationDesc, Progress, Stepper};
+use crate::backend::{BackendKind, Progress, Stepper};
 use crate::error::{Error, Result};
+use crate::input::PopulationDesc;
 use crate::model::noise::Noise;
 use crate::params::{LifParams, Method, NeuronParams, Run};
 
@@ -288,7 +289,7 @@ impl Ensemble {
     ) -> PopulationDesc<'a> {
         PopulationDesc::for_run(run, &self.biases, NeuronParams::SHARED)
             .with_noise(noise)
-            .with_stimulus(crate::backend::Stimulus {
+            .with_stimulus(crate::input::Stimulus {
                 values: signal,
                 gain: Some(gains),
             })

@@ -5,8 +5,9 @@
 use crate::backend::cpu::CpuStepper;
 use crate::backend::gpu::{GpuContext, GpuStepper};
 use crate::backend::reference::ReferenceStepper;
-use crate::backend::{BackendKind, PopulationDesc, Stepper};
+use crate::backend::{BackendKind, Stepper};
 use crate::error::{Error, Result};
+use crate::input::PopulationDesc;
 use crate::model::params::{NeuronParams, Run, validate_current};
 
 /// The most samples (steps × neurons) one trace records: each is kept in memory and

@@ -6,9 +6,10 @@
 //! the ones their counts in the curve came from: a recorded train holds exactly as many
 //! spikes as the neuron's count.
 
-use crate::backend::{PopulationDesc, Progress, Stepper};
+use crate::backend::{Progress, Stepper};
 use crate::curve::CurveRun;
 use crate::error::{Error, Result};
+use crate::input::PopulationDesc;
 
 /// The most neurons one run records.
 pub const MAX_RECORDED: usize = 10_000;

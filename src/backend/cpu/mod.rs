@@ -111,7 +111,7 @@ impl Stepper for CpuStepper {
 
     fn population_of(
         &mut self,
-        desc: &crate::backend::PopulationDesc<'_>,
+        desc: &crate::input::PopulationDesc<'_>,
     ) -> Result<Box<dyn Population + '_>> {
         Ok(Box::new(CpuPopulation::from_desc(desc, self.kernel)?))
     }
@@ -125,14 +125,14 @@ impl Stepper for CpuStepper {
         each: &NeuronParams<'_>,
         progress: crate::backend::Progress<'_>,
     ) -> Result<Vec<u32>> {
-        let desc = crate::backend::PopulationDesc::for_run(run, currents, *each);
+        let desc = crate::input::PopulationDesc::for_run(run, currents, *each);
         CpuPopulation::counts_after(&desc, self.kernel, run.steps(), progress)
     }
 
     /// As [`CpuStepper::simulate`], for any inputs.
     fn simulate_desc(
         &mut self,
-        desc: &crate::backend::PopulationDesc<'_>,
+        desc: &crate::input::PopulationDesc<'_>,
         steps: u32,
         progress: crate::backend::Progress<'_>,
     ) -> Result<Vec<u32>> {

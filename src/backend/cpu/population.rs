@@ -7,9 +7,10 @@ use super::NEURONS_PER_TASK;
 use super::exact_block::CountdownBlock;
 use super::kernel::{Block, Kernel, LANES, LaneConstants};
 use super::noisy_block::{Drive, NoisyLanes};
-use crate::backend::{Population, PopulationDesc, Progress, check_currents};
+use crate::backend::{Population, Progress};
 use crate::error::Result;
-use crate::input::Lowering;
+use crate::input::lower::{Lowering, stimulus_gain, stimulus_signal};
+use crate::input::{PopulationDesc, check_currents};
 use crate::model::euler::{EulerConstants, NeuronState};
 use crate::model::exact::{ExactLane, ExactTimes};
 use crate::model::noise::{Noise, NoiseConstants};
@@ -79,7 +80,6 @@ impl Task {
         let blocks = currents.chunks(LANES).enumerate();
         match desc.method {
             Method::Euler if !desc.is_deterministic_constant() => {
-                let stimulus_gain = desc.stimulus.and_then(|s| s.gain);
                 let blocks: Vec<Block> = blocks
                     .map(|(b, currents)| {
                         let (current, gap_th) = lane_inputs(lowering, first + b * LANES, currents);
@@ -95,8 +95,7 @@ impl Task {
                             let p = desc.each.of(params, start + lane);
                             let euler = EulerConstants::new(&p);
                             let noise = NoiseConstants::new(&desc.noise, &p);
-                            let gain = stimulus_gain.map_or(1.0, |g| g[start + lane]);
-                            let stimulus_gain = (gain * p.dt / p.tau_rc) as f32;
+                            let stimulus_gain = stimulus_gain(desc.stimulus, &p, start + lane);
                             (euler.decay, euler.frozen_steps, noise, stimulus_gain)
                         })
                     })
@@ -272,7 +271,7 @@ impl CpuPopulation {
             len: desc.currents.len(),
             tasks,
             noise: desc.noise,
-            stimulus: float32_stimulus(desc),
+            stimulus: stimulus_signal(desc),
             clock: 0,
         })
     }
@@ -290,7 +289,7 @@ impl CpuPopulation {
         desc.validate()?;
         desc.check_stimulus_covers(0, steps)?;
         let lowering = Lowering::new(desc.method, desc.params, desc.each);
-        let stimulus = float32_stimulus(desc);
+        let stimulus = stimulus_signal(desc);
         let drive = Drive::new(&desc.noise, stimulus.as_deref());
         let mut counts = vec![0; desc.currents.len()];
         counts
@@ -358,7 +357,7 @@ impl CpuPopulation {
 
     /// [`CpuPopulation::step`], reporting the neuron-steps of each task as it ends.
     fn step_reporting(&mut self, steps: u32, progress: Progress<'_>) -> Result<()> {
-        crate::backend::check_stimulus_covers(
+        crate::input::check_stimulus_covers(
             self.stimulus.as_ref().map(|s| s.len()),
             self.clock,
             steps,
@@ -480,11 +479,6 @@ impl Population for CpuPopulation {
         CpuPopulation::clear_counts(self);
         Ok(())
     }
-}
-
-/// The stimulus of `desc` in float32, as every float32 kernel reads it.
-fn float32_stimulus(desc: &PopulationDesc<'_>) -> Option<std::sync::Arc<[f32]>> {
-    desc.stimulus.map(|s| s.float32())
 }
 
 /// The inputs of the block whose first lane is neuron `first` (up to [`LANES`]

@@ -10,8 +10,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use super::stepper::GpuStepper;
-use crate::backend::{BackendKind, Population, PopulationDesc, Progress, StepSink, Stepper};
+use crate::backend::{BackendKind, Population, Progress, StepSink, Stepper};
 use crate::error::{Error, Result};
+use crate::input::PopulationDesc;
 use crate::model::params::{Method, NeuronParams, Run};
 
 /// What one device of a [`MultiGpuStepper`] did.
@@ -292,7 +293,7 @@ impl Population for MultiPopulation {
     }
 
     fn write_currents(&mut self, currents: &[f64]) -> Result<()> {
-        crate::backend::check_currents(currents, self.len())?;
+        crate::input::check_currents(currents, self.len())?;
         let ranges: Vec<_> = self.parts.iter().map(|(_, r, _)| r.clone()).collect();
         for ((name, _, runner), range) in self.parts.iter_mut().zip(ranges) {
             runner

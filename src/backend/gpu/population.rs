@@ -11,10 +11,10 @@ use super::layout::{
 };
 use super::pipeline::LifPipeline;
 use super::pipeline::STIMULUS_BYTES;
-pub use crate::backend::PopulationDesc;
-use crate::backend::check_currents;
+pub use crate::input::PopulationDesc;
+use crate::input::check_currents;
 use crate::error::{Error, Result};
-use crate::input::Lowering;
+use crate::input::lower::{Lowering, stimulus_gain};
 use crate::model::euler::EulerConstants;
 use crate::model::exact::{ExactConstants, ExactLane};
 use crate::model::noise::{Noise, NoiseConstants};
@@ -1008,16 +1008,14 @@ impl Inputs {
 /// neuron, else the one entry every neuron reads.
 fn neuron_constants(desc: &PopulationDesc<'_>, per_neuron: bool) -> Vec<NeuronConstants> {
     let (method, params, each) = (desc.method, desc.params, &desc.each);
-    let gains = desc.stimulus.and_then(|s| s.gain);
     let of = |p: &LifParams, k: usize| {
         let noise = NoiseConstants::new(&desc.noise, p);
-        let gain = gains.map_or(1.0, |g| g[k]);
         let with_noise = |c: NeuronConstants| NeuronConstants {
             drive_gain: noise.drive,
             noise_gain: noise.gain,
             noise_decay: noise.decay,
             noise_spread: noise.spread,
-            stimulus_gain: (gain * p.dt / p.tau_rc) as f32,
+            stimulus_gain: stimulus_gain(desc.stimulus, p, k),
             ..c
         };
         let common = NeuronConstants {

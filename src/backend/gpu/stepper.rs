@@ -153,16 +153,11 @@ impl GpuStepper {
         currents: &[f64],
         each: &NeuronParams<'_>,
     ) -> Result<GpuPopulation> {
-        self.population_of(&crate::backend::PopulationDesc::for_run(
-            run, currents, *each,
-        ))
+        self.population_of(&crate::input::PopulationDesc::for_run(run, currents, *each))
     }
 
     /// The population `desc` describes on this stepper's device, at rest.
-    pub fn population_of(
-        &self,
-        desc: &crate::backend::PopulationDesc<'_>,
-    ) -> Result<GpuPopulation> {
+    pub fn population_of(&self, desc: &crate::input::PopulationDesc<'_>) -> Result<GpuPopulation> {
         let population = GpuPopulation::from_desc(
             &self.context.device,
             &self.pipeline,
@@ -180,20 +175,18 @@ impl GpuStepper {
         currents: &[f64],
         each: &NeuronParams<'_>,
     ) -> Result<GpuRunner> {
-        self.runner_of(&crate::backend::PopulationDesc::for_run(
-            run, currents, *each,
-        ))
+        self.runner_of(&crate::input::PopulationDesc::for_run(run, currents, *each))
     }
 
     /// The population of [`GpuStepper::population_of`] as a [`Population`] the library
     /// steps and reads by itself, writing the stimulus's windows as it goes.
-    pub fn runner_of(&self, desc: &crate::backend::PopulationDesc<'_>) -> Result<GpuRunner> {
+    pub fn runner_of(&self, desc: &crate::input::PopulationDesc<'_>) -> Result<GpuRunner> {
         Ok(GpuRunner {
             population: self.population_of(desc)?,
             context: self.context.clone(),
             tuned: self.options.population.max_steps_per_dispatch.is_none(),
             throughput: Arc::clone(&self.throughput),
-            stimulus: desc.stimulus.map(|s| s.float32()),
+            stimulus: crate::input::lower::stimulus_signal(desc),
             clock: 0,
         })
     }
@@ -321,7 +314,7 @@ impl Stepper for GpuStepper {
 
     fn population_of(
         &mut self,
-        desc: &crate::backend::PopulationDesc<'_>,
+        desc: &crate::input::PopulationDesc<'_>,
     ) -> Result<Box<dyn Population + '_>> {
         Ok(Box::new(self.runner_of(desc)?))
     }
@@ -330,7 +323,7 @@ impl Stepper for GpuStepper {
         self.batch_for(largest_buffer_per_neuron(run.method(), each))
     }
 
-    fn max_population_of(&self, desc: &crate::backend::PopulationDesc<'_>) -> usize {
+    fn max_population_of(&self, desc: &crate::input::PopulationDesc<'_>) -> usize {
         self.batch_for(super::population::largest_buffer_per_neuron_of(desc))
     }
 }
@@ -403,7 +396,7 @@ impl Population for GpuRunner {
     }
 
     fn advance(&mut self, steps: u32, progress: Progress<'_>) -> Result<()> {
-        crate::backend::check_stimulus_covers(
+        crate::input::check_stimulus_covers(
             self.stimulus.as_ref().map(|s| s.len()),
             self.clock,
             steps,
@@ -475,7 +468,7 @@ impl Population for GpuRunner {
             usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
             mapped_at_creation: false,
         });
-        crate::backend::check_stimulus_covers(
+        crate::input::check_stimulus_covers(
             self.stimulus.as_ref().map(|s| s.len()),
             self.clock,
             steps,

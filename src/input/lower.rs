@@ -10,11 +10,14 @@
 //! * exact: the times to the first spike from rest and between spikes, in the
 //!   countdown's fixed point, of [`ExactTimes::new`].
 //!
-//! A new kind of input (noise, a stimulus shared by all neurons) is described here and
-//! read by each method's step; the experiments and the front ends do not change.
+//! A stimulus is lowered here too: its signal in float32, formed once per population
+//! ([`stimulus_signal`]), and each neuron's factor on it ([`stimulus_gain`]).
 
 use rayon::prelude::*;
 
+use std::sync::Arc;
+
+use super::{PopulationDesc, Stimulus};
 use crate::model::exact::ExactTimes;
 use crate::model::params::{LifParams, Method, NeuronParams};
 
@@ -89,4 +92,19 @@ impl<'a> Lowering<'a> {
             .map(|(k, &i)| self.neuron(k, i))
             .collect()
     }
+}
+
+/// The signal of `desc`'s stimulus, if any, in float32, as every float32 kernel reads
+/// it.
+pub(crate) fn stimulus_signal(desc: &PopulationDesc<'_>) -> Option<Arc<[f32]>> {
+    desc.stimulus
+        .map(|s| s.values.iter().map(|&x| x as f32).collect())
+}
+
+/// Neuron `k`'s factor on the signal of `stimulus` in its Euler step, `gain·dt/tau_rc`
+/// in float32 for its parameters `p`: its gain is 1 unless the stimulus gives one per
+/// neuron.
+pub(crate) fn stimulus_gain(stimulus: Option<Stimulus<'_>>, p: &LifParams, k: usize) -> f32 {
+    let gain = stimulus.and_then(|s| s.gain).map_or(1.0, |g| g[k]);
+    (gain * p.dt / p.tau_rc) as f32
 }

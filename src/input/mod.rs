@@ -1,0 +1,221 @@
+//! What drives the neurons: one constant current per neuron (which the caller may
+//! replace between runs of steps), noise, and a signal shared by every neuron (a
+//! stimulus), described here as a [`PopulationDesc`], checked here, and lowered here,
+//! per method, into the float32 values that every backend's kernel reads
+//! ([`lower`]). A backend reads the lowered form; it neither checks nor converts an
+//! input again.
+//!
+//! A new kind of input is described and lowered here and read by each method's step;
+//! the experiments and the front ends pass it through.
+
+pub(crate) mod lower;
+
+use crate::error::{Error, Result};
+use crate::model::noise::Noise;
+use crate::model::params::{LifParams, Method, NeuronParams, Run, validate_current};
+
+/// The parameters, at least one neuron, every current, and the per-neuron parameters.
+pub(crate) fn check_population(
+    params: &LifParams,
+    currents: &[f64],
+    each: &NeuronParams<'_>,
+) -> Result<()> {
+    params.validate()?;
+    if currents.is_empty() {
+        return Err(Error::parameter("neurons", 0usize, "at least 1"));
+    }
+    check_currents(currents, currents.len())?;
+    each.validate(params, currents.len())
+}
+
+/// One valid current per neuron.
+pub(crate) fn check_currents(currents: &[f64], neurons: usize) -> Result<()> {
+    if currents.len() != neurons {
+        return Err(Error::parameter(
+            "currents",
+            currents.len(),
+            format!("one current per neuron, {neurons}"),
+        ));
+    }
+    currents
+        .iter()
+        .try_for_each(|&current| validate_current("currents", current))
+}
+
+/// A signal added to every neuron's input current, one value per step: `x(t)` of
+/// `I(t) = I + gain·x(t)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stimulus<'a> {
+    /// The signal, model units, one value per step from step 0 (the population's start
+    /// or last reset). A population cannot step past its end.
+    pub values: &'a [f64],
+    /// Each neuron's gain on the signal (an ensemble's `gain·encoder`), or `None` for 1.
+    pub gain: Option<&'a [f64]>,
+}
+
+/// What a population simulates: its neurons' parameters and method, their first
+/// input currents, and what else drives them (noise, a stimulus). Every backend's
+/// population is made from one.
+///
+/// Made with [`PopulationDesc::new`] or [`PopulationDesc::for_run`] and the `with_`
+/// methods, so that new inputs can be added without breaking callers.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct PopulationDesc<'a> {
+    /// The neurons' parameters, except those `each` gives per neuron.
+    pub params: &'a LifParams,
+    /// How they are integrated.
+    pub method: Method,
+    /// Parameters given per neuron.
+    pub each: NeuronParams<'a>,
+    /// One input current per neuron, model units.
+    pub currents: &'a [f64],
+    /// Noise added to every neuron's input (Euler only).
+    pub noise: Noise,
+    /// A signal added to every neuron's input (Euler only).
+    pub stimulus: Option<Stimulus<'a>>,
+    /// The index of the first neuron in the experiment it belongs to: neuron `k` draws
+    /// the noise stream of index `first_index + k`, so that an experiment split into
+    /// populations draws the same numbers as one population would.
+    pub first_index: u64,
+}
+
+impl<'a> PopulationDesc<'a> {
+    /// Euler neurons sharing `params`, one per current.
+    pub fn new(params: &'a LifParams, currents: &'a [f64]) -> Self {
+        PopulationDesc {
+            params,
+            method: Method::Euler,
+            each: NeuronParams::SHARED,
+            currents,
+            noise: Noise::NONE,
+            stimulus: None,
+            first_index: 0,
+        }
+    }
+
+    /// `run`'s neurons (its parameters and method) for `currents`, with the parameters
+    /// `each` gives per neuron.
+    pub fn for_run(run: &'a Run, currents: &'a [f64], each: NeuronParams<'a>) -> Self {
+        PopulationDesc {
+            method: run.method(),
+            each,
+            ..PopulationDesc::new(run.params(), currents)
+        }
+    }
+
+    /// The same population integrated with `method`.
+    pub fn with_method(self, method: Method) -> Self {
+        PopulationDesc { method, ..self }
+    }
+
+    /// The same population with the parameters `each` gives per neuron.
+    pub fn with_each(self, each: NeuronParams<'a>) -> Self {
+        PopulationDesc { each, ..self }
+    }
+
+    /// The same population with noise added to its inputs.
+    pub fn with_noise(self, noise: Noise) -> Self {
+        PopulationDesc { noise, ..self }
+    }
+
+    /// The same population with a stimulus added to its inputs.
+    pub fn with_stimulus(self, stimulus: Stimulus<'a>) -> Self {
+        PopulationDesc {
+            stimulus: Some(stimulus),
+            ..self
+        }
+    }
+
+    /// The same population, its first neuron at `first_index` of its experiment.
+    pub fn with_first_index(self, first_index: u64) -> Self {
+        PopulationDesc {
+            first_index,
+            ..self
+        }
+    }
+
+    /// True when only constant currents drive it (no noise, no stimulus).
+    pub fn is_deterministic_constant(&self) -> bool {
+        !self.noise.is_on() && self.stimulus.is_none()
+    }
+
+    /// Neurons `range` of this population, as a population of their own.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> PopulationDesc<'a> {
+        PopulationDesc {
+            each: self.each.slice(range.clone()),
+            currents: &self.currents[range.clone()],
+            stimulus: self.stimulus.map(|s| Stimulus {
+                values: s.values,
+                gain: s.gain.map(|g| &g[range.clone()]),
+            }),
+            first_index: self.first_index + range.start as u64,
+            ..*self
+        }
+    }
+
+    /// Checks the parameters, the currents, the per-neuron parameters, the noise and
+    /// the stimulus.
+    pub fn validate(&self) -> Result<()> {
+        check_population(self.params, self.currents, &self.each)?;
+        self.noise.validate_for(self.method)?;
+        if self.noise.is_on() {
+            if self.each.is_shared() {
+                self.noise.validate_amplitude(self.params)?;
+            } else {
+                (0..self.currents.len()).try_for_each(|k| {
+                    self.noise.validate_amplitude(&self.each.of(self.params, k))
+                })?;
+            }
+        }
+        if self.stimulus.is_some() {
+            crate::model::noise::euler_only(self.method, "a stimulus")?;
+        }
+        if let Some(stimulus) = self.stimulus {
+            if let Some(k) = stimulus.values.iter().position(|x| !x.is_finite()) {
+                return Err(Error::parameter(
+                    "stimulus",
+                    format!("{} at step {k}", stimulus.values[k]),
+                    "finite values",
+                ));
+            }
+            if let Some(gain) = stimulus.gain {
+                if gain.len() != self.currents.len() {
+                    return Err(Error::parameter(
+                        "stimulus gain",
+                        gain.len(),
+                        format!("one value per neuron, {}", self.currents.len()),
+                    ));
+                }
+                if let Some(k) = gain.iter().position(|g| !g.is_finite()) {
+                    return Err(Error::parameter(
+                        "stimulus gain",
+                        format!("{} for neuron {k}", gain[k]),
+                        "finite values",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that a stimulus, if any, covers steps `from .. from + steps`.
+    pub(crate) fn check_stimulus_covers(&self, from: u64, steps: u32) -> Result<()> {
+        check_stimulus_covers(self.stimulus.map(|s| s.values.len()), from, steps)
+    }
+}
+
+/// A stimulus of `len` values, if any, covers steps `from .. from + steps`.
+pub(crate) fn check_stimulus_covers(len: Option<usize>, from: u64, steps: u32) -> Result<()> {
+    match len {
+        Some(len) if from + u64::from(steps) > len as u64 => Err(Error::parameter(
+            "stimulus",
+            format!("{len} steps"),
+            format!(
+                "at least one value per step simulated ({} asked)",
+                from + u64::from(steps)
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
