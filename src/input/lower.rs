@@ -13,9 +13,9 @@
 //! A stimulus is lowered here too: its signal in float32, formed once per population
 //! ([`stimulus_signal`]), and each neuron's factor on it ([`stimulus_gain`]).
 
-use rayon::prelude::*;
-
 use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use super::{PopulationDesc, Stimulus};
 use crate::model::exact::ExactTimes;

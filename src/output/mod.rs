@@ -8,6 +8,7 @@ mod npy;
 pub mod parts;
 #[cfg(feature = "plot")]
 pub mod plot;
+mod thin;
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ pub use self::csv::{write_csv, write_trace_csv};
 pub use self::ensemble::EnsembleOutput;
 pub use self::json::write_json;
 pub use self::npy::write_npy;
+pub use self::thin::Thinned;
 
 /// The file formats a curve can be written in, chosen by extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,13 +9,13 @@ mod build;
 mod encode;
 mod readback;
 
+use std::sync::{Arc, Mutex};
+
 use build::{Inputs, floor_log2};
 pub(crate) use build::{largest_buffer_per_neuron, largest_buffer_per_neuron_of};
 use encode::stimulus_window;
 pub(crate) use readback::map_blocking;
 pub use readback::{Readback, Readings, Readout};
-
-use std::sync::{Arc, Mutex};
 
 use super::layout::{
     ChunkUniforms, ClockUniforms, DispatchShape, NeuronConstants, NoiseUniforms,

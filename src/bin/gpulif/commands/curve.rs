@@ -1,6 +1,6 @@
 //! `gpulif curve`.
 
-use gpulif::curve::Thinned;
+use gpulif::output::Thinned;
 use gpulif::output::plot::{CurveFigure, MAX_LINE_POINTS, PlotOutput};
 use gpulif::output::{AtomicOutput, SpikesOutput};
 use gpulif::trains::{RecordSpec, SpikeTrains};

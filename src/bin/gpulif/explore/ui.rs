@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use egui_plot::{Line, LineStyle, Plot, PlotPoints, PlotTransform, Points};
 use gpulif::cpu::Kernel;
-use gpulif::curve::{Thinned, TuningCurve};
+use gpulif::curve::TuningCurve;
 use gpulif::output::AtomicOutput;
+use gpulif::output::Thinned;
 use gpulif::output::plot::{CurveFigure, MAX_LINE_POINTS, PlotOutput};
 use gpulif::{
     BackendKind, CpuPopulation, CpuStepper, GpuPopulation, LifPipeline, Method, PopulationDesc,

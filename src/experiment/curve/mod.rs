@@ -1,0 +1,306 @@
+//! The tuning-curve experiment: currents → a backend → spike counts → rates beside the
+//! analytic curve.
+//!
+//! `currents` forms the currents, this file describes and runs the curve, `rate`
+//! holds the rate it is compared with, and `report` what a run leaves behind.
+
+mod currents;
+mod rate;
+mod report;
+
+use std::time::{Duration, Instant};
+
+pub use currents::{Currents, MAX_NEURONS, sweep};
+pub use rate::{Analytic, STIMULUS_LEVELS};
+use report::SummaryBuilder;
+pub(crate) use report::sample_indices;
+pub use report::{CurvePoint, CurveReport, CurveSummary, TuningCurve};
+
+use crate::backend::{Progress, Stepper};
+use crate::error::{Error, Result};
+use crate::input::PopulationDesc;
+use crate::model::noise::Noise;
+use crate::params::{LifParams, Method, NeuronParams, Run};
+
+/// What to simulate: neuron parameters, run length and currents.
+///
+/// Its [`Default`] is `gpulif curve`'s: the tutorial's neuron, 10 s, 1000 currents from
+/// 0 to 10, Euler. Write the fields you change and `..CurveSpec::default()` for the
+/// rest, so that a field added later does not break your code.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurveSpec {
+    /// The neuron.
+    pub params: LifParams,
+    /// Run length, seconds; a whole number of `params.dt` steps.
+    pub duration: f64,
+    /// The currents, one neuron each.
+    pub currents: Currents,
+    /// How the neurons are integrated.
+    pub method: Method,
+}
+
+impl Default for CurveSpec {
+    fn default() -> Self {
+        CurveSpec {
+            params: LifParams::default(),
+            duration: 10.0,
+            currents: Currents::Sweep {
+                i_min: 0.0,
+                i_max: 10.0,
+                neurons: 1000,
+            },
+            method: Method::Euler,
+        }
+    }
+}
+
+impl CurveSpec {
+    /// The former name of [`CurveSpec::prepare`].
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `prepare`: in gpulif a sweep is the evenly spaced currents"
+    )]
+    pub fn sweep(&self) -> Result<CurveRun> {
+        self.prepare()
+    }
+
+    /// Validates everything; the currents are formed batch by batch as they run.
+    pub fn prepare(&self) -> Result<CurveRun> {
+        let run = Run::new(self.params, self.duration)?.with_method(self.method);
+        self.currents.validate()?;
+        Ok(CurveRun {
+            run,
+            currents: self.currents.clone(),
+            analytic: Analytic::new(self.params, Noise::NONE, true),
+            stimulus: None,
+            span: 0..self.currents.len(),
+            shard: None,
+        })
+    }
+}
+
+/// A validated experiment, ready for a backend.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurveRun {
+    run: Run,
+    currents: Currents,
+    analytic: Analytic,
+    /// Added to every neuron's current, one value per step.
+    stimulus: Option<std::sync::Arc<[f64]>>,
+    /// The neurons this run simulates: all of them, or one shard's.
+    span: std::ops::Range<usize>,
+    /// `(k, n)` when this is shard `k` of `n`.
+    shard: Option<(usize, usize)>,
+}
+
+/// The former name of [`CurveRun`].
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed `CurveRun`: in gpulif a sweep is the evenly spaced currents"
+)]
+pub type Sweep = CurveRun;
+
+impl CurveRun {
+    /// The run every neuron is simulated for.
+    pub fn run(&self) -> &Run {
+        &self.run
+    }
+
+    /// The currents, one neuron each.
+    pub fn currents(&self) -> &Currents {
+        &self.currents
+    }
+
+    /// Number of neurons it simulates (a shard's, for a shard).
+    pub fn len(&self) -> usize {
+        self.span.len()
+    }
+
+    /// True for a shard with no neurons (more shards than neurons).
+    pub fn is_empty(&self) -> bool {
+        self.span.is_empty()
+    }
+
+    /// The neurons it simulates, as indices of the whole sweep.
+    pub fn span(&self) -> std::ops::Range<usize> {
+        self.span.clone()
+    }
+
+    /// `(k, n)` for shard `k` of `n`.
+    pub fn shard_of(&self) -> Option<(usize, usize)> {
+        self.shard
+    }
+
+    /// Shard `k` of `n` (`k` from 0): the `k`-th of `n` contiguous slices of the
+    /// sweep, neurons `⌊k·N/n⌋ .. ⌊(k+1)·N/n⌋`, each neuron keeping its index in the
+    /// whole sweep (its noise stream), so the shards' counts joined are the whole
+    /// run's.
+    pub fn shard(self, k: usize, n: usize) -> Result<CurveRun> {
+        if n == 0 || k >= n {
+            return Err(Error::parameter(
+                "shard",
+                format!("{k}/{n}"),
+                "K/N with 0 ≤ K < N (K counts from 0)",
+            ));
+        }
+        let total = self.currents.len();
+        Ok(CurveRun {
+            span: k * total / n..(k + 1) * total / n,
+            shard: Some((k, n)),
+            ..self
+        })
+    }
+
+    /// The same curve with `noise` added to every neuron's input (Euler only),
+    /// compared with the Siegert rate, with the finite-step correction when
+    /// `dt_correction` ([`analytic::noisy_rate`]).
+    pub fn with_noise(self, noise: Noise, dt_correction: bool) -> Result<CurveRun> {
+        noise.validate_for(self.run.method())?;
+        noise.validate_amplitude(self.run.params())?;
+        let analytic = Analytic::new(*self.run.params(), noise, dt_correction);
+        let analytic = match &self.stimulus {
+            Some(stimulus) => analytic.with_stimulus(stimulus),
+            None => analytic,
+        };
+        Ok(CurveRun { analytic, ..self })
+    }
+
+    /// The same curve with `stimulus` (one value per step, at least as many as the
+    /// run's steps; see [`crate::stimulus::read`]) added to every neuron's current
+    /// (Euler only).
+    pub fn with_stimulus(self, stimulus: Vec<f64>) -> Result<CurveRun> {
+        crate::model::noise::euler_only(self.run.method(), "a stimulus")?;
+        crate::input::check_stimulus_covers(Some(stimulus.len()), 0, self.run.steps())?;
+        if let Some(k) = stimulus.iter().position(|x| !x.is_finite()) {
+            return Err(Error::Stimulus(format!(
+                "value {k} is {}; every value must be finite",
+                stimulus[k]
+            )));
+        }
+        Ok(CurveRun {
+            analytic: self.analytic.with_stimulus(&stimulus),
+            stimulus: Some(stimulus.into()),
+            ..self
+        })
+    }
+
+    /// The stimulus added to every neuron's current, if any.
+    pub fn stimulus(&self) -> Option<&[f64]> {
+        self.stimulus.as_deref()
+    }
+
+    /// The noise driving the neurons.
+    pub fn noise(&self) -> Noise {
+        self.analytic.noise()
+    }
+
+    /// The rate the neurons are compared with.
+    pub fn analytic(&self) -> &Analytic {
+        &self.analytic
+    }
+
+    /// The counts of the neurons `start..` driven by `currents`.
+    fn counts(
+        &self,
+        stepper: &mut dyn Stepper,
+        start: usize,
+        currents: &[f64],
+        progress: Progress<'_>,
+    ) -> Result<Vec<u32>> {
+        if !self.analytic.noise().is_on() && self.stimulus.is_none() {
+            return stepper.spike_counts(&self.run, currents, progress);
+        }
+        stepper.simulate_desc(&self.desc(start, currents), self.run.steps(), progress)
+    }
+
+    /// The population of the neurons `start..` driven by `currents`: the run's
+    /// parameters and method, its noise and its stimulus.
+    pub fn desc<'a>(&'a self, start: usize, currents: &'a [f64]) -> PopulationDesc<'a> {
+        let desc = PopulationDesc::for_run(&self.run, currents, NeuronParams::SHARED)
+            .with_noise(self.analytic.noise())
+            .with_first_index(start as u64);
+        match &self.stimulus {
+            Some(values) => desc.with_stimulus(crate::input::Stimulus { values, gain: None }),
+            None => desc,
+        }
+    }
+
+    /// Neuron-steps the experiment takes: the unit of progress and speed.
+    pub fn neuron_steps(&self) -> u64 {
+        self.len() as u64 * u64::from(self.run.steps())
+    }
+
+    /// Simulates every neuron on `stepper` and keeps the whole tuning curve in memory.
+    pub fn simulate(
+        &self,
+        stepper: &mut dyn Stepper,
+        progress: Progress<'_>,
+    ) -> Result<TuningCurve> {
+        let currents = self.currents.range(self.span.clone());
+        let started = Instant::now();
+        let counts = self.counts(stepper, self.span.start, &currents, progress)?;
+        let elapsed = started.elapsed();
+        Ok(TuningCurve::against(
+            self.run,
+            self.analytic,
+            currents,
+            counts,
+            stepper.kind(),
+            stepper.device(),
+            elapsed,
+        ))
+    }
+
+    /// Simulates every neuron on `stepper` in batches of its
+    /// [`Stepper::batch_neurons`], handing each batch's currents and counts to `sink`
+    /// in input order, and keeps only the summary: memory stays bounded whatever the
+    /// number of neurons. The report samples `sample_rows` neurons evenly spread over
+    /// the input order.
+    pub fn stream(
+        &self,
+        stepper: &mut dyn Stepper,
+        progress: Progress<'_>,
+        sample_rows: usize,
+        sink: BatchSink<'_>,
+    ) -> Result<CurveReport> {
+        let neurons = self.len();
+        let batch = stepper.batch_neurons().max(1);
+        let mut summary = SummaryBuilder::new(self.run, self.analytic);
+        let sample_at = sample_indices(neurons, sample_rows);
+        let mut sample = Vec::with_capacity(sample_at.len());
+        let mut elapsed = Duration::ZERO;
+        let first = self.span.start;
+        for start in (0..neurons).step_by(batch) {
+            let end = neurons.min(start + batch);
+            let currents = self.currents.range(first + start..first + end);
+            let started = Instant::now();
+            let counts = self.counts(stepper, first + start, &currents, progress)?;
+            elapsed += started.elapsed();
+            summary.add_all(&currents, &counts);
+            for &k in sample_at.iter().filter(|&&k| (start..end).contains(&k)) {
+                sample.push(CurvePoint::against(
+                    &self.run,
+                    &self.analytic,
+                    currents[k - start],
+                    counts[k - start],
+                ));
+            }
+            sink(&currents, &counts)?;
+        }
+        Ok(CurveReport {
+            run: self.run,
+            backend: stepper.kind(),
+            device: stepper.device(),
+            elapsed,
+            summary: summary.finish(),
+            sample,
+            analytic: self.analytic,
+            trains: Vec::new(),
+            devices: stepper.shares(),
+        })
+    }
+}
+
+/// Where [`CurveRun::stream`] hands each batch: its currents and their spike counts, in
+/// input order.
+pub type BatchSink<'a> = &'a mut dyn FnMut(&[f64], &[u32]) -> Result<()>;
