@@ -10,7 +10,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use gpulif::cpu::Kernel;
+use gpulif::backend::cpu::Kernel;
 use gpulif::{
     AdapterChoice, CpuPopulation, CpuStepper, GpuContext, GpuStepper, LifParams, NeuronParams,
     Noise, PopulationDesc, ReferenceStepper, Run, Stepper,
@@ -19,7 +19,7 @@ use gpulif::{
 const STEPS: u32 = 1000;
 
 fn currents(neurons: usize) -> Vec<f64> {
-    gpulif::curve::sweep(0.0, 10.0, neurons).expect("a valid sweep")
+    gpulif::experiment::curve::sweep(0.0, 10.0, neurons).expect("a valid sweep")
 }
 
 fn run() -> Run {
@@ -33,7 +33,13 @@ fn reference(c: &mut Criterion) {
     group.throughput(Throughput::Elements(neurons as u64 * u64::from(STEPS)));
     group.sample_size(10);
     group.bench_function(BenchmarkId::new("float64", neurons), |b| {
-        b.iter(|| ReferenceStepper.spike_counts(&run(), black_box(&currents), &|_| {}))
+        b.iter(|| {
+            ReferenceStepper.simulate(
+                &PopulationDesc::for_run(&run(), black_box(&currents), NeuronParams::SHARED),
+                run().steps(),
+                &|_| {},
+            )
+        })
     });
     group.finish();
 }
@@ -70,7 +76,11 @@ fn gpu(c: &mut Criterion) {
     group.sample_size(10);
     for neurons in [100_000, 1_000_000] {
         let mut population = stepper
-            .population(&run(), &currents(neurons), &NeuronParams::SHARED)
+            .gpu_population(&PopulationDesc::for_run(
+                &run(),
+                &currents(neurons),
+                NeuronParams::SHARED,
+            ))
             .expect("a population");
         group.throughput(Throughput::Elements(neurons as u64 * u64::from(STEPS)));
         group.bench_function(BenchmarkId::new(&name, neurons), |b| {
@@ -101,7 +111,7 @@ fn noisy(c: &mut Criterion) {
     let desc = PopulationDesc::new(&params, &reference_currents).with_noise(noise);
     group.throughput(Throughput::Elements(10_000 * u64::from(STEPS)));
     group.bench_function(BenchmarkId::new("float64", 10_000), |b| {
-        b.iter(|| ReferenceStepper.simulate_desc(black_box(&desc), STEPS, &|_| {}))
+        b.iter(|| ReferenceStepper.simulate(black_box(&desc), STEPS, &|_| {}))
     });
     let cpu_currents = currents(100_000);
     let desc = PopulationDesc::new(&params, &cpu_currents).with_noise(noise);
@@ -109,13 +119,13 @@ fn noisy(c: &mut Criterion) {
     for kernel in Kernel::available() {
         let mut stepper = CpuStepper::with_kernel(kernel);
         group.bench_function(BenchmarkId::new(kernel.name(), 100_000), |b| {
-            b.iter(|| stepper.simulate_desc(black_box(&desc), STEPS, &|_| {}))
+            b.iter(|| stepper.simulate(black_box(&desc), STEPS, &|_| {}))
         });
     }
     if let Ok(context) = GpuContext::new(&AdapterChoice::Any) {
         let name = context.summary().name.clone();
         let mut stepper = GpuStepper::new(context);
-        let mut population = Stepper::population_of(&mut stepper, &desc).expect("a population");
+        let mut population = Stepper::population(&mut stepper, &desc).expect("a population");
         group.bench_function(BenchmarkId::new(name, 100_000), |b| {
             b.iter(|| {
                 population.reset().expect("a reset");

@@ -23,7 +23,7 @@
 //! → `output` (writers and figures, features `output` and `plot`).
 //!
 //! The float32 backends integrate the gap `u = I − v` rather than `v`, with constants
-//! formed in float64 on the host ([`params`]), so that their spike counts match the
+//! formed in float64 on the host ([`model::params`]), so that their spike counts match the
 //! float64 tutorial's where a naive float32 port never fires (`I = 1.0000001`).
 //!
 //! ```
@@ -93,30 +93,22 @@ pub mod model;
 #[cfg(feature = "output")]
 pub mod output;
 
-// The modules where they were before the layout had a level for them, so that existing
-// paths (`gpulif::params::LifParams`, `gpulif::gpu::PopulationOptions`) keep working.
-pub use backend::reference;
-pub use backend::{cpu, gpu};
-pub use experiment::{bench, curve, ensemble, stimulus, trace, trains};
-pub use model::{analytic, params};
-
+pub use backend::cpu::{CpuPopulation, CpuStepper};
 pub use backend::gpu::{
     AdapterChoice, GpuContext, GpuOptions, GpuPopulation, GpuRunner, GpuStepper, LifPipeline,
     PopulationOptions, Readback, Readings, Readout,
 };
 pub use backend::reference::ReferencePopulation;
+pub use backend::reference::ReferenceStepper;
 pub use backend::{BackendChoice, BackendKind, Opened, Population, Progress, Stepper, open};
-pub use cpu::{CpuPopulation, CpuStepper, ReferenceStepper};
-#[allow(deprecated)]
-pub use curve::Sweep;
-pub use curve::{
+pub use error::{Error, Result};
+pub use experiment::curve::{
     Currents, CurvePoint, CurveReport, CurveRun, CurveSpec, CurveSummary, TuningCurve,
 };
-pub use error::{Error, Result};
+pub use experiment::trace::Trace;
 pub use input::{PopulationDesc, Stimulus};
 pub use model::noise::{self, Noise};
-pub use params::{LifParams, Method, NeuronParams, Run};
-pub use trace::Trace;
+pub use model::params::{LifParams, Method, NeuronParams, Run};
 
 /// The wgpu this crate is built against, so that hosts can match its version.
 pub use wgpu;

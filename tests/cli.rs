@@ -73,7 +73,7 @@ fn tutorial_currents_to_csv() {
         assert_eq!(row.0, current);
         assert_eq!(row.1, count, "I = {current}");
         assert_eq!(row.2, f64::from(count) / 20.0);
-        assert_eq!(row.3, gpulif::analytic::rate(&params, current));
+        assert_eq!(row.3, gpulif::model::analytic::rate(&params, current));
     }
     assert!(text(&out.stdout).contains("neuron-steps/s"));
 }
@@ -345,7 +345,7 @@ fn bench_times_every_backend_and_compares_their_counts() {
         .iter()
         .map(|r| r["backend"].as_str().unwrap())
         .collect();
-    let kernels = gpulif::cpu::Kernel::available().len();
+    let kernels = gpulif::backend::cpu::Kernel::available().len();
     assert_eq!(backends[0], "reference");
     assert_eq!(backends.iter().filter(|&&b| b == "cpu").count(), kernels);
     if common::gpu().is_some() {

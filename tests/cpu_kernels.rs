@@ -2,9 +2,11 @@
 //! neurons at a time: every one of them must give, neuron for neuron, the state of the
 //! readable one-neuron `step_euler`.
 
-use gpulif::cpu::{CpuPopulation, Kernel, NeuronState, step_euler};
-use gpulif::params::EulerConstants;
+use gpulif::backend::cpu::{CpuPopulation, Kernel};
+use gpulif::model::euler::{NeuronState, step_euler};
+use gpulif::model::params::EulerConstants;
 use gpulif::{CpuStepper, LifParams, Run, Stepper};
+use gpulif::{NeuronParams, PopulationDesc};
 
 fn params() -> Vec<LifParams> {
     vec![
@@ -30,8 +32,8 @@ fn params() -> Vec<LifParams> {
 
 /// Currents from below zero to far above threshold, with a dense patch just above it.
 fn currents(v_th: f64) -> Vec<f64> {
-    let mut currents = gpulif::curve::sweep(-1.0, 25.0, 300).unwrap();
-    currents.extend(gpulif::curve::sweep(v_th, v_th * 1.001, 157).unwrap());
+    let mut currents = gpulif::experiment::curve::sweep(-1.0, 25.0, 300).unwrap();
+    currents.extend(gpulif::experiment::curve::sweep(v_th, v_th * 1.001, 157).unwrap());
     currents
 }
 
@@ -101,7 +103,11 @@ fn the_stepper_gives_the_same_counts_with_every_kernel() {
         .collect();
     for kernel in Kernel::available() {
         let counts = CpuStepper::with_kernel(kernel)
-            .spike_counts(&run, &currents, &|_| {})
+            .simulate(
+                &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+                run.steps(),
+                &|_| {},
+            )
             .unwrap();
         assert_eq!(counts, expected, "{} kernel", kernel.name());
     }

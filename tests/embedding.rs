@@ -278,7 +278,7 @@ fn write_currents_checks_its_input() {
 
 #[test]
 fn a_noisy_population_with_a_stimulus_runs_in_the_hosts_encoders() {
-    use gpulif::gpu::{PopulationOptions, STIMULUS_WINDOW};
+    use gpulif::backend::gpu::{PopulationOptions, STIMULUS_WINDOW};
     use gpulif::{CpuStepper, Noise, PopulationDesc, Stepper, Stimulus};
     let Some(context) = common::gpu() else {
         return;
@@ -330,7 +330,7 @@ fn a_noisy_population_with_a_stimulus_runs_in_the_hosts_encoders() {
         }
         let gpu = population.read_counts(device, queue).unwrap();
         let mut cpu = CpuStepper::new();
-        let mut expected = cpu.population_of(&desc).unwrap();
+        let mut expected = cpu.population(&desc).unwrap();
         expected.advance(steps as u32, &|_| {}).unwrap();
         assert_eq!(gpu, expected.counts().unwrap(), "{noise:?}");
         assert!(gpu.iter().sum::<u32>() > 1000);

@@ -8,11 +8,11 @@
 
 mod common;
 
-use gpulif::cpu::ExactLif;
-use gpulif::ensemble::EnsembleSpec;
-use gpulif::{
-    CpuStepper, LifParams, Method, NeuronParams, ReferenceStepper, Run, Stepper, analytic,
-};
+use gpulif::PopulationDesc;
+use gpulif::experiment::ensemble::EnsembleSpec;
+use gpulif::model::analytic;
+use gpulif::model::exact::ExactLif;
+use gpulif::{CpuStepper, LifParams, Method, NeuronParams, ReferenceStepper, Run, Stepper};
 
 /// The exact-arithmetic count.
 fn analytic_count(params: &LifParams, current: f64, duration: f64) -> i64 {
@@ -78,7 +78,13 @@ fn check_backend(stepper: &mut dyn Stepper, name: &str, wide: usize, near: usize
             .unwrap()
             .with_method(Method::Exact);
         let currents = currents(params.v_th, wide, near);
-        let counts = stepper.spike_counts(&run, &currents, &|_| {}).unwrap();
+        let counts = stepper
+            .simulate(
+                &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+                run.steps(),
+                &|_| {},
+            )
+            .unwrap();
         let (worst, off) = compare(&params, duration, &currents, &counts);
         println!(
             "exact, {name}, {case}: {off} of {} counts off the analytic one, by at most {worst}",
@@ -122,8 +128,16 @@ fn refractory_periods_shorter_than_a_step_keep_the_analytic_rate() {
         let rate = analytic::rate(&params, current);
         let expected = analytic_count(&params, current, 1.0);
         for counts in [
-            ReferenceStepper.spike_counts(&run, &[current], &|_| {}),
-            CpuStepper::new().spike_counts(&run, &[current], &|_| {}),
+            ReferenceStepper.simulate(
+                &PopulationDesc::for_run(&run, &[current], NeuronParams::SHARED),
+                run.steps(),
+                &|_| {},
+            ),
+            CpuStepper::new().simulate(
+                &PopulationDesc::for_run(&run, &[current], NeuronParams::SHARED),
+                run.steps(),
+                &|_| {},
+            ),
         ] {
             let count = i64::from(counts.unwrap()[0]);
             assert!(
@@ -157,10 +171,18 @@ fn near_threshold_currents_fire_at_the_analytic_times() {
         .map(|&i| analytic_count(&params, i, 20.0))
         .collect();
     let reference = ReferenceStepper
-        .spike_counts(&run, &currents, &|_| {})
+        .simulate(
+            &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+            run.steps(),
+            &|_| {},
+        )
         .unwrap();
     let cpu = CpuStepper::new()
-        .spike_counts(&run, &currents, &|_| {})
+        .simulate(
+            &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+            run.steps(),
+            &|_| {},
+        )
         .unwrap();
     for k in 0..currents.len() {
         assert_eq!(i64::from(reference[k]), expected[k], "I = {}", currents[k]);
@@ -215,7 +237,11 @@ fn one_by_one(
                 .unwrap()
                 .with_method(run.method());
             stepper
-                .spike_counts(&alone, &[currents[k]], &|_| {})
+                .simulate(
+                    &PopulationDesc::for_run(&alone, &[currents[k]], NeuronParams::SHARED),
+                    alone.steps(),
+                    &|_| {},
+                )
                 .unwrap()[0]
         })
         .collect()
@@ -238,18 +264,32 @@ fn per_neuron_parameters_give_each_neurons_own_counts() {
         let alone = one_by_one(&mut CpuStepper::new(), &run, &population);
         assert!(alone.iter().any(|&c| c > 10) && alone.contains(&0));
         let together = CpuStepper::new()
-            .simulate(&run, currents, &each, &|_| {})
+            .simulate(
+                &PopulationDesc::for_run(&run, currents, each),
+                run.steps(),
+                &|_| {},
+            )
             .unwrap();
         assert_eq!(together, alone, "cpu, {method}: identical arithmetic");
 
         let reference_alone = one_by_one(&mut ReferenceStepper, &run, &population);
         let reference = ReferenceStepper
-            .simulate(&run, currents, &each, &|_| {})
+            .simulate(
+                &PopulationDesc::for_run(&run, currents, each),
+                run.steps(),
+                &|_| {},
+            )
             .unwrap();
         assert_eq!(reference, reference_alone, "reference, {method}");
 
         if let Some(gpu) = gpu.as_mut() {
-            let on_gpu = gpu.simulate(&run, currents, &each, &|_| {}).unwrap();
+            let on_gpu = gpu
+                .simulate(
+                    &PopulationDesc::for_run(&run, currents, each),
+                    run.steps(),
+                    &|_| {},
+                )
+                .unwrap();
             match method {
                 Method::Euler => assert_eq!(on_gpu, alone, "gpu, euler: bit-identical to cpu"),
                 Method::Exact => {
@@ -272,7 +312,11 @@ fn per_neuron_parameters_give_each_neurons_own_counts() {
     };
     let run = Run::new(LifParams::default(), 1.0).unwrap();
     let error = CpuStepper::new()
-        .simulate(&run, currents, &short, &|_| {})
+        .simulate(
+            &PopulationDesc::for_run(&run, currents, short),
+            run.steps(),
+            &|_| {},
+        )
         .unwrap_err()
         .to_string();
     assert!(error.starts_with("tau_rc"), "{error}");
@@ -309,7 +353,13 @@ fn ensemble_neurons_start_at_their_intercepts_and_peak_at_their_max_rates() {
         steppers.push(("gpu", Box::new(gpu)));
     }
     for (name, mut stepper) in steppers {
-        let counts = stepper.spike_counts(&run, &currents, &|_| {}).unwrap();
+        let counts = stepper
+            .simulate(
+                &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+                run.steps(),
+                &|_| {},
+            )
+            .unwrap();
         for k in 0..n {
             assert!(
                 counts[k] <= 1,
@@ -375,14 +425,22 @@ fn check_widened(stepper: &mut dyn Stepper, name: &str) {
             .into_iter()
             .map(|(_, params)| {
                 ReferenceStepper
-                    .spike_counts(&run(params), &currents, &|_| {})
+                    .simulate(
+                        &PopulationDesc::for_run(&run(params), &currents, NeuronParams::SHARED),
+                        run(params).steps(),
+                        &|_| {},
+                    )
                     .unwrap()
             })
             .collect()
     });
     for ((case, params), reference) in widened().into_iter().zip(references) {
         let counts = stepper
-            .spike_counts(&run(params), &currents, &|_| {})
+            .simulate(
+                &PopulationDesc::for_run(&run(params), &currents, NeuronParams::SHARED),
+                run(params).steps(),
+                &|_| {},
+            )
             .unwrap();
         let off = counts
             .iter()
@@ -435,7 +493,11 @@ fn counts_do_not_depend_on_how_the_steps_are_dispatched() {
     let run = Run::new(params, 0.5).unwrap().with_method(Method::Exact);
     let currents = common::sweep(-2.0, 60.0, 5_000);
     let expected = CpuStepper::new()
-        .spike_counts(&run, &currents, &|_| {})
+        .simulate(
+            &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+            run.steps(),
+            &|_| {},
+        )
         .unwrap();
     for steps in [1, 4, 64] {
         let options = gpulif::GpuOptions {
@@ -446,14 +508,20 @@ fn counts_do_not_depend_on_how_the_steps_are_dispatched() {
             ..Default::default()
         };
         if let Some(mut gpu) = common::gpu_stepper(options) {
-            let counts = gpu.spike_counts(&run, &currents, &|_| {}).unwrap();
+            let counts = gpu
+                .simulate(
+                    &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+                    run.steps(),
+                    &|_| {},
+                )
+                .unwrap();
             assert_eq!(counts, expected, "{steps} steps a dispatch");
         }
     }
     // The CPU population stepped in pieces.
     let desc = gpulif::PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED);
     let mut population =
-        gpulif::CpuPopulation::from_desc(&desc, gpulif::cpu::Kernel::detect()).unwrap();
+        gpulif::CpuPopulation::from_desc(&desc, gpulif::backend::cpu::Kernel::detect()).unwrap();
     for piece in [1, 7, 100, 392] {
         population.step(piece);
     }
@@ -478,7 +546,13 @@ fn the_count_nengo_gets_wrong_by_float32_time_is_right() {
         steppers.push(Box::new(gpu));
     }
     for mut stepper in steppers {
-        let counts = stepper.spike_counts(&run, &current, &|_| {}).unwrap();
+        let counts = stepper
+            .simulate(
+                &PopulationDesc::for_run(&run, &current, NeuronParams::SHARED),
+                run.steps(),
+                &|_| {},
+            )
+            .unwrap();
         assert_eq!(counts, [809], "{}", stepper.kind());
     }
 }

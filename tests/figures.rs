@@ -3,6 +3,7 @@
 
 mod common;
 
+use gpulif::{CpuStepper, GpuStepper, NeuronParams, PopulationDesc, ReferenceStepper};
 use std::path::Path;
 
 use gpulif::{LifParams, Run, Trace};
@@ -36,9 +37,19 @@ fn sentences(trace: &Trace) -> Vec<String> {
 #[test]
 fn every_backend_tells_the_tutorials_sentences() {
     let run = tutorial_run();
-    let reference = Trace::reference(&run, &CURRENTS).unwrap();
+    let reference = Trace::record(
+        &mut ReferenceStepper,
+        &run,
+        &PopulationDesc::for_run(&run, &CURRENTS, NeuronParams::SHARED),
+    )
+    .unwrap();
     assert_eq!(sentences(&reference), SENTENCES);
-    let cpu = Trace::cpu(&run, &CURRENTS).unwrap();
+    let cpu = Trace::record(
+        &mut CpuStepper::new(),
+        &run,
+        &PopulationDesc::for_run(&run, &CURRENTS, NeuronParams::SHARED),
+    )
+    .unwrap();
     assert_eq!(sentences(&cpu), SENTENCES);
     for (n, current) in CURRENTS.iter().enumerate() {
         assert_eq!(
@@ -72,8 +83,18 @@ fn the_gpu_trace_is_the_cpu_trace() {
         ..LifParams::default()
     };
     let run = Run::new(params, 3.0).unwrap();
-    let gpu = Trace::gpu(context, &run, &CURRENTS).unwrap();
-    let cpu = Trace::cpu(&run, &CURRENTS).unwrap();
+    let gpu = Trace::record(
+        &mut GpuStepper::try_new(context.clone()).unwrap(),
+        &run,
+        &PopulationDesc::for_run(&run, &CURRENTS, NeuronParams::SHARED),
+    )
+    .unwrap();
+    let cpu = Trace::record(
+        &mut CpuStepper::new(),
+        &run,
+        &PopulationDesc::for_run(&run, &CURRENTS, NeuronParams::SHARED),
+    )
+    .unwrap();
     for n in 0..CURRENTS.len() {
         assert_eq!(gpu.spike_steps(n), cpu.spike_steps(n));
         assert_eq!(
@@ -82,7 +103,12 @@ fn the_gpu_trace_is_the_cpu_trace() {
             "the same float32 arithmetic"
         );
     }
-    let reference = Trace::reference(&run, &CURRENTS).unwrap();
+    let reference = Trace::record(
+        &mut ReferenceStepper,
+        &run,
+        &PopulationDesc::for_run(&run, &CURRENTS, NeuronParams::SHARED),
+    )
+    .unwrap();
     for n in 0..CURRENTS.len() {
         assert_eq!(gpu.spike_steps(n), reference.spike_steps(n));
     }

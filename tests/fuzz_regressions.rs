@@ -130,7 +130,7 @@ fn an_npy_stimulus_announcing_too_much_is_refused() {
     bytes.extend((header.len() as u16).to_le_bytes());
     bytes.extend(header.as_bytes());
     bytes.extend(1.0f64.to_le_bytes());
-    let error = gpulif::stimulus::parse(Path::new("x.npy"), &bytes, 1).unwrap_err();
+    let error = gpulif::experiment::stimulus::parse(Path::new("x.npy"), &bytes, 1).unwrap_err();
     assert_eq!(
         error.to_string(),
         format!("x.npy: {announced} values announced, 8 bytes of data")

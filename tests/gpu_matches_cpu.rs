@@ -3,10 +3,11 @@
 
 mod common;
 
-use gpulif::cpu::step_euler;
-use gpulif::gpu::PopulationOptions;
-use gpulif::params::EulerConstants;
+use gpulif::backend::gpu::PopulationOptions;
+use gpulif::model::euler::step_euler;
+use gpulif::model::params::EulerConstants;
 use gpulif::{CpuStepper, GpuOptions, GpuPopulation, LifParams, LifPipeline, Run, Stepper};
+use gpulif::{NeuronParams, PopulationDesc};
 
 fn parameter_sets() -> Vec<(&'static str, LifParams, f64)> {
     vec![
@@ -65,9 +66,19 @@ fn wide_sweep_with_a_ragged_neuron_count() {
     let currents = common::sweep(-1.0, 20.0, 1013);
     for (name, params, duration) in parameter_sets() {
         let run = Run::new(params, duration).unwrap();
-        let on_gpu = gpu.spike_counts(&run, &currents, &|_| {}).unwrap();
+        let on_gpu = gpu
+            .simulate(
+                &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+                run.steps(),
+                &|_| {},
+            )
+            .unwrap();
         let on_cpu = CpuStepper::new()
-            .spike_counts(&run, &currents, &|_| {})
+            .simulate(
+                &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+                run.steps(),
+                &|_| {},
+            )
             .unwrap();
         assert_identical(&format!("wide sweep, {name}"), &currents, &on_gpu, &on_cpu);
         assert!(on_cpu.iter().any(|&c| c > 0), "{name}: the sweep fires");
@@ -82,9 +93,19 @@ fn near_threshold_sweep() {
     for (name, params, duration) in parameter_sets() {
         let currents = common::sweep(params.v_th, params.v_th * 1.001, 2003);
         let run = Run::new(params, duration).unwrap();
-        let on_gpu = gpu.spike_counts(&run, &currents, &|_| {}).unwrap();
+        let on_gpu = gpu
+            .simulate(
+                &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+                run.steps(),
+                &|_| {},
+            )
+            .unwrap();
         let on_cpu = CpuStepper::new()
-            .spike_counts(&run, &currents, &|_| {})
+            .simulate(
+                &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+                run.steps(),
+                &|_| {},
+            )
             .unwrap();
         assert_identical(
             &format!("near threshold, {name}"),
@@ -114,9 +135,19 @@ fn batches_and_two_dimensional_dispatch() {
     assert_eq!(gpu.batch_neurons(), 300);
     let currents = common::sweep(0.0, 12.0, 1013);
     let run = Run::with_steps(LifParams::default(), 1003).unwrap();
-    let on_gpu = gpu.spike_counts(&run, &currents, &|_| {}).unwrap();
+    let on_gpu = gpu
+        .simulate(
+            &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+            run.steps(),
+            &|_| {},
+        )
+        .unwrap();
     let on_cpu = CpuStepper::new()
-        .spike_counts(&run, &currents, &|_| {})
+        .simulate(
+            &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+            run.steps(),
+            &|_| {},
+        )
         .unwrap();
     assert_identical("batched 2D dispatch", &currents, &on_gpu, &on_cpu);
 }
@@ -163,7 +194,7 @@ fn population_steps_split_across_calls_and_shapes() {
     let on_cpu: Vec<u32> = currents
         .iter()
         .map(|&i| {
-            let mut state = gpulif::cpu::NeuronState::at_rest(i as f32);
+            let mut state = gpulif::model::euler::NeuronState::at_rest(i as f32);
             for steps in calls.iter().flatten() {
                 step_euler(
                     &mut state,

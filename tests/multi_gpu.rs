@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use gpulif::gpu::{MultiGpuStepper, compute_adapters};
+use gpulif::backend::gpu::{MultiGpuStepper, compute_adapters};
 use gpulif::{
     GpuContext, GpuOptions, GpuStepper, LifParams, Method, Noise, PopulationDesc, Stepper,
 };
@@ -55,8 +55,8 @@ fn two_devices_give_one_devices_counts() {
             let desc = PopulationDesc::new(&params, &currents)
                 .with_method(method)
                 .with_noise(noise);
-            let expected = single.simulate_desc(&desc, 1000, &|_| {}).unwrap();
-            let counts = multi.simulate_desc(&desc, 1000, &|_| {}).unwrap();
+            let expected = single.simulate(&desc, 1000, &|_| {}).unwrap();
+            let counts = multi.simulate(&desc, 1000, &|_| {}).unwrap();
             assert_eq!(counts, expected, "{name}, batches of {batch}");
         }
         let shares = multi.shares();
@@ -76,8 +76,8 @@ fn a_population_across_two_devices_is_one_population() {
     let currents = common::sweep(0.0, 5.0, 999);
     let desc = PopulationDesc::new(&params, &currents).with_noise(Noise::white(0.3, 8));
     let mut single = common::gpu_stepper(GpuOptions::default()).unwrap();
-    let mut one = Stepper::population_of(&mut single, &desc).unwrap();
-    let mut two = multi.population_of(&desc).unwrap();
+    let mut one = Stepper::population(&mut single, &desc).unwrap();
+    let mut two = multi.population(&desc).unwrap();
     for steps in [1, 10, 500] {
         one.advance(steps, &|_| {}).unwrap();
         two.advance(steps, &|_| {}).unwrap();
@@ -107,7 +107,7 @@ fn a_device_failing_mid_run_is_an_error_naming_it() {
     let desc = PopulationDesc::new(&params, &currents);
     let destroyed = AtomicBool::new(false);
     let device = contexts[1].device.clone();
-    let result = multi.simulate_desc(&desc, 2000, &|_| {
+    let result = multi.simulate(&desc, 2000, &|_| {
         if !destroyed.swap(true, Ordering::Relaxed) {
             device.destroy();
         }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use gpulif::gpu::PopulationOptions;
+use gpulif::backend::gpu::PopulationOptions;
 use gpulif::noise::{self, Stream};
 use gpulif::{
     CpuStepper, GpuOptions, LifParams, Method, Noise, PopulationDesc, ReferenceStepper, Stepper,
@@ -29,7 +29,7 @@ fn gpu_draws(seed: u64, counters: &[(u64, u64)]) -> Option<Draws> {
     let device = &context.device;
     let source = format!(
         "{}\n{}",
-        gpulif::gpu::PHILOX_WGSL,
+        gpulif::backend::gpu::PHILOX_WGSL,
         r#"
 @group(0) @binding(0) var<storage, read> input: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read_write> words: array<vec4<u32>>;
@@ -218,12 +218,10 @@ fn noisy_counts_agree_on_cpu_and_gpu_however_split() {
     let currents = common::sweep(0.0, 4.0, 1000);
     for (name, noise, stimulus) in drives(steps as usize) {
         let desc = desc(&p, &currents, noise, &stimulus);
-        let cpu = CpuStepper::new()
-            .simulate_desc(&desc, steps, &|_| {})
-            .unwrap();
+        let cpu = CpuStepper::new().simulate(&desc, steps, &|_| {}).unwrap();
         // The CPU in uneven pieces of steps.
         let mut cpu_stepper = CpuStepper::new();
-        let mut population = cpu_stepper.population_of(&desc).unwrap();
+        let mut population = cpu_stepper.population(&desc).unwrap();
         for piece in [1, 2, 3, 997, 997] {
             population.advance(piece, &|_| {}).unwrap();
         }
@@ -234,11 +232,11 @@ fn noisy_counts_agree_on_cpu_and_gpu_however_split() {
         );
         // Two populations, the second's first neuron at index 600.
         let mut halves = CpuStepper::new()
-            .simulate_desc(&desc.slice(0..600), steps, &|_| {})
+            .simulate(&desc.slice(0..600), steps, &|_| {})
             .unwrap();
         halves.extend(
             CpuStepper::new()
-                .simulate_desc(&desc.slice(600..1000), steps, &|_| {})
+                .simulate(&desc.slice(600..1000), steps, &|_| {})
                 .unwrap(),
         );
         assert_eq!(halves, cpu, "{name}: split in two populations");
@@ -255,7 +253,7 @@ fn noisy_counts_agree_on_cpu_and_gpu_however_split() {
             let Some(mut gpu) = common::gpu_stepper(options) else {
                 return;
             };
-            let mut population = Stepper::population_of(&mut gpu, &desc).unwrap();
+            let mut population = Stepper::population(&mut gpu, &desc).unwrap();
             for piece in [3, 1, 996, 1000] {
                 population.advance(piece, &|_| {}).unwrap();
             }
@@ -284,11 +282,11 @@ fn voltages_follow_the_same_arithmetic_on_cpu_and_gpu() {
     for (name, noise, stimulus) in drives(100) {
         let desc = desc(&p, &currents, noise, &stimulus);
         let mut cpu_stepper = CpuStepper::new();
-        let mut cpu = cpu_stepper.population_of(&desc).unwrap();
+        let mut cpu = cpu_stepper.population(&desc).unwrap();
         let Some(mut gpu) = common::gpu_stepper(GpuOptions::default()) else {
             return;
         };
-        let mut gpu = Stepper::population_of(&mut gpu, &desc).unwrap();
+        let mut gpu = Stepper::population(&mut gpu, &desc).unwrap();
         for _ in 0..5 {
             cpu.advance(20, &|_| {}).unwrap();
             gpu.advance(20, &|_| {}).unwrap();
@@ -331,25 +329,19 @@ fn without_noise_the_noisy_kernel_is_the_plain_one() {
         values: &zeros,
         gain: None,
     });
-    let expected = CpuStepper::new()
-        .simulate_desc(&plain, 3000, &|_| {})
-        .unwrap();
+    let expected = CpuStepper::new().simulate(&plain, 3000, &|_| {}).unwrap();
     assert_eq!(
-        CpuStepper::new()
-            .simulate_desc(&noisy, 3000, &|_| {})
-            .unwrap(),
+        CpuStepper::new().simulate(&noisy, 3000, &|_| {}).unwrap(),
         expected
     );
     if let Some(mut gpu) = common::gpu_stepper(GpuOptions::default()) {
-        assert_eq!(gpu.simulate_desc(&noisy, 3000, &|_| {}).unwrap(), expected);
-        assert_eq!(gpu.simulate_desc(&plain, 3000, &|_| {}).unwrap(), expected);
+        assert_eq!(gpu.simulate(&noisy, 3000, &|_| {}).unwrap(), expected);
+        assert_eq!(gpu.simulate(&plain, 3000, &|_| {}).unwrap(), expected);
     }
     // Noise of amplitude 0 is no noise: the plain path.
     let zero = plain.with_noise(Noise::white(0.0, 3));
     assert_eq!(
-        CpuStepper::new()
-            .simulate_desc(&zero, 3000, &|_| {})
-            .unwrap(),
+        CpuStepper::new().simulate(&zero, 3000, &|_| {}).unwrap(),
         expected
     );
 }
@@ -362,12 +354,8 @@ fn the_float64_reference_draws_the_same_noise() {
     let currents = common::sweep(0.0, 3.0, 2000);
     for (name, noise, stimulus) in drives(2000) {
         let desc = desc(&p, &currents, noise, &stimulus);
-        let cpu = CpuStepper::new()
-            .simulate_desc(&desc, 2000, &|_| {})
-            .unwrap();
-        let reference = ReferenceStepper
-            .simulate_desc(&desc, 2000, &|_| {})
-            .unwrap();
+        let cpu = CpuStepper::new().simulate(&desc, 2000, &|_| {}).unwrap();
+        let reference = ReferenceStepper.simulate(&desc, 2000, &|_| {}).unwrap();
         let same = cpu.iter().zip(&reference).filter(|(a, b)| a == b).count();
         let total: u32 = cpu.iter().sum();
         let total_ref: u32 = reference.iter().sum();
@@ -383,13 +371,11 @@ fn noise_and_stimuli_are_refused_where_they_cannot_go() {
     let exact = PopulationDesc::new(&p, &currents)
         .with_method(Method::Exact)
         .with_noise(Noise::white(0.1, 0));
-    let error = CpuStepper::new()
-        .simulate_desc(&exact, 10, &|_| {})
-        .unwrap_err();
+    let error = CpuStepper::new().simulate(&exact, 10, &|_| {}).unwrap_err();
     assert!(error.to_string().contains("method"), "{error}");
     let negative = PopulationDesc::new(&p, &currents).with_noise(Noise::white(-0.1, 0));
     let error = CpuStepper::new()
-        .simulate_desc(&negative, 10, &|_| {})
+        .simulate(&negative, 10, &|_| {})
         .unwrap_err();
     assert!(error.to_string().contains("noise"), "{error}");
     let short = [0.0; 5];
@@ -401,15 +387,15 @@ fn noise_and_stimuli_are_refused_where_they_cannot_go() {
         &mut CpuStepper::new() as &mut dyn Stepper,
         &mut ReferenceStepper,
     ] {
-        let error = stepper.simulate_desc(&stimulus, 10, &|_| {}).unwrap_err();
+        let error = stepper.simulate(&stimulus, 10, &|_| {}).unwrap_err();
         assert!(error.to_string().contains("stimulus"), "{error}");
     }
 }
 
 #[test]
 fn recorded_spike_trains_sum_to_the_counts_on_every_backend_and_method() {
-    use gpulif::curve::{Currents, CurveSpec};
-    use gpulif::trains::SpikeTrains;
+    use gpulif::experiment::curve::{Currents, CurveSpec};
+    use gpulif::experiment::trains::SpikeTrains;
     let spec = |method| CurveSpec {
         params: LifParams {
             tau_rc: 0.02,
@@ -468,7 +454,7 @@ fn recorded_spike_trains_sum_to_the_counts_on_every_backend_and_method() {
 
 #[test]
 fn every_cpu_kernel_draws_and_steps_alike() {
-    use gpulif::cpu::Kernel;
+    use gpulif::backend::cpu::Kernel;
     let p = params();
     let currents = common::sweep(0.0, 4.0, 700);
     for (name, noise, stimulus) in drives(1500) {
@@ -477,7 +463,7 @@ fn every_cpu_kernel_draws_and_steps_alike() {
             .into_iter()
             .map(|kernel| {
                 CpuStepper::with_kernel(kernel)
-                    .simulate_desc(&desc, 1500, &|_| {})
+                    .simulate(&desc, 1500, &|_| {})
                     .unwrap()
             })
             .collect();
@@ -501,9 +487,7 @@ fn measured_rate(
     let currents = vec![current; neurons];
     let steps = (duration / p.dt).round() as u32;
     let desc = PopulationDesc::new(p, &currents).with_noise(noise);
-    let counts = CpuStepper::new()
-        .simulate_desc(&desc, steps, &|_| {})
-        .unwrap();
+    let counts = CpuStepper::new().simulate(&desc, steps, &|_| {}).unwrap();
     let n = counts.len() as f64;
     let mean = counts.iter().map(|&c| f64::from(c)).sum::<f64>() / n;
     let var = counts
@@ -549,7 +533,7 @@ fn noisy_rates_follow_the_siegert_rate() {
                 points += 1;
                 let noise = Noise::white(sigma, 17);
                 let (rate, se) = measured_rate(&p, current, noise, 2.0, 4000);
-                let expected = gpulif::analytic::noisy_rate(&p, current, &noise, true);
+                let expected = gpulif::model::analytic::noisy_rate(&p, current, &noise, true);
                 println!(
                     "tau_rc {tau_rc}, dt {dt}, sigma {sigma}, I {current}: {rate:.3} ± {se:.3} Hz, \
                      predicted {expected:.3} Hz"
@@ -578,8 +562,8 @@ fn the_step_correction_is_real() {
     };
     let noise = Noise::white(0.3, 5);
     let (rate, se) = measured_rate(&p, 0.9, noise, 10.0, 4000);
-    let raw = gpulif::analytic::noisy_rate(&p, 0.9, &noise, false);
-    let corrected = gpulif::analytic::noisy_rate(&p, 0.9, &noise, true);
+    let raw = gpulif::model::analytic::noisy_rate(&p, 0.9, &noise, false);
+    let corrected = gpulif::model::analytic::noisy_rate(&p, 0.9, &noise, true);
     println!("simulated {rate:.3} ± {se:.3} Hz, raw {raw:.3} Hz, corrected {corrected:.3} Hz");
     assert!(
         (rate - raw).abs() > (rate - corrected).abs() + 5.0 * se,
@@ -642,7 +626,7 @@ fn stimuli_keep_the_float64_contract() {
             steppers.push(Box::new(gpu));
         }
         for stepper in &mut steppers {
-            let counts = stepper.simulate_desc(&desc, steps as u32, &|_| {}).unwrap();
+            let counts = stepper.simulate(&desc, steps as u32, &|_| {}).unwrap();
             let same = counts.iter().zip(&expected).filter(|(a, b)| a == b).count();
             let worst = counts
                 .iter()
@@ -664,7 +648,7 @@ fn stimuli_keep_the_float64_contract() {
 
 #[test]
 fn the_gpu_runner_writes_every_window_of_a_long_stimulus() {
-    use gpulif::gpu::STIMULUS_WINDOW;
+    use gpulif::backend::gpu::STIMULUS_WINDOW;
     let p = params();
     let steps = 2 * STIMULUS_WINDOW + 777;
     let signal: Vec<f64> = (0..steps).map(|k| 0.7 * (k as f64 * 0.001).sin()).collect();
@@ -676,10 +660,10 @@ fn the_gpu_runner_writes_every_window_of_a_long_stimulus() {
             gain: None,
         });
     let cpu = CpuStepper::new()
-        .simulate_desc(&desc, steps as u32, &|_| {})
+        .simulate(&desc, steps as u32, &|_| {})
         .unwrap();
     if let Some(mut gpu) = common::gpu_stepper(GpuOptions::default()) {
-        let counts = gpu.simulate_desc(&desc, steps as u32, &|_| {}).unwrap();
+        let counts = gpu.simulate(&desc, steps as u32, &|_| {}).unwrap();
         assert_eq!(counts, cpu);
     }
 }
@@ -694,11 +678,7 @@ fn the_noisy_counts_do_not_depend_on_the_thread_count() {
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| {
-                CpuStepper::new()
-                    .simulate_desc(&desc, 1000, &|_| {})
-                    .unwrap()
-            })
+            .install(|| CpuStepper::new().simulate(&desc, 1000, &|_| {}).unwrap())
     };
     let one = counts(1);
     assert_eq!(counts(3), one);

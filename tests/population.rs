@@ -5,7 +5,7 @@
 
 mod common;
 
-use gpulif::cpu::Kernel;
+use gpulif::backend::cpu::Kernel;
 use gpulif::{
     CpuPopulation, CpuStepper, Currents, CurveSpec, Error, GpuPopulation, LifParams, LifPipeline,
     Method, NeuronParams, Population, PopulationDesc, PopulationOptions, Readings, Readout,
@@ -37,11 +37,23 @@ fn several_spikes_per_step() -> Run {
 fn an_exact_trace_counts_every_spike_of_a_step_on_every_backend() {
     // analytic: floor((T + tau_ref)·r(30)) = 57, and `curve` says 57 on every backend.
     let run = several_spikes_per_step();
-    let analytic = ((run.duration() + 0.0002) * gpulif::analytic::rate(run.params(), 30.0)).floor();
+    let analytic =
+        ((run.duration() + 0.0002) * gpulif::model::analytic::rate(run.params(), 30.0)).floor();
     assert_eq!(analytic, 57.0);
     for mut stepper in steppers() {
-        let curve = stepper.spike_counts(&run, &[30.0], &|_| {}).unwrap();
-        let trace = Trace::record(stepper.as_mut(), &run, &[30.0]).unwrap();
+        let curve = stepper
+            .simulate(
+                &PopulationDesc::for_run(&run, &[30.0], NeuronParams::SHARED),
+                run.steps(),
+                &|_| {},
+            )
+            .unwrap();
+        let trace = Trace::record(
+            stepper.as_mut(),
+            &run,
+            &PopulationDesc::for_run(&run, &[30.0], NeuronParams::SHARED),
+        )
+        .unwrap();
         assert_eq!(curve, [57], "{}: curve", stepper.kind());
         assert_eq!(trace.count(0), 57, "{}: trace", stepper.kind());
         assert!(
@@ -57,7 +69,12 @@ fn an_exact_trace_counts_every_spike_of_a_step_on_every_backend() {
 fn the_trace_csv_holds_every_spike() {
     let run = several_spikes_per_step();
     for mut stepper in steppers() {
-        let trace = Trace::record(stepper.as_mut(), &run, &[30.0, 1.5]).unwrap();
+        let trace = Trace::record(
+            stepper.as_mut(),
+            &run,
+            &PopulationDesc::for_run(&run, &[30.0, 1.5], NeuronParams::SHARED),
+        )
+        .unwrap();
         let mut csv = Vec::new();
         gpulif::output::write_trace_csv(&trace, &mut csv).unwrap();
         let text = String::from_utf8(csv).unwrap();
@@ -140,7 +157,9 @@ fn every_backend_follows_the_same_schedule() {
                 .into_iter()
                 .map(|mut stepper| {
                     let name = stepper.kind().to_string();
-                    let mut population = stepper.population(&run, &first, &each).unwrap();
+                    let mut population = stepper
+                        .population(&PopulationDesc::for_run(&run, &first, each))
+                        .unwrap();
                     (name, drive(population.as_mut(), neurons, 9, 41))
                 })
                 .collect();
@@ -184,7 +203,11 @@ fn reset_and_clear_mean_the_same_on_every_backend() {
     for mut stepper in steppers() {
         let name = stepper.kind();
         let mut population = stepper
-            .population(&run, &currents, &NeuronParams::SHARED)
+            .population(&PopulationDesc::for_run(
+                &run,
+                &currents,
+                NeuronParams::SHARED,
+            ))
             .unwrap();
         population.advance(500, &|_| {}).unwrap();
         let first = population.counts().unwrap();
@@ -373,7 +396,11 @@ fn inputs_written_on_the_device_agree_with_the_host_written_path() {
             let on_device = formed.read_counts(device, queue).unwrap();
             let on_host = written.read_counts(device, queue).unwrap();
             let reference = ReferenceStepper
-                .spike_counts(&run, &currents, &|_| {})
+                .simulate(
+                    &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+                    run.steps(),
+                    &|_| {},
+                )
                 .unwrap();
             let agree = |a: &[u32], b: &[u32]| a.iter().zip(b).filter(|(x, y)| x == y).count();
             let worst = on_device
@@ -446,8 +473,11 @@ fn a_destroyed_device_is_an_error_not_a_panic() {
     let mut stepper = gpulif::GpuStepper::try_new(context.clone()).unwrap();
     let run = Run::new(LifParams::default(), 1.0).unwrap();
     let currents = schedule(1000, 0);
-    let mut population =
-        Stepper::population(&mut stepper, &run, &currents, &NeuronParams::SHARED).unwrap();
+    let mut population = Stepper::population(
+        &mut stepper,
+        &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+    )
+    .unwrap();
     population.advance(10, &|_| {}).unwrap();
     // As a driver reset or an unplugged GPU would.
     context.device.destroy();

@@ -19,7 +19,7 @@ mod common;
 
 use std::cell::{Cell, RefCell};
 
-use gpulif::cpu::Kernel;
+use gpulif::backend::cpu::Kernel;
 use gpulif::{
     CpuStepper, Error, GpuOptions, LifParams, Method, NeuronParams, Noise, PopulationDesc,
     ReferenceStepper, Stepper, Stimulus,
@@ -156,7 +156,7 @@ fn run(
     steps: u32,
 ) -> Result<(Vec<u32>, Vec<f64>), TestCaseError> {
     let fail = |e: Error| TestCaseError::fail(format!("{e}"));
-    let mut population = stepper.population_of(desc).map_err(fail)?;
+    let mut population = stepper.population(desc).map_err(fail)?;
     population.advance(steps, &|_| {}).map_err(fail)?;
     Ok((
         population.counts().map_err(fail)?,
@@ -229,7 +229,7 @@ fn runner_cases(default: u32) -> u32 {
 /// Steps between spikes of a neuron of `params` under `current`, from the analytic
 /// rate: at least 1.
 fn interval_steps(params: &LifParams, current: f64) -> f64 {
-    let rate = gpulif::analytic::rate(params, current);
+    let rate = gpulif::model::analytic::rate(params, current);
     if rate > 0.0 {
         (1.0 / (rate * params.dt)).max(1.0)
     } else {
@@ -299,7 +299,7 @@ fn exact_counts_are_within_one_of_the_analytic_count() {
                 let params = each.of(&case.params, k);
                 let seconds = f64::from(case.steps) * params.dt;
                 let analytic = ((seconds + params.tau_ref)
-                    * gpulif::analytic::rate(&params, case.currents[k]))
+                    * gpulif::model::analytic::rate(&params, case.currents[k]))
                 .floor();
                 prop_assert!(
                     (f64::from(count) - analytic).abs() <= 1.0,
@@ -365,7 +365,7 @@ fn noise_and_stimuli_agree_across_backends_and_trains_sum_to_counts() {
             // to the counts of the population advanced in one go.
             let mut population = first
                 .1
-                .population_of(&desc)
+                .population(&desc)
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             let mut recorded = vec![0u32; case.currents.len()];
             population
@@ -405,7 +405,7 @@ fn at_the_threshold_float64_rounds_over_it() {
     let (f32s, _) = run(&mut CpuStepper::new(), &desc, 1099).unwrap();
     let (f64s, _) = run(&mut ReferenceStepper, &desc, 1099).unwrap();
     assert_eq!((f32s[0], f64s[0]), (0, 16));
-    assert_eq!(gpulif::analytic::rate(&params, params.v_th), 0.0);
+    assert_eq!(gpulif::model::analytic::rate(&params, params.v_th), 0.0);
 }
 
 /// Found by `out_of_range_is_refused_and_in_range_stays_finite` (shrunk): white noise of
@@ -495,7 +495,7 @@ fn out_of_range_is_refused_and_in_range_stays_finite() {
                     // Valid: a short run leaves every voltage finite.
                     let mut cpu = CpuStepper::new();
                     let mut population = cpu
-                        .population_of(&desc)
+                        .population(&desc)
                         .map_err(|e| TestCaseError::fail(e.to_string()))?;
                     population.advance(50, &|_| {}).map_err(|e| TestCaseError::fail(e.to_string()))?;
                     let voltages = population.voltages().map_err(|e| TestCaseError::fail(e.to_string()))?;

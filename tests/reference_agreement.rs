@@ -4,8 +4,9 @@
 
 mod common;
 
-use gpulif::cpu::FirstOrderLif;
+use gpulif::model::reference::FirstOrderLif;
 use gpulif::{CpuStepper, LifParams, ReferenceStepper, Run, Stepper};
+use gpulif::{NeuronParams, PopulationDesc};
 
 /// The counts a neuron would reach if its inter-spike interval were one integration
 /// step shorter, the same, or one step longer than the float64 tutorial's.
@@ -103,9 +104,19 @@ fn compare_inputs(stepper: &mut dyn Stepper, inputs: fn(Vec<f64>) -> Vec<f64>) {
         ];
         for (sweep, currents) in sweeps {
             let want = ReferenceStepper
-                .spike_counts(&run, &currents, &|_| {})
+                .simulate(
+                    &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+                    run.steps(),
+                    &|_| {},
+                )
                 .unwrap();
-            let got = stepper.spike_counts(&run, &currents, &|_| {}).unwrap();
+            let got = stepper
+                .simulate(
+                    &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+                    run.steps(),
+                    &|_| {},
+                )
+                .unwrap();
             let identical = want.iter().zip(&got).filter(|(a, b)| a == b).count();
             let fraction = identical as f64 / currents.len() as f64;
             let largest_difference = want.iter().zip(&got).map(|(a, b)| a.abs_diff(*b)).max();
@@ -172,15 +183,25 @@ impl Stepper for DeviceFormed {
         format!("{}, inputs formed on the device", self.0.device())
     }
 
+    /// Populations with host-formed inputs: only [`Stepper::simulate`] forms them on the
+    /// device.
+    fn population(
+        &mut self,
+        desc: &PopulationDesc<'_>,
+    ) -> gpulif::Result<Box<dyn gpulif::Population + '_>> {
+        self.0.population(desc)
+    }
+
     fn simulate(
         &mut self,
-        run: &Run,
-        currents: &[f64],
-        each: &gpulif::NeuronParams<'_>,
+        desc: &PopulationDesc<'_>,
+        steps: u32,
         progress: gpulif::Progress<'_>,
     ) -> gpulif::Result<Vec<u32>> {
+        let currents = desc.currents;
         let context = self.0.context().clone();
-        let mut population = self.0.population(run, &vec![0.0; currents.len()], each)?;
+        let zero = vec![0.0; currents.len()];
+        let mut population = self.0.gpu_population(&desc.with_currents(&zero))?;
         let as_f32: Vec<f32> = currents.iter().map(|&i| i as f32).collect();
         context.queue.write_buffer(
             population.current_buffer(),
@@ -191,7 +212,7 @@ impl Stepper for DeviceFormed {
         population.encode_form_inputs(&mut encoder);
         population.reset(&mut encoder);
         context.queue.submit([encoder.finish()]);
-        self.0.advance(&mut population, run.steps(), progress)?;
+        self.0.advance(&mut population, steps, progress)?;
         population.read_counts(&context.device, &context.queue)
     }
 }
@@ -222,10 +243,18 @@ fn a_differing_neuron_is_one_step_off_per_interval() {
     let current = 27.147197122262614;
     let run = Run::with_steps(params, 20_000).unwrap();
     let want = ReferenceStepper
-        .spike_counts(&run, &[current], &|_| {})
+        .simulate(
+            &PopulationDesc::for_run(&run, &[current], NeuronParams::SHARED),
+            run.steps(),
+            &|_| {},
+        )
         .unwrap()[0];
     let got = CpuStepper::new()
-        .spike_counts(&run, &[current], &|_| {})
+        .simulate(
+            &PopulationDesc::for_run(&run, &[current], NeuronParams::SHARED),
+            run.steps(),
+            &|_| {},
+        )
         .unwrap()[0];
     assert_eq!((want, got), (232, 235));
     assert_eq!(
@@ -236,8 +265,8 @@ fn a_differing_neuron_is_one_step_off_per_interval() {
 
 #[test]
 fn the_gap_threshold_correction_is_what_keeps_small_steps_exact() {
-    use gpulif::cpu::{NeuronState, step_euler};
-    use gpulif::params::EulerConstants;
+    use gpulif::model::euler::{NeuronState, step_euler};
+    use gpulif::model::params::EulerConstants;
 
     // dt/tau_rc = 1/3000. With the plain threshold I − v_th the float32 decay's
     // rounding error accumulates over each interval; the corrected threshold absorbs it.
@@ -249,7 +278,11 @@ fn the_gap_threshold_correction_is_what_keeps_small_steps_exact() {
     let run = Run::new(params, 10.0).unwrap();
     let currents = common::sweep(0.0, 20.0, 1000);
     let want = ReferenceStepper
-        .spike_counts(&run, &currents, &|_| {})
+        .simulate(
+            &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+            run.steps(),
+            &|_| {},
+        )
         .unwrap();
     let constants = EulerConstants::new(&params);
     let identical_with = |gap_th: &dyn Fn(f64) -> f32| {

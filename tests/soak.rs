@@ -38,14 +38,14 @@ fn a_thousand_populations_leave_memory_flat() {
     let expected = {
         let mut cpu = gpulif::CpuStepper::new();
         let mut population = cpu
-            .population_of(&PopulationDesc::new(&params, &currents))
+            .population(&PopulationDesc::new(&params, &currents))
             .unwrap();
         population.advance(100, &|_| {}).unwrap();
         population.counts().unwrap()
     };
     let mut cycle = || {
         let desc = PopulationDesc::new(&params, &currents);
-        let mut population = Stepper::population_of(&mut stepper, &desc).unwrap();
+        let mut population = Stepper::population(&mut stepper, &desc).unwrap();
         population.advance(100, &|_| {}).unwrap();
         assert_eq!(population.counts().unwrap(), expected);
     };
@@ -90,7 +90,7 @@ fn after_a_lost_device_a_new_one_works() {
     let desc = PopulationDesc::new(&params, &currents);
     let lost = GpuContext::new(&AdapterChoice::Any).unwrap();
     let mut stepper = GpuStepper::try_new(lost.clone()).unwrap();
-    let mut population = Stepper::population_of(&mut stepper, &desc).unwrap();
+    let mut population = Stepper::population(&mut stepper, &desc).unwrap();
     population.advance(10, &|_| {}).unwrap();
     // As a driver reset or an unplugged GPU would.
     lost.device.destroy();
@@ -104,10 +104,10 @@ fn after_a_lost_device_a_new_one_works() {
     // The same process opens the adapter again and goes on.
     let fresh = GpuContext::new(&AdapterChoice::Any).unwrap();
     let mut stepper = GpuStepper::try_new(fresh).unwrap();
-    let mut population = Stepper::population_of(&mut stepper, &desc).unwrap();
+    let mut population = Stepper::population(&mut stepper, &desc).unwrap();
     population.advance(1000, &|_| {}).unwrap();
     let mut cpu = gpulif::CpuStepper::new();
-    let mut reference = cpu.population_of(&desc).unwrap();
+    let mut reference = cpu.population(&desc).unwrap();
     reference.advance(1000, &|_| {}).unwrap();
     assert_eq!(population.counts().unwrap(), reference.counts().unwrap());
 }

@@ -3,8 +3,8 @@
 
 use gpulif::output::AtomicOutput;
 use gpulif::{
-    BackendKind, CpuStepper, Currents, CurveSpec, LifParams, Method, NeuronParams, Progress,
-    Result, Run, Stepper,
+    BackendKind, CpuStepper, Currents, CurveSpec, LifParams, Method, Population, PopulationDesc,
+    Progress, Result, Run, Stepper,
 };
 
 /// The CPU backend in batches of an awkward size.
@@ -20,15 +20,21 @@ impl Stepper for SmallBatches {
     fn batch_neurons(&self) -> usize {
         97
     }
+    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>> {
+        self.0.population(desc)
+    }
     fn simulate(
         &mut self,
-        run: &Run,
-        currents: &[f64],
-        each: &NeuronParams<'_>,
+        desc: &PopulationDesc<'_>,
+        steps: u32,
         progress: Progress<'_>,
     ) -> Result<Vec<u32>> {
-        assert!(currents.len() <= 97, "handed a batch of {}", currents.len());
-        self.0.simulate(run, currents, each, progress)
+        assert!(
+            desc.currents.len() <= 97,
+            "handed a batch of {}",
+            desc.currents.len()
+        );
+        self.0.simulate(desc, steps, progress)
     }
 }
 

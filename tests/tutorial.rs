@@ -7,6 +7,7 @@ mod common;
 
 use gpulif::model::reference::{FirstOrderLif, spike_count};
 use gpulif::{CpuStepper, LifParams, ReferenceStepper, Run, Stepper};
+use gpulif::{NeuronParams, PopulationDesc};
 
 const CURRENTS: [f64; 5] = [1.0000001, 1.1, 10.0, 100.0, 0.8];
 const SPIKES: [u32; 5] = [39, 82, 99, 100, 0];
@@ -22,7 +23,11 @@ fn tutorial_run() -> Run {
 
 fn check(stepper: &mut dyn Stepper) {
     let counts = stepper
-        .spike_counts(&tutorial_run(), &CURRENTS, &|_| {})
+        .simulate(
+            &PopulationDesc::for_run(&tutorial_run(), &CURRENTS, NeuronParams::SHARED),
+            tutorial_run().steps(),
+            &|_| {},
+        )
         .expect("the run succeeds");
     for ((current, got), want) in CURRENTS.iter().zip(&counts).zip(SPIKES) {
         assert_eq!(

@@ -60,7 +60,7 @@ pub fn stimulus(data: &[u8]) {
         "stimulus.txt"
     });
     let steps = u32::from(u16::from_le_bytes([*s0, *s1])).max(1);
-    match gpulif::stimulus::parse(path, file, steps) {
+    match gpulif::experiment::stimulus::parse(path, file, steps) {
         Ok(values) => {
             assert_eq!(values.len(), steps as usize, "a signal cut to the run");
             assert!(values.iter().all(|x| x.is_finite()));

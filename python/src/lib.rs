@@ -12,9 +12,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use gpulif::curve::Analytic;
-use gpulif::ensemble::EnsembleSpec;
-use gpulif::gpu::{AdapterChoice, GpuContext, GpuStepper};
+use gpulif::backend::gpu::{AdapterChoice, GpuContext, GpuStepper};
+use gpulif::experiment::curve::Analytic;
+use gpulif::experiment::ensemble::EnsembleSpec;
 use gpulif::{
     CpuPopulation, CpuStepper, LifParams, Method, NeuronParams, Noise, Population, PopulationDesc,
     ReferencePopulation, ReferenceStepper, Run, Stepper, Stimulus,
@@ -198,10 +198,10 @@ impl Backend {
         Ok(match self {
             Backend::Cpu => Box::new(CpuPopulation::from_desc(
                 desc,
-                gpulif::cpu::Kernel::detect(),
+                gpulif::backend::cpu::Kernel::detect(),
             )?),
             Backend::Reference => Box::new(ReferencePopulation::new(desc)?),
-            Backend::Gpu(stepper) => Box::new(stepper.runner_of(desc)?),
+            Backend::Gpu(stepper) => Box::new(stepper.runner(desc)?),
         })
     }
 }
@@ -249,7 +249,7 @@ fn counts_of(
     let stepper = backend.stepper();
     let neurons = desc.currents.len();
     let batch = stepper
-        .max_population_of(desc)
+        .max_population(desc)
         .min(stepper.batch_neurons())
         .max(1);
     let mut counts = Vec::with_capacity(neurons);
@@ -472,13 +472,13 @@ fn trace<'py>(
         stimulus: stimulus_values,
     };
     let desc = inputs.desc(currents_slice);
-    gpulif::trace::check(&run, currents_slice).map_err(to_py)?;
+    gpulif::experiment::trace::check(&run, currents_slice).map_err(to_py)?;
     desc.validate().map_err(to_py)?;
     let backend = Backend::open(backend, adapter)?;
     let total = currents_slice.len() as u64 * u64::from(run.steps());
     let trace = interruptible(py, total, None, |_| {
         let mut stepper = backend.stepper();
-        Ok(gpulif::Trace::record_desc(stepper.as_mut(), &run, &desc)?)
+        Ok(gpulif::Trace::record(stepper.as_mut(), &run, &desc)?)
     })?;
     let steps = run.steps() as usize;
     let n = currents_slice.len();
@@ -754,7 +754,7 @@ impl PyPopulation {
 /// What wgpu finds; see `gpulif.devices`.
 #[pyfunction]
 fn devices(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
-    let list = py.detach(gpulif::gpu::list_adapters);
+    let list = py.detach(gpulif::backend::gpu::list_adapters);
     let out = PyList::empty(py);
     for (k, a) in list.adapters.iter().enumerate() {
         let d = PyDict::new(py);
@@ -792,7 +792,13 @@ fn bench_backends<'py>(
     noise_tau: f64,
     seed: Option<u64>,
 ) -> PyResult<Bound<'py, PyList>> {
-    let workload = gpulif::bench::Workload {
+    let noise = Noise::coloured(
+        noise,
+        noise_tau,
+        seed.unwrap_or_else(gpulif::noise::draw_seed),
+    );
+    noise.validate().map_err(to_py)?;
+    let workload = gpulif::experiment::bench::Workload {
         params: LifParams {
             tau_rc,
             tau_ref,
@@ -804,15 +810,10 @@ fn bench_backends<'py>(
         i_min,
         i_max,
         method: self::method(method)?,
+        noise,
     };
     workload.run().map_err(to_py)?;
     workload.currents().map_err(to_py)?;
-    let noise = Noise::coloured(
-        noise,
-        noise_tau,
-        seed.unwrap_or_else(gpulif::noise::draw_seed),
-    );
-    noise.validate().map_err(to_py)?;
     let opened = backends
         .iter()
         .map(|name| Backend::open(name, None))
@@ -822,7 +823,7 @@ fn bench_backends<'py>(
             .iter()
             .map(|backend| {
                 let mut stepper = backend.stepper();
-                gpulif::bench::measure_noisy(stepper.as_mut(), &workload, noise, runs.max(1))
+                gpulif::experiment::bench::measure(stepper.as_mut(), &workload, runs.max(1))
             })
             .collect::<gpulif::Result<Vec<_>>>()
     });
@@ -882,7 +883,7 @@ fn sweep(
     i_max: f64,
     neurons: usize,
 ) -> PyResult<Bound<'_, PyArray1<f64>>> {
-    let currents = gpulif::curve::sweep(i_min, i_max, neurons).map_err(to_py)?;
+    let currents = gpulif::experiment::curve::sweep(i_min, i_max, neurons).map_err(to_py)?;
     Ok(currents.into_pyarray(py))
 }
 

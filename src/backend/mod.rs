@@ -16,18 +16,18 @@ pub mod reference;
 
 use crate::error::{Error, Result};
 use crate::input::PopulationDesc;
-use crate::model::params::{Method, NeuronParams, Run};
+use crate::model::params::Method;
 
 /// Which implementation simulated a population.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum BackendKind {
-    /// The WGSL kernel through wgpu ([`crate::gpu::GpuStepper`]).
+    /// The WGSL kernel through wgpu ([`crate::backend::gpu::GpuStepper`]).
     Gpu,
-    /// The float32 CPU mirror of the kernel ([`crate::cpu::CpuStepper`]).
+    /// The float32 CPU mirror of the kernel ([`crate::backend::cpu::CpuStepper`]).
     Cpu,
-    /// The float64 transcription of the tutorial ([`crate::cpu::ReferenceStepper`]).
+    /// The float64 transcription of the tutorial ([`crate::backend::reference::ReferenceStepper`]).
     Reference,
 }
 
@@ -48,6 +48,27 @@ impl std::fmt::Display for BackendKind {
     }
 }
 
+/// What one device of a backend of several devices ([`gpu::MultiGpuStepper`]) did.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct DeviceShare {
+    /// The device, numbered as in the stepper: `device 0 (NVIDIA H200, Vulkan)`.
+    pub device: String,
+    /// Neurons it simulated.
+    pub neurons: u64,
+    /// Neuron-steps it simulated.
+    pub neuron_steps: u64,
+    /// Time it spent simulating, seconds.
+    pub seconds: f64,
+}
+
+impl DeviceShare {
+    /// Its neuron-steps per second.
+    pub fn neuron_steps_per_second(&self) -> f64 {
+        self.neuron_steps as f64 / self.seconds.max(f64::MIN_POSITIVE)
+    }
+}
+
 /// Neurons per batch of a streamed experiment unless a backend prefers another size:
 /// 2²⁰ neurons hold 8 MiB of currents and 4 MiB of counts.
 pub const DEFAULT_BATCH_NEURONS: usize = 1 << 20;
@@ -64,9 +85,9 @@ pub type StepSink<'a> = &'a mut dyn FnMut(u32, &[f64], &[u32]);
 /// Independent LIF neurons on one backend, each driven by its own input current, with
 /// state that persists between runs of steps.
 ///
-/// Every backend implements it: [`crate::cpu::CpuPopulation`] (float32, blocks in
-/// vector registers), [`crate::gpu::GpuRunner`] (the WGSL kernels on a device the
-/// library opened) and [`crate::reference::ReferencePopulation`] (float64). A
+/// Every backend implements it: [`crate::backend::cpu::CpuPopulation`] (float32, blocks in
+/// vector registers), [`crate::backend::gpu::GpuRunner`] (the WGSL kernels on a device the
+/// library opened) and [`crate::backend::reference::ReferencePopulation`] (float64). A
 /// population starts at rest (`v = 0`, not refractory, no spikes); the methods, the
 /// per-neuron parameters and the meaning of every value are the same on all of them.
 pub trait Population: Send {
@@ -127,104 +148,38 @@ pub trait Stepper {
 
     /// What each device did, for a backend of several devices
     /// ([`gpu::MultiGpuStepper`]); empty for one.
-    fn shares(&self) -> Vec<gpu::DeviceShare> {
+    fn shares(&self) -> Vec<DeviceShare> {
         Vec::new()
     }
 
     /// How many neurons a caller streaming a large experiment should hand to one
-    /// [`Stepper::spike_counts`] call: enough to keep the device busy, few enough that
+    /// [`Stepper::simulate`] call: enough to keep the device busy, few enough that
     /// memory stays bounded.
     fn batch_neurons(&self) -> usize {
         DEFAULT_BATCH_NEURONS
     }
 
-    /// A population of one neuron per entry of `currents` (model units), at rest,
-    /// integrated with `run.method()`. Every neuron has `run.params()` except the
-    /// parameters `each` gives per neuron. [`Stepper::population_of`] with that
-    /// description.
-    fn population(
-        &mut self,
-        run: &Run,
-        currents: &[f64],
-        each: &NeuronParams<'_>,
-    ) -> Result<Box<dyn Population + '_>> {
-        self.population_of(&PopulationDesc::for_run(run, currents, *each))
-    }
-
     /// The population `desc` describes, at rest.
-    ///
-    /// Every backend of this crate makes populations. A stepper written outside it may
-    /// implement [`Stepper::simulate`] alone (as steppers did before populations
-    /// existed); then this returns [`Error::Unsupported`], and so do the experiments
-    /// that need a population (traces, benchmarks, noise and stimuli).
-    fn population_of(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>> {
-        let _ = desc;
-        Err(Error::Unsupported(format!(
-            "the {} backend ({}) makes no populations",
-            self.kind(),
-            self.device()
-        )))
-    }
+    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>>;
 
-    /// The most neurons of `run` that one population on this backend holds; larger
+    /// The most neurons of `desc` that one population on this backend holds; larger
     /// experiments are split. Unbounded unless the backend says otherwise.
-    fn max_population(&self, run: &Run, each: &NeuronParams<'_>) -> usize {
-        let _ = (run, each);
+    fn max_population(&self, desc: &PopulationDesc<'_>) -> usize {
+        let _ = desc;
         usize::MAX
     }
 
-    /// The most neurons of `desc` that one population on this backend holds:
-    /// [`Stepper::max_population`] unless the backend says otherwise.
-    fn max_population_of(&self, desc: &PopulationDesc<'_>) -> usize {
-        match Run::with_steps(*desc.params, 1) {
-            Ok(run) => self.max_population(&run.with_method(desc.method), &desc.each),
-            Err(_) => usize::MAX,
-        }
-    }
-
-    /// Simulates one neuron per entry of `currents` (model units) for `run.steps()`
-    /// steps of `run.method()` from rest and returns each neuron's spike count, in
-    /// input order. Every neuron has `run.params()` except the parameters `each` gives
-    /// per neuron.
-    fn simulate(
-        &mut self,
-        run: &Run,
-        currents: &[f64],
-        each: &NeuronParams<'_>,
-        progress: Progress<'_>,
-    ) -> Result<Vec<u32>> {
-        crate::input::check_population(run.params(), currents, each)?;
-        let desc = PopulationDesc::for_run(run, currents, *each);
-        simulate_in_populations(self, &desc, run.steps(), progress)
-    }
-
     /// The spike counts of `desc`'s neurons after `steps` steps from rest, in input
-    /// order: what [`Stepper::simulate`] gives, for any inputs. A description with
-    /// constant currents only goes through [`Stepper::simulate`], so that a stepper
-    /// written outside this crate runs it; noise and stimuli need populations.
-    fn simulate_desc(
+    /// order, in populations of at most [`Stepper::max_population`] neurons.
+    fn simulate(
         &mut self,
         desc: &PopulationDesc<'_>,
         steps: u32,
         progress: Progress<'_>,
     ) -> Result<Vec<u32>> {
         desc.validate()?;
-        if desc.is_deterministic_constant() {
-            let run = Run::with_steps(*desc.params, steps)?.with_method(desc.method);
-            return self.simulate(&run, desc.currents, &desc.each, progress);
-        }
         desc.check_stimulus_covers(0, steps)?;
         simulate_in_populations(self, desc, steps, progress)
-    }
-
-    /// [`Stepper::simulate`] with every neuron's parameters `run.params()`.
-    fn spike_counts(
-        &mut self,
-        run: &Run,
-        currents: &[f64],
-        progress: Progress<'_>,
-    ) -> Result<Vec<u32>> {
-        self.simulate(run, currents, &NeuronParams::SHARED, progress)
     }
 }
 
@@ -236,11 +191,11 @@ pub(crate) fn simulate_in_populations<S: Stepper + ?Sized>(
     steps: u32,
     progress: Progress<'_>,
 ) -> Result<Vec<u32>> {
-    let batch = stepper.max_population_of(desc).max(1);
+    let batch = stepper.max_population(desc).max(1);
     let mut counts = Vec::with_capacity(desc.currents.len());
     for start in (0..desc.currents.len()).step_by(batch) {
         let part = desc.slice(start..(start + batch).min(desc.currents.len()));
-        let mut population = stepper.population_of(&part)?;
+        let mut population = stepper.population(&part)?;
         population.advance(steps, progress)?;
         counts.extend(population.counts()?);
     }

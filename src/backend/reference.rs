@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::input::{PopulationDesc, check_currents};
 use crate::model::exact::ExactLif;
 use crate::model::noise::{self, Noise, Stream};
-use crate::model::params::{Method, NeuronParams, Run};
+use crate::model::params::Method;
 use crate::model::reference::FirstOrderLif;
 
 /// The reference as a [`Stepper`].
@@ -26,12 +26,12 @@ impl Stepper for ReferenceStepper {
         format!("{} (float64)", cpu_description())
     }
 
-    fn population_of(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>> {
+    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>> {
         Ok(Box::new(ReferencePopulation::new(desc)?))
     }
 
     /// Experiments run in populations of 2¹⁶ neurons (about 9 MiB of float64 state).
-    fn max_population(&self, _run: &Run, _each: &NeuronParams<'_>) -> usize {
+    fn max_population(&self, _desc: &PopulationDesc<'_>) -> usize {
         1 << 16
     }
 }

@@ -8,9 +8,6 @@
 
 use std::time::{Duration, Instant};
 
-use crate::backend::cpu::{CpuStepper, Kernel};
-use crate::backend::gpu::GpuStepper;
-use crate::backend::reference::ReferenceStepper;
 use crate::backend::{BackendKind, Stepper};
 use crate::error::{Error, Result};
 use crate::experiment::curve::sweep;
@@ -34,6 +31,8 @@ pub struct Workload {
     pub i_max: f64,
     /// How the neurons are integrated.
     pub method: Method,
+    /// Noise added to every neuron's input (Euler only).
+    pub noise: Noise,
 }
 
 impl Default for Workload {
@@ -46,6 +45,7 @@ impl Default for Workload {
             i_min: 0.0,
             i_max: 10.0,
             method: Method::Euler,
+            noise: Noise::NONE,
         }
     }
 }
@@ -116,7 +116,6 @@ impl Measurement {
         mut runs: Vec<Duration>,
         setup: Duration,
         counts: Vec<u32>,
-        noise: Noise,
     ) -> Self {
         let run_seconds: Vec<f64> = runs.iter().map(Duration::as_secs_f64).collect();
         runs.sort();
@@ -130,7 +129,7 @@ impl Measurement {
             neuron_steps_per_second: workload.neuron_steps() as f64 / median,
             run_seconds,
             setup_seconds: setup.as_secs_f64(),
-            noise,
+            noise: workload.noise,
             counts,
         }
     }
@@ -154,22 +153,13 @@ fn time_runs(runs: usize, mut body: impl FnMut() -> Result<()>) -> Result<Vec<Du
 /// run resets it and advances it by all the steps. On the GPU, advancing waits until
 /// the device has finished; the readback of the counts is not timed.
 pub fn measure(stepper: &mut dyn Stepper, workload: &Workload, runs: usize) -> Result<Measurement> {
-    measure_noisy(stepper, workload, Noise::NONE, runs)
-}
-
-/// [`measure`] with `noise` added to every neuron's input (Euler only).
-pub fn measure_noisy(
-    stepper: &mut dyn Stepper,
-    workload: &Workload,
-    noise: Noise,
-    runs: usize,
-) -> Result<Measurement> {
     let run = workload.run()?;
     let (kind, device) = (stepper.kind(), stepper.device());
     let started = Instant::now();
     let currents = workload.currents()?;
-    let desc = PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED).with_noise(noise);
-    let mut population = stepper.population_of(&desc)?;
+    let desc =
+        PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED).with_noise(workload.noise);
+    let mut population = stepper.population(&desc)?;
     // A readback waits until every upload has landed (on the GPU).
     population.counts()?;
     let setup = started.elapsed();
@@ -179,27 +169,8 @@ pub fn measure_noisy(
     })?;
     let counts = population.counts()?;
     Ok(Measurement::new(
-        kind, device, workload, times, setup, counts, noise,
+        kind, device, workload, times, setup, counts,
     ))
-}
-
-/// The float64 reference: [`measure`] on [`ReferenceStepper`].
-pub fn measure_reference(workload: &Workload, runs: usize) -> Result<Measurement> {
-    measure(&mut ReferenceStepper, workload, runs)
-}
-
-/// The float32 CPU backend with `kernel`: [`measure`] on [`CpuStepper`].
-pub fn measure_cpu(workload: &Workload, kernel: Kernel, runs: usize) -> Result<Measurement> {
-    measure(&mut CpuStepper::with_kernel(kernel), workload, runs)
-}
-
-/// The GPU backend on `stepper`'s device: [`measure`] on it.
-pub fn measure_gpu(
-    stepper: &mut GpuStepper,
-    workload: &Workload,
-    runs: usize,
-) -> Result<Measurement> {
-    measure(stepper, workload, runs)
 }
 
 /// How two backends' counts compare.

@@ -16,7 +16,7 @@
 //! neuron of a single batched run.
 //!
 //! ```
-//! use gpulif::ensemble::EnsembleSpec;
+//! use gpulif::experiment::ensemble::EnsembleSpec;
 //! use gpulif::{CpuStepper, LifParams, Method};
 //!
 //! let spec = EnsembleSpec {
@@ -38,12 +38,12 @@
 
 use std::time::{Duration, Instant};
 
-use crate::analytic::current_for_rate;
 use crate::backend::{BackendKind, Progress, Stepper};
 use crate::error::{Error, Result};
 use crate::input::PopulationDesc;
+use crate::model::analytic::current_for_rate;
 use crate::model::noise::Noise;
-use crate::params::{LifParams, Method, NeuronParams, Run};
+use crate::model::params::{LifParams, Method, NeuronParams, Run};
 
 /// The most neuron-curves (neurons × x points) one ensemble simulates: all of them are
 /// held in memory (a current, a count and a rate each, 16 bytes), 800 MB at most.
@@ -251,7 +251,7 @@ impl Ensemble {
         let currents = self.currents();
         let started = Instant::now();
         let desc = PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED).with_noise(noise);
-        let counts = stepper.simulate_desc(&desc, run.steps(), progress)?;
+        let counts = stepper.simulate(&desc, run.steps(), progress)?;
         let elapsed = started.elapsed();
         let rates = counts
             .iter()
@@ -379,7 +379,7 @@ mod tests {
             };
             let (gain, bias) = gain_bias(&params, 300.0, -0.4).unwrap();
             assert_relative_eq!(gain * -0.4 + bias, v_th, max_relative = 1e-12);
-            let rate = crate::analytic::rate(&params, gain + bias);
+            let rate = crate::model::analytic::rate(&params, gain + bias);
             assert_relative_eq!(rate, 300.0, max_relative = 1e-9);
         }
     }

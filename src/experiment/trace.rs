@@ -2,13 +2,10 @@
 //! and the steps on which it fired, as the tutorial's `fullPlot` and `plotSpikes` draw
 //! them.
 
-use crate::backend::cpu::CpuStepper;
-use crate::backend::gpu::{GpuContext, GpuStepper};
-use crate::backend::reference::ReferenceStepper;
 use crate::backend::{BackendKind, Stepper};
 use crate::error::{Error, Result};
 use crate::input::PopulationDesc;
-use crate::model::params::{NeuronParams, Run, validate_current};
+use crate::model::params::{Run, validate_current};
 
 /// The most samples (steps × neurons) one trace records: each is kept in memory and
 /// becomes a row of the CSV output.
@@ -56,18 +53,11 @@ pub fn check(run: &Run, currents: &[f64]) -> Result<()> {
 }
 
 impl Trace {
-    /// Follows one neuron per entry of `currents` for `run.steps()` steps of
-    /// `run.method()` on `stepper`'s backend, recording every neuron's voltage after
-    /// each step and every spike (several in one step with the exact method when
-    /// `tau_ref < dt`).
-    pub fn record(stepper: &mut dyn Stepper, run: &Run, currents: &[f64]) -> Result<Trace> {
-        let desc = PopulationDesc::for_run(run, currents, NeuronParams::SHARED);
-        Self::record_desc(stepper, run, &desc)
-    }
-
-    /// [`Trace::record`] of the population `desc` describes (its currents, noise and
-    /// stimulus) for `run`'s steps.
-    pub fn record_desc(
+    /// Follows the neurons `desc` describes (one per current, with its noise and
+    /// stimulus) for `run.steps()` steps on `stepper`'s backend, recording every
+    /// neuron's voltage after each step and every spike (several in one step with the
+    /// exact method when `tau_ref < dt`).
+    pub fn record(
         stepper: &mut dyn Stepper,
         run: &Run,
         desc: &PopulationDesc<'_>,
@@ -77,7 +67,7 @@ impl Trace {
         desc.validate()?;
         desc.check_stimulus_covers(0, run.steps())?;
         let (backend, device) = (stepper.kind(), stepper.device());
-        let mut population = stepper.population_of(desc)?;
+        let mut population = stepper.population(desc)?;
         let steps = run.steps() as usize;
         let mut voltages = vec![Vec::with_capacity(steps); currents.len()];
         let mut spikes = vec![Vec::new(); currents.len()];
@@ -99,22 +89,6 @@ impl Trace {
                 .map(|s| s.values[..run.steps() as usize].to_vec()),
             noise: desc.noise,
         })
-    }
-
-    /// The tutorial's neuron in float64, step by step: [`Trace::record`] on the
-    /// reference backend.
-    pub fn reference(run: &Run, currents: &[f64]) -> Result<Trace> {
-        Self::record(&mut ReferenceStepper, run, currents)
-    }
-
-    /// The float32 kernel on the CPU: [`Trace::record`] on [`CpuStepper`].
-    pub fn cpu(run: &Run, currents: &[f64]) -> Result<Trace> {
-        Self::record(&mut CpuStepper::new(), run, currents)
-    }
-
-    /// The WGSL kernel on `context`'s device: [`Trace::record`] on a [`GpuStepper`].
-    pub fn gpu(context: &GpuContext, run: &Run, currents: &[f64]) -> Result<Trace> {
-        Self::record(&mut GpuStepper::try_new(context.clone())?, run, currents)
     }
 
     /// The run.

@@ -7,8 +7,8 @@
 //! spikes as the neuron's count.
 
 use crate::backend::{Progress, Stepper};
-use crate::curve::CurveRun;
 use crate::error::{Error, Result};
+use crate::experiment::curve::CurveRun;
 use crate::input::PopulationDesc;
 
 /// The most neurons one run records.
@@ -155,7 +155,7 @@ impl SpikeTrains {
                 end += 1;
             }
             let desc = curve.desc(indices[at], &currents[at..end]);
-            let mut population = stepper.population_of(&desc)?;
+            let mut population = stepper.population(&desc)?;
             let rows = &mut times[at..end];
             population.record(steps, &mut |k, _voltages, fired| {
                 for (row, &n) in rows.iter_mut().zip(fired) {
@@ -197,7 +197,7 @@ impl SpikeTrains {
         let mut trains: Vec<Vec<u32>> = vec![Vec::new(); neurons];
         for start in (0..neurons).step_by(RECORDED_PER_POPULATION) {
             let end = neurons.min(start + RECORDED_PER_POPULATION);
-            let mut population = stepper.population_of(&desc.slice(start..end))?;
+            let mut population = stepper.population(&desc.slice(start..end))?;
             let rows = &mut trains[start..end];
             population.record(steps, &mut |k, _voltages, fired| {
                 for (row, &n) in rows.iter_mut().zip(fired) {

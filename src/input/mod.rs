@@ -2,7 +2,7 @@
 //! replace between runs of steps), noise, and a signal shared by every neuron (a
 //! stimulus), described here as a [`PopulationDesc`], checked here, and lowered here,
 //! per method, into the float32 values that every backend's kernel reads
-//! ([`lower`]). A backend reads the lowered form; it neither checks nor converts an
+//! (`lower`). A backend reads the lowered form; it neither checks nor converts an
 //! input again.
 //!
 //! A new kind of input is described and lowered here and read by each method's step;
@@ -107,6 +107,11 @@ impl<'a> PopulationDesc<'a> {
     /// The same population integrated with `method`.
     pub fn with_method(self, method: Method) -> Self {
         PopulationDesc { method, ..self }
+    }
+
+    /// The same neurons driven by `currents` (one per neuron) instead.
+    pub fn with_currents(self, currents: &'a [f64]) -> Self {
+        PopulationDesc { currents, ..self }
     }
 
     /// The same population with the parameters `each` gives per neuron.

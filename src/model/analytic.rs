@@ -2,7 +2,7 @@
 //! constant input, and its inverse.
 
 use crate::model::noise::Noise;
-use crate::params::LifParams;
+use crate::model::params::LifParams;
 
 /// `|ζ(1/2)|`, the constant of the discretely monitored barrier.
 const ZETA_HALF: f64 = 1.460_354_508_809_586_8;

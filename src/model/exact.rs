@@ -1,4 +1,4 @@
-//! The exact method ([`Method::Exact`](crate::params::Method::Exact)) on the CPU: in
+//! The exact method ([`Method::Exact`](crate::model::params::Method::Exact)) on the CPU: in
 //! float64 for the reference, and in float32 and integers as `shaders/lif_exact.wgsl`
 //! computes it.
 //!

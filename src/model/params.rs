@@ -369,13 +369,14 @@ impl Run {
 /// (the run's [`LifParams`]) or given one per neuron. `dt` is always shared.
 ///
 /// ```
-/// use gpulif::{CpuStepper, LifParams, Method, NeuronParams, Run, Stepper};
+/// use gpulif::{CpuStepper, LifParams, Method, NeuronParams, PopulationDesc, Run, Stepper};
 ///
 /// let run = Run::new(LifParams::default(), 1.0)?.with_method(Method::Exact);
 /// let currents = [2.0, 2.0, 2.0];
 /// let tau_rc = [0.02, 0.2, 1.0];
 /// let each = NeuronParams { tau_rc: Some(&tau_rc), ..NeuronParams::SHARED };
-/// let counts = CpuStepper::new().simulate(&run, &currents, &each, &|_| {})?;
+/// let desc = PopulationDesc::for_run(&run, &currents, each);
+/// let counts = CpuStepper::new().simulate(&desc, run.steps(), &|_| {})?;
 /// assert!(counts[0] > counts[1] && counts[1] > counts[2], "a faster leak charges faster");
 /// # Ok::<(), gpulif::Error>(())
 /// ```

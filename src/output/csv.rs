@@ -5,8 +5,8 @@ use std::io::Write;
 
 use super::shortest;
 use crate::backend::BackendKind;
-use crate::curve::{CurvePoint, TuningCurve};
-use crate::trace::Trace;
+use crate::experiment::curve::{CurvePoint, TuningCurve};
+use crate::experiment::trace::Trace;
 
 /// Writes the header and one row per neuron. Currents and rates are printed in the
 /// shortest form that parses back to the same float64.

@@ -6,9 +6,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{Destination, OutputFormat, shortest};
-use crate::ensemble::{Ensemble, EnsembleCurves};
 use crate::error::{Error, Result};
-use crate::params::{LifParams, Method};
+use crate::experiment::ensemble::{Ensemble, EnsembleCurves};
+use crate::model::params::{LifParams, Method};
 
 /// An ensemble's output file, written atomically like
 /// [`AtomicOutput`](super::AtomicOutput); the extension chooses the format:

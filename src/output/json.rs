@@ -7,8 +7,8 @@ use std::io::{BufWriter, Seek, Write};
 use serde::Serialize;
 use tempfile::NamedTempFile;
 
-use crate::curve::{CurvePoint, CurveReport, CurveSummary, TuningCurve};
-use crate::params::{LifParams, Method};
+use crate::experiment::curve::{CurvePoint, CurveReport, CurveSummary, TuningCurve};
+use crate::model::params::{LifParams, Method};
 
 /// The columns of `data`, in order.
 pub(super) const COLUMNS: [&str; 4] = ["current", "count", "rate", "analytic_rate"];
@@ -32,9 +32,9 @@ struct Metadata<'a> {
     /// finite-step correction.
     noise: NoiseMetadata,
     /// The recorded neurons' spike counts, mean inter-spike intervals and CVs.
-    spike_trains: &'a [crate::trains::TrainStats],
+    spike_trains: &'a [crate::experiment::trains::TrainStats],
     /// Each device's share of a run on several: neurons, neuron-steps, seconds.
-    devices: &'a [crate::gpu::DeviceShare],
+    devices: &'a [crate::backend::DeviceShare],
     /// What identifies the run (see [`super::parts`]), and which shard this is.
     #[serde(skip_serializing_if = "Option::is_none")]
     run: Option<&'a serde_json::Value>,

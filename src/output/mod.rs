@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
-use crate::curve::{CurvePoint, CurveReport, TuningCurve};
 use crate::error::{Error, Result};
-use crate::params::Run;
+use crate::experiment::curve::{CurvePoint, CurveReport, TuningCurve};
+use crate::model::params::Run;
 
 pub use self::csv::{write_csv, write_trace_csv};
 pub use self::ensemble::EnsembleOutput;
@@ -292,7 +292,7 @@ impl AtomicOutput {
     /// The writer of `run`'s curve (a shard's, for a shard): compared with its analytic
     /// rate, and carrying what identifies the run (see [`parts`]) in a JSON document's
     /// `run` and `shard` and in an NPY header's comment.
-    pub fn curve_writer(self, run: &crate::curve::CurveRun) -> Result<CurveWriter> {
+    pub fn curve_writer(self, run: &crate::experiment::curve::CurveRun) -> Result<CurveWriter> {
         let writer = self.writer_with(run.len(), Some(parts::PartMetadata::of(run)))?;
         Ok(writer.with_analytic(*run.analytic()))
     }
@@ -357,7 +357,7 @@ impl TraceOutput {
     }
 
     /// Writes `trace` and moves the file into place.
-    pub fn commit(&self, trace: &crate::trace::Trace) -> Result<()> {
+    pub fn commit(&self, trace: &crate::experiment::trace::Trace) -> Result<()> {
         let context = || format!("writing {}", self.destination.path.display());
         let file = self.destination.temporary(".partial")?;
         let mut out = BufWriter::new(file);
@@ -403,7 +403,7 @@ impl SpikesOutput {
     }
 
     /// Writes `trains` and moves the file into place.
-    pub fn commit(&self, trains: &crate::trains::SpikeTrains) -> Result<()> {
+    pub fn commit(&self, trains: &crate::experiment::trains::SpikeTrains) -> Result<()> {
         let context = || format!("writing {}", self.destination.path.display());
         let file = self.destination.temporary(".partial")?;
         let mut out = BufWriter::new(file);
@@ -451,7 +451,7 @@ pub struct CurveWriter {
     neurons: usize,
     written: usize,
     /// The rate the neurons are compared with; the noise-free one unless set.
-    analytic: Option<crate::curve::Analytic>,
+    analytic: Option<crate::experiment::curve::Analytic>,
     /// What run (and shard) the file belongs to, when made by
     /// [`AtomicOutput::curve_writer`].
     part: Option<parts::PartMetadata>,
@@ -463,7 +463,7 @@ impl CurveWriter {
     }
 
     /// The writer comparing its neurons with `analytic` (under noise, the Siegert rate).
-    pub fn with_analytic(self, analytic: crate::curve::Analytic) -> Self {
+    pub fn with_analytic(self, analytic: crate::experiment::curve::Analytic) -> Self {
         CurveWriter {
             analytic: Some(analytic),
             ..self
@@ -474,7 +474,7 @@ impl CurveWriter {
     /// `run`.
     pub fn write(&mut self, run: &Run, currents: &[f64], counts: &[u32]) -> Result<()> {
         let analytic = self.analytic.unwrap_or_else(|| {
-            crate::curve::Analytic::new(*run.params(), Default::default(), true)
+            crate::experiment::curve::Analytic::new(*run.params(), Default::default(), true)
         });
         let points = currents
             .iter()

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::curve::{CurvePoint, TuningCurve};
+use crate::experiment::curve::{CurvePoint, TuningCurve};
 
 /// Writes the whole curve.
 pub fn write_npy(curve: &TuningCurve, out: &mut dyn Write) -> std::io::Result<()> {

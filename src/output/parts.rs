@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use super::{Destination, OutputFormat, csv, npy};
-use crate::curve::{Currents, CurvePoint, CurveRun};
 use crate::error::{Error, Result};
+use crate::experiment::curve::{Currents, CurvePoint, CurveRun};
 
 /// The prefix of the NPY header comment.
 const NPY_TAG: &str = "gpulif ";

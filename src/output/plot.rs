@@ -14,12 +14,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor;
 
 use super::{Destination, grouped};
-use crate::curve::CurveReport;
-use crate::ensemble::{Ensemble, EnsembleCurves};
 use crate::error::{Error, Result};
-use crate::params::Run;
-use crate::trace::Trace;
-use crate::trains::SpikeTrains;
+use crate::experiment::curve::CurveReport;
+use crate::experiment::ensemble::{Ensemble, EnsembleCurves};
+use crate::experiment::trace::Trace;
+use crate::experiment::trains::SpikeTrains;
+use crate::model::params::Run;
 
 /// The most points one line of a figure is drawn with; longer series are reduced to
 /// the minimum and maximum of each of this many buckets, which keeps every peak.
@@ -659,7 +659,7 @@ pub const RASTER_ROWS: usize = 20;
 /// The raster rows of recorded neurons: all of them up to [`RASTER_ROWS`], else that
 /// many evenly spread.
 fn raster_rows(trains: &SpikeTrains, input: &str) -> Vec<RasterRow> {
-    crate::curve::sample_indices(trains.neurons.len(), RASTER_ROWS)
+    crate::experiment::curve::sample_indices(trains.neurons.len(), RASTER_ROWS)
         .into_iter()
         .map(|i| RasterRow {
             label: format!("{input} = {}", compact_number(trains.currents[i])),

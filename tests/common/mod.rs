@@ -39,7 +39,7 @@ pub fn gpu_stepper(options: gpulif::GpuOptions) -> Option<gpulif::GpuStepper> {
 
 /// Evenly spaced currents, both ends included.
 pub fn sweep(i_min: f64, i_max: f64, neurons: usize) -> Vec<f64> {
-    gpulif::curve::sweep(i_min, i_max, neurons).expect("a valid sweep")
+    gpulif::experiment::curve::sweep(i_min, i_max, neurons).expect("a valid sweep")
 }
 
 /// Asserts how the binary refuses bad input: exit status 2, and on stderr one `error:`

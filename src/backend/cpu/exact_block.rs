@@ -4,10 +4,8 @@
 //! that is still refractory) takes the scalar step of [`crate::model::exact`] for that
 //! run of steps. Both give the same results bit for bit.
 
-use super::kernel::LANES;
-use crate::model::exact::{
-    ExactConstants, ExactCountdown, ExactLane, ExactTimes, reckon, settle, step_exact,
-};
+use super::LANES;
+use crate::model::exact::{ExactCountdown, ExactLane, ExactTimes, reckon, settle};
 
 /// [`LANES`] neurons of the exact kernel, as struct of arrays.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -246,79 +244,5 @@ pub(crate) fn lane_state(block: &CountdownBlock, lane: usize) -> crate::model::e
         refractory: block.refractory[lane],
         spike_count: block.spike_count[lane],
         spiked: block.spiked[lane],
-    }
-}
-
-/// [`LANES`] neurons of the exact method as 0.1 laid them out: each lane's gap,
-/// refractory time, threshold and period, stepped by [`step_exact`] lane by lane.
-///
-/// Kept so that calls written against 0.1 keep compiling and keep counting within one
-/// spike of the kernels; the CPU backend now steps its own countdown blocks.
-#[deprecated(
-    since = "0.2.0",
-    note = "the exact kernels count down to each spike in fixed point; step a `CpuPopulation` (or one neuron with `step_exact`)"
-)]
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ExactBlock {
-    /// Each neuron's gap `u = I − v`.
-    pub gap: [f32; LANES],
-    /// Refractory time left, seconds.
-    pub refractory: [f32; LANES],
-    /// Spikes so far.
-    pub spike_count: [u32; LANES],
-    /// Spikes on the last step.
-    pub spiked: [u32; LANES],
-    /// Input currents.
-    pub current: [f32; LANES],
-    /// Gap thresholds ([`ExactConstants::inputs`]); lanes past the neurons never fire.
-    pub gap_th: [f32; LANES],
-    /// Inter-spike intervals ([`ExactConstants::inputs`]).
-    pub period: [f32; LANES],
-}
-
-#[allow(deprecated)]
-impl ExactBlock {
-    /// A block at rest for up to [`LANES`] neurons; the other lanes are idle.
-    pub fn at_rest(current: &[f32], gap_th: &[f32], period: &[f32]) -> Self {
-        let mut block = ExactBlock {
-            gap: [0.0; LANES],
-            refractory: [0.0; LANES],
-            spike_count: [0; LANES],
-            spiked: [0; LANES],
-            current: [0.0; LANES],
-            // A gap of 0 never falls below −1.
-            gap_th: [-1.0; LANES],
-            period: [f32::MAX; LANES],
-        };
-        let n = current.len();
-        block.current[..n].copy_from_slice(current);
-        block.gap[..n].copy_from_slice(current);
-        block.gap_th[..n].copy_from_slice(gap_th);
-        block.period[..n].copy_from_slice(period);
-        block
-    }
-
-    /// Advances every lane by `steps` steps with [`step_exact`].
-    pub(crate) fn step(&mut self, c: &ExactConstants, steps: u32) {
-        for lane in 0..LANES {
-            let mut state = crate::model::exact::ExactState {
-                gap: self.gap[lane],
-                refractory: self.refractory[lane],
-                spike_count: self.spike_count[lane],
-                spiked: self.spiked[lane],
-            };
-            step_exact(
-                &mut state,
-                self.current[lane],
-                self.gap_th[lane],
-                self.period[lane],
-                c,
-                steps,
-            );
-            self.gap[lane] = state.gap;
-            self.refractory[lane] = state.refractory;
-            self.spike_count[lane] = state.spike_count;
-            self.spiked[lane] = state.spiked;
-        }
     }
 }

@@ -4,20 +4,15 @@
 //!
 //! The arithmetic is the shader's, operation for operation (one multiply and two
 //! compares per step, the rest selects and integer adds), so the counts are
-//! bit-identical to the GPU's and to the scalar [`super::step_euler`]. Only the speed
+//! bit-identical to the GPU's and to the scalar [`step_euler`](crate::model::euler::step_euler). Only the speed
 //! differs between the instruction sets: the same generic loop is compiled three
 //! times, for AVX-512, for AVX2 and for the target's baseline, and the best one the
 //! processor supports is chosen at run time.
 
-#[allow(deprecated)]
-use super::exact_block::ExactBlock;
+use super::LANES;
 use super::exact_block::{CountdownBlock, step_countdown_block};
 use crate::model::euler::EulerConstants;
-use crate::model::exact::{ExactConstants, ExactLane};
-
-/// Neurons in one block: four AVX-512 vectors of `f32` per state variable, which with
-/// the block's five variables keeps everything in 20 of the 32 vector registers.
-pub const LANES: usize = 64;
+use crate::model::exact::ExactLane;
 
 /// One block of neurons, as struct of arrays.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -138,17 +133,6 @@ impl Kernel {
         self.dispatch(block, constants, steps);
     }
 
-    /// Advances every neuron of a 0.1 exact-method block by `steps` steps, lane by lane
-    /// with [`step_exact`](crate::model::exact::step_exact) (the same on every kernel).
-    #[deprecated(
-        since = "0.2.0",
-        note = "the exact kernels count down to each spike in fixed point; step a `CpuPopulation`"
-    )]
-    #[allow(deprecated)]
-    pub fn step_exact(self, block: &mut ExactBlock, constants: &ExactConstants, steps: u32) {
-        block.step(constants, steps);
-    }
-
     /// Advances every neuron of a countdown block by `steps` exact steps.
     ///
     /// # Panics
@@ -203,9 +187,9 @@ impl Kernel {
 /// Per-lane Euler constants, for a block whose neurons have their own parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LaneConstants {
-    /// Each lane's [`EulerConstants::decay`](crate::params::EulerConstants#structfield.decay).
+    /// Each lane's [`EulerConstants::decay`](crate::model::params::EulerConstants#structfield.decay).
     pub decay: [f32; LANES],
-    /// Each lane's [`EulerConstants::frozen_steps`](crate::params::EulerConstants#structfield.frozen_steps).
+    /// Each lane's [`EulerConstants::frozen_steps`](crate::model::params::EulerConstants#structfield.frozen_steps).
     pub frozen_steps: [u32; LANES],
 }
 

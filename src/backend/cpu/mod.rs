@@ -10,43 +10,16 @@ pub mod kernel;
 mod noisy_block;
 mod population;
 
-/// Where the exact method's neurons and scalar step lived before the model had a
-/// module of its own; re-exported from [`crate::model::exact`].
-pub mod exact {
-    #[allow(deprecated)]
-    pub use super::exact_block::ExactBlock;
-    pub use crate::model::exact::{ExactLif, ExactState, step_exact};
-}
-
-/// Where the float64 reference lived before the model had a module of its own; its
-/// items are re-exported from [`crate::model::reference`] and [`crate::reference`].
-pub mod reference {
-    pub use crate::backend::reference::ReferenceStepper;
-    pub use crate::model::reference::{FirstOrderLif, exact_spike_count, spike_count};
-}
-
-/// Where the CPU stepper and the scalar Euler step lived before; re-exported from
-/// their new homes.
-pub mod stepper {
-    pub use super::{CpuPopulation, CpuStepper};
-    pub use crate::model::euler::{NeuronState, step_euler};
-}
-
-#[allow(deprecated)]
-pub use exact_block::ExactBlock;
-pub use kernel::{Block, Kernel, LANES, LaneConstants};
+pub use kernel::{Block, Kernel, LaneConstants};
 pub use population::CpuPopulation;
 
-// The scalar steps and the float64 neurons, where they were before the model had a
-// module of its own.
-pub use crate::backend::reference::ReferenceStepper;
-pub use crate::model::euler::{NeuronState, step_euler};
-pub use crate::model::exact::{ExactLif, ExactState, step_exact};
-pub use crate::model::reference::FirstOrderLif;
-
-use crate::backend::{BackendKind, Population, Stepper};
+use crate::backend::{BackendKind, Population, Progress, Stepper};
 use crate::error::Result;
-use crate::model::params::{NeuronParams, Run};
+use crate::input::PopulationDesc;
+
+/// Neurons in one block: four AVX-512 vectors of `f32` per state variable, which with
+/// the block's five variables keeps everything in 20 of the 32 vector registers.
+pub const LANES: usize = 64;
 
 /// Neurons handed to one rayon task (a multiple of [`kernel::LANES`]): large enough to
 /// amortise scheduling, small enough to report progress often and balance two or two
@@ -109,10 +82,7 @@ impl Stepper for CpuStepper {
         format!("{} ({})", cpu_description(), self.kernel.name())
     }
 
-    fn population_of(
-        &mut self,
-        desc: &crate::input::PopulationDesc<'_>,
-    ) -> Result<Box<dyn Population + '_>> {
+    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>> {
         Ok(Box::new(CpuPopulation::from_desc(desc, self.kernel)?))
     }
 
@@ -120,21 +90,9 @@ impl Stepper for CpuStepper {
     /// each task's neurons are made, stepped and counted while in cache.
     fn simulate(
         &mut self,
-        run: &Run,
-        currents: &[f64],
-        each: &NeuronParams<'_>,
-        progress: crate::backend::Progress<'_>,
-    ) -> Result<Vec<u32>> {
-        let desc = crate::input::PopulationDesc::for_run(run, currents, *each);
-        CpuPopulation::counts_after(&desc, self.kernel, run.steps(), progress)
-    }
-
-    /// As [`CpuStepper::simulate`], for any inputs.
-    fn simulate_desc(
-        &mut self,
-        desc: &crate::input::PopulationDesc<'_>,
+        desc: &PopulationDesc<'_>,
         steps: u32,
-        progress: crate::backend::Progress<'_>,
+        progress: Progress<'_>,
     ) -> Result<Vec<u32>> {
         CpuPopulation::counts_after(desc, self.kernel, steps, progress)
     }

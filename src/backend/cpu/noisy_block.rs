@@ -7,7 +7,8 @@
 //! compiler turns into vector instructions for each `#[target_feature]` copy; on
 //! AVX-512, Philox's 32×32→64-bit products are written by hand ([`Avx512`]).
 
-use super::kernel::{Block, Kernel, LANES};
+use super::LANES;
+use super::kernel::{Block, Kernel};
 use crate::model::noise::{self, NoiseConstants, Stream, noisy_step};
 
 /// Per-lane constants and state of a noisy block, beside its [`Block`].

@@ -3,9 +3,10 @@
 
 use rayon::prelude::*;
 
+use super::LANES;
 use super::NEURONS_PER_TASK;
 use super::exact_block::CountdownBlock;
-use super::kernel::{Block, Kernel, LANES, LaneConstants};
+use super::kernel::{Block, Kernel, LaneConstants};
 use super::noisy_block::{Drive, NoisyLanes};
 use crate::backend::{Population, Progress};
 use crate::error::Result;

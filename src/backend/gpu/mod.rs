@@ -16,11 +16,9 @@ pub use context::{
     list_adapters,
 };
 pub use layout::{DispatchShape, STIMULUS_WINDOW, WORKGROUP_SIZE};
-pub use multi::{DeviceShare, MultiGpuStepper};
+pub use multi::MultiGpuStepper;
 pub use pipeline::{LifPipeline, PHILOX_WGSL};
-pub use population::{
-    GpuPopulation, PopulationDesc, PopulationOptions, Readback, Readings, Readout,
-};
+pub use population::{GpuPopulation, PopulationOptions, Readback, Readings, Readout};
 pub use stepper::{
     DEFAULT_MAX_BATCH_NEURONS, DISPATCHES_PER_SUBMISSION, GpuOptions, GpuRunner, GpuStepper,
     MIN_STEPS_PER_DISPATCH, TARGET_DISPATCH_SECONDS,

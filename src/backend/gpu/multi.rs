@@ -10,31 +10,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use super::stepper::GpuStepper;
+use crate::backend::DeviceShare;
 use crate::backend::{BackendKind, Population, Progress, StepSink, Stepper};
 use crate::error::{Error, Result};
 use crate::input::PopulationDesc;
-use crate::model::params::{Method, NeuronParams, Run};
-
-/// What one device of a [`MultiGpuStepper`] did.
-#[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct DeviceShare {
-    /// The device, numbered as in the stepper: `device 0 (NVIDIA H200, Vulkan)`.
-    pub device: String,
-    /// Neurons it simulated.
-    pub neurons: u64,
-    /// Neuron-steps it simulated.
-    pub neuron_steps: u64,
-    /// Time it spent simulating, seconds.
-    pub seconds: f64,
-}
-
-impl DeviceShare {
-    /// Its neuron-steps per second.
-    pub fn neuron_steps_per_second(&self) -> f64 {
-        self.neuron_steps as f64 / self.seconds.max(f64::MIN_POSITIVE)
-    }
-}
+use crate::model::params::Method;
 
 /// The GPU backend on several devices (every adapter of a machine, or a chosen few).
 #[derive(Debug)]
@@ -104,7 +84,7 @@ impl MultiGpuStepper {
         let most = self
             .steppers
             .iter()
-            .map(|s| s.max_population_of(desc).min(s.batch_neurons()))
+            .map(|s| s.max_population(desc).min(s.batch_neurons()))
             .min()
             .unwrap_or(1);
         neurons
@@ -141,7 +121,7 @@ impl Stepper for MultiGpuStepper {
         MultiGpuStepper::shares(self)
     }
 
-    fn population_of(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>> {
+    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>> {
         desc.validate()?;
         let neurons = desc.currents.len();
         let devices = self.steppers.len().min(neurons);
@@ -149,7 +129,7 @@ impl Stepper for MultiGpuStepper {
         for (k, stepper) in self.steppers.iter().take(devices).enumerate() {
             let range = k * neurons / devices..(k + 1) * neurons / devices;
             let runner = stepper
-                .runner_of(&desc.slice(range.clone()))
+                .runner(&desc.slice(range.clone()))
                 .map_err(|e| on_device(&self.names[k], e))?;
             parts.push((self.names[k].clone(), range, runner));
         }
@@ -159,35 +139,17 @@ impl Stepper for MultiGpuStepper {
         }))
     }
 
-    fn max_population(&self, run: &Run, each: &NeuronParams<'_>) -> usize {
+    fn max_population(&self, desc: &PopulationDesc<'_>) -> usize {
         self.steppers
             .iter()
-            .map(|s| s.max_population(run, each))
+            .map(|s| s.max_population(desc))
             .fold(0usize, usize::saturating_add)
-    }
-
-    fn max_population_of(&self, desc: &PopulationDesc<'_>) -> usize {
-        self.steppers
-            .iter()
-            .map(|s| s.max_population_of(desc))
-            .fold(0usize, usize::saturating_add)
-    }
-
-    fn simulate(
-        &mut self,
-        run: &Run,
-        currents: &[f64],
-        each: &NeuronParams<'_>,
-        progress: Progress<'_>,
-    ) -> Result<Vec<u32>> {
-        let desc = PopulationDesc::for_run(run, currents, *each);
-        self.simulate_desc(&desc, run.steps(), progress)
     }
 
     /// Batches from a shared queue, one host thread per device; the counts are put
     /// back in input order whichever device finished first. The first device to fail
     /// stops the others from taking more, and its error, naming it, is returned.
-    fn simulate_desc(
+    fn simulate(
         &mut self,
         desc: &PopulationDesc<'_>,
         steps: u32,
@@ -217,7 +179,7 @@ impl Stepper for MultiGpuStepper {
                         let range = b * batch..neurons.min((b + 1) * batch);
                         let part = desc.slice(range.clone());
                         let started = Instant::now();
-                        match stepper.simulate_desc(&part, steps, progress) {
+                        match stepper.simulate(&part, steps, progress) {
                             Ok(counts) => {
                                 done.lock().unwrap_or_else(|e| e.into_inner())[b] = Some(counts);
                                 let mut shares = shares.lock().unwrap_or_else(|e| e.into_inner());

@@ -13,7 +13,8 @@ use super::population::{
 };
 use crate::backend::{BackendKind, Population, Progress, StepSink, Stepper};
 use crate::error::Result;
-use crate::model::params::{Method, NeuronParams, Run};
+use crate::input::PopulationDesc;
+use crate::model::params::{Method, NeuronParams};
 
 /// Neurons per batch unless the device's storage binding limit is smaller: 2²⁴ neurons
 /// take 448 MiB of GPU memory across the seven per-neuron buffers of a homogeneous Euler
@@ -145,19 +146,9 @@ impl GpuStepper {
         self.options.max_batch_neurons.clamp(1, binding.max(1))
     }
 
-    /// A population of `run`'s neurons and method for `currents` on this stepper's
-    /// device, at rest, with the parameters `each` gives per neuron.
-    pub fn population(
-        &self,
-        run: &Run,
-        currents: &[f64],
-        each: &NeuronParams<'_>,
-    ) -> Result<GpuPopulation> {
-        self.population_of(&crate::input::PopulationDesc::for_run(run, currents, *each))
-    }
-
-    /// The population `desc` describes on this stepper's device, at rest.
-    pub fn population_of(&self, desc: &crate::input::PopulationDesc<'_>) -> Result<GpuPopulation> {
+    /// The population `desc` describes on this stepper's device, at rest, for a host
+    /// that records its work into encoders of its own.
+    pub fn gpu_population(&self, desc: &PopulationDesc<'_>) -> Result<GpuPopulation> {
         let population = GpuPopulation::from_desc(
             &self.context.device,
             &self.pipeline,
@@ -167,22 +158,12 @@ impl GpuStepper {
         self.context.explain(population)
     }
 
-    /// The population of [`GpuStepper::population`] with this stepper's device and
-    /// tuning: a [`Population`] the library steps and reads by itself.
-    pub fn runner(
-        &self,
-        run: &Run,
-        currents: &[f64],
-        each: &NeuronParams<'_>,
-    ) -> Result<GpuRunner> {
-        self.runner_of(&crate::input::PopulationDesc::for_run(run, currents, *each))
-    }
-
-    /// The population of [`GpuStepper::population_of`] as a [`Population`] the library
-    /// steps and reads by itself, writing the stimulus's windows as it goes.
-    pub fn runner_of(&self, desc: &crate::input::PopulationDesc<'_>) -> Result<GpuRunner> {
+    /// The population `desc` describes as a [`Population`] the library steps and reads
+    /// by itself, with this stepper's device and tuning, writing the stimulus's windows
+    /// as it goes: what [`Stepper::population`] makes, with its type.
+    pub fn runner(&self, desc: &PopulationDesc<'_>) -> Result<GpuRunner> {
         Ok(GpuRunner {
-            population: self.population_of(desc)?,
+            population: self.gpu_population(desc)?,
             context: self.context.clone(),
             tuned: self.options.population.max_steps_per_dispatch.is_none(),
             throughput: Arc::clone(&self.throughput),
@@ -312,18 +293,11 @@ impl Stepper for GpuStepper {
         GpuStepper::batch_neurons(self)
     }
 
-    fn population_of(
-        &mut self,
-        desc: &crate::input::PopulationDesc<'_>,
-    ) -> Result<Box<dyn Population + '_>> {
-        Ok(Box::new(self.runner_of(desc)?))
+    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>> {
+        Ok(Box::new(self.runner(desc)?))
     }
 
-    fn max_population(&self, run: &Run, each: &NeuronParams<'_>) -> usize {
-        self.batch_for(largest_buffer_per_neuron(run.method(), each))
-    }
-
-    fn max_population_of(&self, desc: &crate::input::PopulationDesc<'_>) -> usize {
+    fn max_population(&self, desc: &PopulationDesc<'_>) -> usize {
         self.batch_for(super::population::largest_buffer_per_neuron_of(desc))
     }
 }

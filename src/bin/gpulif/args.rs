@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use gpulif::curve::MAX_NEURONS;
+use gpulif::experiment::curve::MAX_NEURONS;
 use gpulif::{BackendChoice, LifParams, Method, Run, Stepper};
 
 use super::failure::{Failure, usage};
@@ -174,7 +174,7 @@ impl StimulusArgs {
         Ok(self
             .stimulus
             .as_deref()
-            .map(|path| gpulif::stimulus::read(path, run.steps()))
+            .map(|path| gpulif::experiment::stimulus::read(path, run.steps()))
             .transpose()?)
     }
 }
@@ -578,7 +578,7 @@ impl NeuronArgs {
 
 pub fn parse_refractory_steps(text: &str) -> Result<u32, String> {
     match text.trim().parse::<u32>() {
-        Ok(n) if f64::from(n) <= gpulif::params::MAX_REFRACTORY_STEPS => Ok(n),
+        Ok(n) if f64::from(n) <= gpulif::model::params::MAX_REFRACTORY_STEPS => Ok(n),
         _ => Err("expected a whole number of steps from 0 to 100000000".to_owned()),
     }
 }
@@ -647,9 +647,9 @@ impl PlaceArgs {
     pub fn open(&self, quiet: bool) -> Result<Box<dyn Stepper + Send>, Failure> {
         Failure::checked()?;
         if let Adapters::Several(indices) = self.adapters() {
-            let adapters = gpulif::gpu::adapters_by_index(indices.as_deref())?;
+            let adapters = gpulif::backend::gpu::adapters_by_index(indices.as_deref())?;
             let stepper =
-                gpulif::gpu::MultiGpuStepper::open(adapters).map_err(|error| Failure {
+                gpulif::backend::gpu::MultiGpuStepper::open(adapters).map_err(|error| Failure {
                     message: format!("--adapter: {error}"),
                     status: if error.is_usage() { 2 } else { 1 },
                 })?;

@@ -5,8 +5,8 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use gpulif::bench::{self};
-use gpulif::curve::CurveReport;
+use gpulif::experiment::bench::{self};
+use gpulif::experiment::curve::CurveReport;
 use gpulif::output::grouped;
 use gpulif::{BackendKind, Method};
 
@@ -107,7 +107,7 @@ pub fn print_summary(report: &CurveReport) {
         outln!(
             "  stimulus  added to every current; analytic: the quasi-static rate, averaged \
              over {} levels of the stimulus",
-            gpulif::curve::STIMULUS_LEVELS
+            gpulif::experiment::curve::STIMULUS_LEVELS
         );
     }
     let noise = report.analytic.noise();
@@ -183,7 +183,7 @@ pub fn print_summary(report: &CurveReport) {
 
 /// The recorded neurons' spike statistics: every neuron up to [`SUMMARY_ROWS`], else
 /// that many evenly spread, and the mean CV over those with one.
-pub fn print_trains(trains: &[gpulif::trains::TrainStats], input: &str) {
+pub fn print_trains(trains: &[gpulif::experiment::trains::TrainStats], input: &str) {
     let optional =
         |x: Option<f64>, scale: f64| x.map_or("—".to_owned(), |x| format!("{:.4}", x * scale));
     outln!();
@@ -278,8 +278,8 @@ pub fn print_bench(workload: &str, measurements: &[bench::Measurement]) {
 }
 
 pub fn print_ensemble(
-    ensemble: &gpulif::ensemble::Ensemble,
-    curves: &gpulif::ensemble::EnsembleCurves,
+    ensemble: &gpulif::experiment::ensemble::Ensemble,
+    curves: &gpulif::experiment::ensemble::EnsembleCurves,
 ) {
     let neurons = ensemble.len();
     let points = ensemble.x.len();

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::params::validate_current;
+use crate::model::params::validate_current;
 
 /// The most neurons one curve simulates.
 pub const MAX_NEURONS: usize = 1_000_000_000;

@@ -20,7 +20,7 @@ use crate::backend::{Progress, Stepper};
 use crate::error::{Error, Result};
 use crate::input::PopulationDesc;
 use crate::model::noise::Noise;
-use crate::params::{LifParams, Method, NeuronParams, Run};
+use crate::model::params::{LifParams, Method, NeuronParams, Run};
 
 /// What to simulate: neuron parameters, run length and currents.
 ///
@@ -55,15 +55,6 @@ impl Default for CurveSpec {
 }
 
 impl CurveSpec {
-    /// The former name of [`CurveSpec::prepare`].
-    #[deprecated(
-        since = "0.2.0",
-        note = "renamed `prepare`: in gpulif a sweep is the evenly spaced currents"
-    )]
-    pub fn sweep(&self) -> Result<CurveRun> {
-        self.prepare()
-    }
-
     /// Validates everything; the currents are formed batch by batch as they run.
     pub fn prepare(&self) -> Result<CurveRun> {
         let run = Run::new(self.params, self.duration)?.with_method(self.method);
@@ -92,13 +83,6 @@ pub struct CurveRun {
     /// `(k, n)` when this is shard `k` of `n`.
     shard: Option<(usize, usize)>,
 }
-
-/// The former name of [`CurveRun`].
-#[deprecated(
-    since = "0.2.0",
-    note = "renamed `CurveRun`: in gpulif a sweep is the evenly spaced currents"
-)]
-pub type Sweep = CurveRun;
 
 impl CurveRun {
     /// The run every neuron is simulated for.
@@ -153,7 +137,7 @@ impl CurveRun {
 
     /// The same curve with `noise` added to every neuron's input (Euler only),
     /// compared with the Siegert rate, with the finite-step correction when
-    /// `dt_correction` ([`analytic::noisy_rate`]).
+    /// `dt_correction` ([`noisy_rate`](crate::model::analytic::noisy_rate)).
     pub fn with_noise(self, noise: Noise, dt_correction: bool) -> Result<CurveRun> {
         noise.validate_for(self.run.method())?;
         noise.validate_amplitude(self.run.params())?;
@@ -166,7 +150,7 @@ impl CurveRun {
     }
 
     /// The same curve with `stimulus` (one value per step, at least as many as the
-    /// run's steps; see [`crate::stimulus::read`]) added to every neuron's current
+    /// run's steps; see [`crate::experiment::stimulus::read`]) added to every neuron's current
     /// (Euler only).
     pub fn with_stimulus(self, stimulus: Vec<f64>) -> Result<CurveRun> {
         crate::model::noise::euler_only(self.run.method(), "a stimulus")?;
@@ -207,10 +191,7 @@ impl CurveRun {
         currents: &[f64],
         progress: Progress<'_>,
     ) -> Result<Vec<u32>> {
-        if !self.analytic.noise().is_on() && self.stimulus.is_none() {
-            return stepper.spike_counts(&self.run, currents, progress);
-        }
-        stepper.simulate_desc(&self.desc(start, currents), self.run.steps(), progress)
+        stepper.simulate(&self.desc(start, currents), self.run.steps(), progress)
     }
 
     /// The population of the neurons `start..` driven by `currents`: the run's

@@ -1,8 +1,8 @@
 //! The rate a curve's neurons are compared with.
 
-use crate::analytic;
+use crate::model::analytic;
 use crate::model::noise::Noise;
-use crate::params::LifParams;
+use crate::model::params::LifParams;
 
 /// The rate a curve's neurons are compared with: [`analytic::rate`], or under noise
 /// [`analytic::noisy_rate`].

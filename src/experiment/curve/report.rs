@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use super::Analytic;
-use crate::analytic;
 use crate::backend::BackendKind;
+use crate::model::analytic;
 use crate::model::noise::Noise;
-use crate::params::Run;
+use crate::model::params::Run;
 
 /// `rows` indices evenly spread over `0..n`, first and last included (all of them
 /// when `n ≤ rows`).
@@ -37,11 +37,11 @@ pub struct CurveReport {
     pub sample: Vec<CurvePoint>,
     /// The rate the neurons were compared with (it knows the noise).
     pub analytic: Analytic,
-    /// The recorded neurons' spike statistics ([`crate::trains`]), if any were
+    /// The recorded neurons' spike statistics ([`crate::experiment::trains`]), if any were
     /// recorded.
-    pub trains: Vec<crate::trains::TrainStats>,
+    pub trains: Vec<crate::experiment::trains::TrainStats>,
     /// What each device did, when several shared the run.
-    pub devices: Vec<crate::gpu::DeviceShare>,
+    pub devices: Vec<crate::backend::DeviceShare>,
 }
 
 impl CurveReport {
@@ -327,8 +327,8 @@ impl TuningCurve {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::curve::sweep;
-    use crate::params::LifParams;
+    use crate::experiment::curve::sweep;
+    use crate::model::params::LifParams;
 
     #[test]
     fn sample_spans_the_curve() {

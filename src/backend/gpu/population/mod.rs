@@ -24,7 +24,7 @@ use super::layout::{
 use super::pipeline::LifPipeline;
 use super::pipeline::STIMULUS_BYTES;
 use crate::error::{Error, Result};
-pub use crate::input::PopulationDesc;
+use crate::input::PopulationDesc;
 use crate::input::check_currents;
 use crate::input::lower::{Lowering, stimulus_gain};
 use crate::model::euler::EulerConstants;

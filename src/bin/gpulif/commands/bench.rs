@@ -1,10 +1,10 @@
 //! `gpulif bench`.
 
 use anyhow::Context;
-use gpulif::bench::{self, Workload};
-use gpulif::cpu::Kernel;
+use gpulif::backend::cpu::Kernel;
+use gpulif::backend::gpu::compute_adapters;
 use gpulif::experiment::agreement::Verdict;
-use gpulif::gpu::compute_adapters;
+use gpulif::experiment::bench::{self, Workload};
 use gpulif::output::grouped;
 use gpulif::{GpuContext, GpuStepper, Method};
 
@@ -20,10 +20,11 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
         i_min: args.i_min,
         i_max: args.i_max,
         method: args.method.into(),
+        noise: args.noise.noise(),
     };
     workload.run()?;
     workload.currents()?;
-    let noise = args.noise.noise();
+    let noise = workload.noise;
     noise.validate_for(workload.method)?;
     let kernels = match args.cpu_kernel {
         KernelArg::Best => vec![Kernel::detect()],
@@ -64,20 +65,18 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
     let mut measurements = Vec::new();
     if args.backend.contains(&BenchBackend::Reference) {
         say("reference (float64)…".into());
-        measurements.push(bench::measure_noisy(
+        measurements.push(bench::measure(
             &mut gpulif::ReferenceStepper,
             &workload,
-            noise,
             args.runs,
         )?);
     }
     if args.backend.contains(&BenchBackend::Cpu) {
         for kernel in kernels {
             say(format!("cpu ({})…", kernel.name()));
-            measurements.push(bench::measure_noisy(
+            measurements.push(bench::measure(
                 &mut gpulif::CpuStepper::with_kernel(kernel),
                 &workload,
-                noise,
                 args.runs,
             )?);
         }
@@ -106,12 +105,7 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
             let context = GpuContext::open(adapter)?;
             say(format!("gpu ({})…", context.summary().describe()));
             let mut stepper = GpuStepper::new(context);
-            measurements.push(bench::measure_noisy(
-                &mut stepper,
-                &workload,
-                noise,
-                args.runs,
-            )?);
+            measurements.push(bench::measure(&mut stepper, &workload, args.runs)?);
         }
     }
 

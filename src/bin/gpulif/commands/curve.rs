@@ -1,9 +1,9 @@
 //! `gpulif curve`.
 
+use gpulif::experiment::trains::{RecordSpec, SpikeTrains};
 use gpulif::output::Thinned;
 use gpulif::output::plot::{CurveFigure, MAX_LINE_POINTS, PlotOutput};
 use gpulif::output::{AtomicOutput, SpikesOutput};
-use gpulif::trains::{RecordSpec, SpikeTrains};
 use gpulif::{Currents, CurveSpec};
 
 use super::super::args::CurveArgs;

@@ -1,14 +1,14 @@
 //! `gpulif devices`.
 
 use anyhow::Context;
-use gpulif::gpu::list_adapters;
+use gpulif::backend::gpu::list_adapters;
 
 use super::super::args::DevicesArgs;
 use super::super::failure::Failure;
 
 pub fn run(args: DevicesArgs) -> Result<(), Failure> {
     Failure::checked()?;
-    let gpulif::gpu::AdapterList {
+    let gpulif::backend::gpu::AdapterList {
         adapters,
         hardware,
         any,

@@ -1,9 +1,9 @@
 //! `gpulif ensemble`.
 
-use gpulif::ensemble::EnsembleSpec;
+use gpulif::experiment::ensemble::EnsembleSpec;
+use gpulif::experiment::trains::{RecordSpec, SpikeTrains};
 use gpulif::output::plot::PlotOutput;
 use gpulif::output::{EnsembleOutput, SpikesOutput};
-use gpulif::trains::{RecordSpec, SpikeTrains};
 use gpulif::{LifParams, Run};
 
 use super::super::args::EnsembleArgs;
@@ -86,12 +86,12 @@ pub fn run(args: EnsembleArgs) -> Result<(), Failure> {
 /// `gpulif ensemble --stimulus`: the ensemble driven by a signal, its spike trains.
 pub fn ensemble_signal(
     args: &EnsembleArgs,
-    ensemble: &gpulif::ensemble::Ensemble,
+    ensemble: &gpulif::experiment::ensemble::Ensemble,
     run: &Run,
     noise: gpulif::Noise,
     path: &std::path::Path,
 ) -> Result<(), Failure> {
-    let signal = gpulif::stimulus::read(path, run.steps())?;
+    let signal = gpulif::experiment::stimulus::read(path, run.steps())?;
     let gains = ensemble.signal_gains();
     let desc = ensemble.driven_by(run, &signal, &gains, noise);
     desc.validate()?;

@@ -19,7 +19,7 @@ pub fn run(args: TraceArgs) -> Result<(), Failure> {
     args.place.check()?;
     let output = args.out.as_deref().map(TraceOutput::create).transpose()?;
     let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
-    gpulif::trace::check(&run, &args.current)?;
+    gpulif::experiment::trace::check(&run, &args.current)?;
     let stimulus = args.stimulus.read(&run)?;
     let noise = args.noise.noise();
     let mut desc =
@@ -30,7 +30,7 @@ pub fn run(args: TraceArgs) -> Result<(), Failure> {
     }
     desc.validate()?;
     let mut stepper = args.place.open(args.quiet)?;
-    let trace = Trace::record_desc(stepper.as_mut(), &run, &desc)?;
+    let trace = Trace::record(stepper.as_mut(), &run, &desc)?;
     let mut written = Vec::new();
     if let Some(output) = output {
         output.commit(&trace)?;

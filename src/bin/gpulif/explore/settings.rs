@@ -1,6 +1,6 @@
 //! What the sliders set: the settings, and the `gpulif curve` command they equal.
 
-use gpulif::curve::{CurveRun, CurveSpec};
+use gpulif::experiment::curve::{CurveRun, CurveSpec};
 use gpulif::{Currents, LifParams, Method, Noise};
 
 /// What the sliders set: the arguments of the equivalent `gpulif curve` command.

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use gpulif::curve::CurveRun;
+use gpulif::experiment::curve::CurveRun;
 use gpulif::{CpuPopulation, GpuPopulation, LifPipeline, Readback, Readings, Readout};
 
 use super::{FRAME_BUDGET, MAX_IN_FLIGHT, PLOTTED, PROBE_WORK};

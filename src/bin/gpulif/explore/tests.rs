@@ -6,7 +6,7 @@ use std::time::Instant;
 use clap::Parser;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotOptions};
-use gpulif::{CpuStepper, Run, Stepper, Trace};
+use gpulif::{CpuStepper, NeuronParams, PopulationDesc, Run, Stepper, Trace};
 
 use super::settings::Settings;
 use super::simulation::Engine;
@@ -59,8 +59,12 @@ fn the_window_at_fixed_parameters_matches_its_snapshot() {
     });
     // Text and curves are rasterised by the adapter's driver: a small tolerance for
     // anti-aliasing differences between drivers (the default threshold, and a few
-    // hundred pixels of 1280×800).
-    harness.snapshot_options("explore", &SnapshotOptions::new().max_failed_pixels(400));
+    // hundred pixels of 1280×800). The folder is named from the package root: a test
+    // that runs beside this one may have moved the working directory.
+    let options = SnapshotOptions::new()
+        .max_failed_pixels(400)
+        .output_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"));
+    harness.snapshot_options("explore", &options);
 }
 
 #[test]
@@ -82,7 +86,7 @@ fn moving_a_slider_restarts_the_run_and_changes_the_curve() {
     let settings = &harness.state().settings;
     let seconds = f64::from(steps) * settings.dt;
     let top = f64::from(*after.iter().max().unwrap()) / seconds;
-    let expected = gpulif::analytic::rate(&settings.params(), settings.i_max);
+    let expected = gpulif::model::analytic::rate(&settings.params(), settings.i_max);
     assert!(
         (top - expected).abs() <= 2.0 && top < 50.0,
         "top rate {top} Hz"
@@ -117,7 +121,13 @@ fn a_click_on_the_curve_opens_the_neurons_trace_and_sentence() {
     let settings = harness.state().settings.clone();
     let run = Run::new(settings.params(), settings.duration).unwrap();
     let current = settings.i_min + (settings.i_max - settings.i_min) * k as f64 / 199.0;
-    let expected = Trace::cpu(&run, &[current]).unwrap().sentence(0);
+    let expected = Trace::record(
+        &mut CpuStepper::new(),
+        &run,
+        &PopulationDesc::for_run(&run, &[current], NeuronParams::SHARED),
+    )
+    .unwrap()
+    .sentence(0);
     assert_eq!(harness.state().sentence(), Some(expected.as_str()));
     harness.get_by_label_contains(&expected);
     // The trace has as many spikes as the curve counted for that neuron.
@@ -182,9 +192,14 @@ fn without_a_gpu_renderer_it_simulates_on_the_cpu_and_says_so() {
     harness.get_by_label_contains("No GPU renderer: simulating on the CPU backend");
     let settings = harness.state().settings.clone();
     let run = Run::new(settings.params(), settings.duration).unwrap();
-    let currents = gpulif::curve::sweep(settings.i_min, settings.i_max, settings.neurons).unwrap();
+    let currents =
+        gpulif::experiment::curve::sweep(settings.i_min, settings.i_max, settings.neurons).unwrap();
     let expected = CpuStepper::new()
-        .spike_counts(&run, &currents, &|_| {})
+        .simulate(
+            &PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED),
+            run.steps(),
+            &|_| {},
+        )
         .unwrap();
     assert_eq!(harness.state().counts().unwrap().0, &expected[..]);
 }

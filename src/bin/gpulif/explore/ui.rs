@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 use egui_plot::{Line, LineStyle, Plot, PlotPoints, PlotTransform, Points};
-use gpulif::cpu::Kernel;
-use gpulif::curve::TuningCurve;
+use gpulif::backend::cpu::Kernel;
+use gpulif::experiment::curve::TuningCurve;
 use gpulif::output::AtomicOutput;
 use gpulif::output::Thinned;
 use gpulif::output::plot::{CurveFigure, MAX_LINE_POINTS, PlotOutput};
@@ -185,7 +185,7 @@ impl Explorer {
         let desc = PopulationDesc::for_run(&run, &current, gpulif::NeuronParams::SHARED)
             .with_noise(simulation.run.noise())
             .with_first_index(k as u64);
-        let trace = Trace::record_desc(&mut CpuStepper::new(), &run, &desc)?;
+        let trace = Trace::record(&mut CpuStepper::new(), &run, &desc)?;
         self.selected = Some(Selected {
             neuron: k,
             sentence: trace.sentence(0),
