@@ -144,43 +144,15 @@ impl Kernel {
         lanes: impl Fn(usize) -> ExactLane,
         steps: u32,
     ) {
-        match self {
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => {
-                assert!(self.is_supported(), "no AVX-512 here");
-                // SAFETY: the processor has the features, checked just above.
-                unsafe { exact_avx512(block, lanes, steps) }
-            }
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => {
-                assert!(self.is_supported(), "no AVX2 here");
-                // SAFETY: the processor has the feature, checked just above.
-                unsafe { exact_avx2(block, lanes, steps) }
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            Kernel::Avx512 | Kernel::Avx2 => panic!("{} is x86-64 only", self.name()),
-            Kernel::Baseline => step_countdown_block(block, lanes, steps),
-        }
+        isa_dispatch!(self, |block: &mut CountdownBlock, lanes: impl Fn(usize) -> ExactLane, steps: u32| Set => {
+            step_countdown_block(block, lanes, steps)
+        })
     }
 
-    fn dispatch<C: Constants>(self, block: &mut Block, constants: &C, steps: u32) {
-        match self {
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => {
-                assert!(self.is_supported(), "no AVX-512 here");
-                // SAFETY: the processor has the features, checked just above.
-                unsafe { step_avx512(block, constants, steps) }
-            }
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => {
-                assert!(self.is_supported(), "no AVX2 here");
-                // SAFETY: the processor has the feature, checked just above.
-                unsafe { step_avx2(block, constants, steps) }
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            Kernel::Avx512 | Kernel::Avx2 => panic!("{} is x86-64 only", self.name()),
-            Kernel::Baseline => step_block(block, constants, steps),
-        }
+    fn dispatch(self, block: &mut Block, constants: &impl Constants, steps: u32) {
+        isa_dispatch!(self, |block: &mut Block, constants: &impl Constants, steps: u32| Set => {
+            step_block(block, constants, steps)
+        })
     }
 }
 
@@ -231,32 +203,8 @@ impl Constants for LaneConstants {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
-fn step_avx512<C: Constants>(block: &mut Block, constants: &C, steps: u32) {
-    step_block(block, constants, steps);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn step_avx2<C: Constants>(block: &mut Block, constants: &C, steps: u32) {
-    step_block(block, constants, steps);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
-fn exact_avx512(block: &mut CountdownBlock, lanes: impl Fn(usize) -> ExactLane, steps: u32) {
-    step_countdown_block(block, lanes, steps);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn exact_avx2(block: &mut CountdownBlock, lanes: impl Fn(usize) -> ExactLane, steps: u32) {
-    step_countdown_block(block, lanes, steps);
-}
-
 /// The shader's loop over a block. Always inlined, so that each `#[target_feature]`
-/// copy above compiles it for its own instruction set.
+/// copy that [`isa_dispatch!`] makes compiles it for its own instruction set.
 #[inline(always)]
 fn step_block<C: Constants>(block: &mut Block, constants: &C, steps: u32) {
     if steps == 0 {

@@ -5,6 +5,8 @@
 //! method's countdown is formed with a float32 division, which a GPU may round
 //! differently, so exact counts then agree within one spike.
 
+#[macro_use]
+mod isa;
 mod exact_block;
 pub mod kernel;
 mod noisy_block;

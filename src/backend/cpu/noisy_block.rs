@@ -8,6 +8,7 @@
 //! AVX-512, Philox's 32×32→64-bit products are written by hand ([`Avx512`]).
 
 use super::LANES;
+use super::isa::set;
 use super::kernel::{Block, Kernel};
 use crate::model::noise::{self, NoiseConstants, Stream, noisy_step};
 
@@ -112,50 +113,38 @@ impl Kernel {
         first_step: u64,
         steps: u32,
     ) {
-        match self {
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => {
-                assert!(self.is_supported(), "no AVX-512 here");
-                // SAFETY: the processor has the features, checked just above.
-                unsafe { noisy_avx512(block, lanes, drive, first_step, steps) }
+        isa_dispatch!(
+            self,
+            |block: &mut Block,
+             lanes: &mut NoisyLanes,
+             drive: &Drive<'_>,
+             first_step: u64,
+             steps: u32| Set => {
+                step_noisy_block::<<Set as Drawn>::Draw>(block, lanes, drive, first_step, steps)
             }
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => {
-                assert!(self.is_supported(), "no AVX2 here");
-                // SAFETY: the processor has the features, checked just above.
-                unsafe { noisy_avx2(block, lanes, drive, first_step, steps) }
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            Kernel::Avx512 | Kernel::Avx2 => panic!("{} is x86-64 only", self.name()),
-            Kernel::Baseline => {
-                step_noisy_block::<Portable>(block, lanes, drive, first_step, steps)
-            }
-        }
+        )
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
-fn noisy_avx512(
-    block: &mut Block,
-    lanes: &mut NoisyLanes,
-    drive: &Drive<'_>,
-    first: u64,
-    steps: u32,
-) {
-    step_noisy_block::<Avx512>(block, lanes, drive, first, steps);
+/// Which [`Draw`] each instruction set uses: the hand-written AVX-512 Philox where
+/// there is AVX-512, the portable one (which the compiler vectorises) elsewhere.
+trait Drawn {
+    type Draw: Draw;
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn noisy_avx2(
-    block: &mut Block,
-    lanes: &mut NoisyLanes,
-    drive: &Drive<'_>,
-    first: u64,
-    steps: u32,
-) {
-    step_noisy_block::<Portable>(block, lanes, drive, first, steps);
+impl Drawn for set::Avx512 {
+    #[cfg(target_arch = "x86_64")]
+    type Draw = Avx512;
+    #[cfg(not(target_arch = "x86_64"))]
+    type Draw = Portable;
+}
+
+impl Drawn for set::Avx2 {
+    type Draw = Portable;
+}
+
+impl Drawn for set::Baseline {
+    type Draw = Portable;
 }
 
 /// How a kernel draws each lane's four normals of the steps `4·quad ..= 4·quad + 3`,
