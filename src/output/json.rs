@@ -127,9 +127,9 @@ pub(super) fn write_with(
         neuron_steps_per_second: report.neuron_steps_per_second(),
         summary: &report.summary,
         noise: NoiseMetadata {
-            sigma: report.analytic.noise().sigma,
-            tau: report.analytic.noise().tau,
-            seed: report.analytic.noise().seed,
+            sigma: report.noise.sigma,
+            tau: report.noise.tau,
+            seed: report.noise.seed,
             dt_correction: report.analytic.dt_correction(),
         },
         spike_trains: &report.trains,

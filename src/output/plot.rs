@@ -408,7 +408,7 @@ fn draw_curve<DB: DrawingBackend>(
         .map(|p| p.1)
         .fold(0.0f64, f64::max);
     let top = if top > 0.0 { top * 1.08 } else { 1.0 };
-    let noise = report.analytic.noise();
+    let noise = report.noise;
     let title = format!(
         "{}: {}, {} s, {} neurons ({})",
         match (noise.is_on(), noise.is_coloured()) {

@@ -110,7 +110,7 @@ pub fn print_summary(report: &CurveReport) {
             gpulif::experiment::curve::STIMULUS_LEVELS
         );
     }
-    let noise = report.analytic.noise();
+    let noise = report.noise;
     if noise.is_on() {
         outln!(
             "  noise     sigma {}, {}, seed {}; analytic: the Siegert rate{}",

@@ -62,6 +62,7 @@ impl CurveSpec {
         Ok(CurveRun {
             run,
             currents: self.currents.clone(),
+            noise: Noise::NONE,
             analytic: Analytic::new(self.params, Noise::NONE, true),
             stimulus: None,
             span: 0..self.currents.len(),
@@ -75,6 +76,8 @@ impl CurveSpec {
 pub struct CurveRun {
     run: Run,
     currents: Currents,
+    /// The noise driving the neurons.
+    noise: Noise,
     analytic: Analytic,
     /// Added to every neuron's current, one value per step.
     stimulus: Option<std::sync::Arc<[f64]>>,
@@ -146,7 +149,11 @@ impl CurveRun {
             Some(stimulus) => analytic.with_stimulus(stimulus),
             None => analytic,
         };
-        Ok(CurveRun { analytic, ..self })
+        Ok(CurveRun {
+            noise,
+            analytic,
+            ..self
+        })
     }
 
     /// The same curve with `stimulus` (one value per step, at least as many as the
@@ -175,7 +182,7 @@ impl CurveRun {
 
     /// The noise driving the neurons.
     pub fn noise(&self) -> Noise {
-        self.analytic.noise()
+        self.noise
     }
 
     /// The rate the neurons are compared with.
@@ -198,7 +205,7 @@ impl CurveRun {
     /// parameters and method, its noise and its stimulus.
     pub fn desc<'a>(&'a self, start: usize, currents: &'a [f64]) -> PopulationDesc<'a> {
         let desc = PopulationDesc::for_run(&self.run, currents, NeuronParams::SHARED)
-            .with_noise(self.analytic.noise())
+            .with_noise(self.noise)
             .with_first_index(start as u64);
         match &self.stimulus {
             Some(values) => desc.with_stimulus(crate::input::Stimulus { values, gain: None }),
@@ -221,9 +228,8 @@ impl CurveRun {
         let started = Instant::now();
         let counts = self.counts(stepper, self.span.start, &currents, progress)?;
         let elapsed = started.elapsed();
-        Ok(TuningCurve::against(
-            self.run,
-            self.analytic,
+        Ok(TuningCurve::of(
+            self,
             currents,
             counts,
             stepper.kind(),
@@ -276,6 +282,7 @@ impl CurveRun {
             summary: summary.finish(),
             sample,
             analytic: self.analytic,
+            noise: self.noise,
             trains: Vec::new(),
             devices: stepper.shares(),
         })

@@ -9,7 +9,6 @@ use crate::model::params::LifParams;
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Analytic {
-    noise: Noise,
     dt_correction: bool,
     /// The rate under a constant current, its parts that do not depend on the current
     /// formed once.
@@ -24,10 +23,10 @@ pub const STIMULUS_LEVELS: usize = 8;
 
 impl Analytic {
     /// The analytic rate of neurons with `params` under `noise`, with or without the
-    /// finite-step correction.
+    /// finite-step correction. The noise is the run's; the rate keeps only what it
+    /// computes with.
     pub fn new(params: LifParams, noise: Noise, dt_correction: bool) -> Self {
         Analytic {
-            noise,
             dt_correction,
             model: analytic::NoisyRate::new(&params, &noise, dt_correction),
             levels: None,
@@ -67,11 +66,6 @@ impl Analytic {
     /// True when the rate is averaged over a stimulus's levels.
     pub fn has_stimulus(&self) -> bool {
         self.levels.is_some()
-    }
-
-    /// The noise the neurons are driven by.
-    pub fn noise(&self) -> Noise {
-        self.noise
     }
 
     /// Whether white noise's threshold is raised for the finite step.

@@ -37,6 +37,8 @@ pub struct CurveReport {
     pub sample: Vec<CurvePoint>,
     /// The rate the neurons were compared with (it knows the noise).
     pub analytic: Analytic,
+    /// The noise that drove the neurons.
+    pub noise: Noise,
     /// The recorded neurons' spike statistics ([`crate::experiment::trains`]), if any were
     /// recorded.
     pub trains: Vec<crate::experiment::trains::TrainStats>,
@@ -182,6 +184,7 @@ pub struct TuningCurve {
     elapsed: Duration,
     summary: CurveSummary,
     analytic: Analytic,
+    noise: Noise,
 }
 
 impl TuningCurve {
@@ -200,17 +203,40 @@ impl TuningCurve {
         elapsed: Duration,
     ) -> Self {
         let analytic = Analytic::new(*run.params(), Noise::NONE, true);
-        Self::against(run, analytic, currents, counts, backend, device, elapsed)
+        Self::against(run, analytic, Noise::NONE, currents, counts, backend, device, elapsed)
     }
 
-    /// [`TuningCurve::new`] compared with `analytic`.
+    /// The counts of `curve`'s neurons as a curve: [`TuningCurve::new`] with the run,
+    /// the noise and the analytic rate of `curve`.
     ///
     /// # Panics
     ///
     /// As [`TuningCurve::new`].
-    pub fn against(
+    pub fn of(
+        curve: &super::CurveRun,
+        currents: Vec<f64>,
+        counts: Vec<u32>,
+        backend: BackendKind,
+        device: String,
+        elapsed: Duration,
+    ) -> Self {
+        Self::against(
+            *curve.run(),
+            *curve.analytic(),
+            curve.noise(),
+            currents,
+            counts,
+            backend,
+            device,
+            elapsed,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn against(
         run: Run,
         analytic: Analytic,
+        noise: Noise,
         currents: Vec<f64>,
         counts: Vec<u32>,
         backend: BackendKind,
@@ -231,6 +257,7 @@ impl TuningCurve {
             elapsed,
             summary,
             analytic,
+            noise,
         }
     }
 
@@ -293,6 +320,7 @@ impl TuningCurve {
             summary: self.summary,
             sample: self.sample(sample_rows),
             analytic: self.analytic,
+            noise: self.noise,
             trains: Vec::new(),
             devices: Vec::new(),
         }

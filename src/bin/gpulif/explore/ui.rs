@@ -222,9 +222,8 @@ impl Explorer {
             Engine::Gpu { adapter, .. } => (BackendKind::Gpu, adapter.clone()),
             Engine::Cpu => (BackendKind::Cpu, "CPU".to_string()),
         };
-        let curve = TuningCurve::against(
-            *run.run(),
-            *run.analytic(),
+        let curve = TuningCurve::of(
+            run,
             simulation.currents.clone(),
             simulation.counts.clone(),
             backend,
