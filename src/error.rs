@@ -38,6 +38,12 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// The caller's progress sink asked the run to stop ([`crate::backend::ProgressSink::stop`]).
+    /// A population stopped part way is in no defined state: reset it before using it
+    /// again.
+    #[error("stopped at the caller's request")]
+    Cancelled,
+
     /// A stimulus file that cannot be used: missing, malformed, empty, of the wrong
     /// type, too short, or holding a value that is not finite. The message names the
     /// file and what is wrong.

@@ -188,7 +188,7 @@ impl Stepper for DeviceFormed {
     fn population(
         &mut self,
         desc: &PopulationDesc<'_>,
-    ) -> gpulif::Result<Box<dyn gpulif::Population + '_>> {
+    ) -> gpulif::Result<Box<dyn gpulif::Population>> {
         self.0.population(desc)
     }
 

@@ -20,7 +20,7 @@ impl Stepper for SmallBatches {
     fn batch_neurons(&self) -> usize {
         97
     }
-    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>> {
+    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population>> {
         self.0.population(desc)
     }
     fn simulate(

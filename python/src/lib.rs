@@ -4,20 +4,23 @@
 //!
 //! Every simulation runs on a worker thread while the calling thread waits without the
 //! GIL, waking every 50 ms to report progress and to check for signals: Ctrl-C raises
-//! `KeyboardInterrupt` and stops the worker at its next chunk of steps (a chunk is about
-//! 2²⁵ neuron-steps, a few milliseconds to a tenth of a second).
+//! `KeyboardInterrupt` and stops the worker: the library's backends look at the
+//! worker's progress sink between chunks of milliseconds of work
+//! (`gpulif::backend::ProgressSink::stop`).
+//!
+//! Everything else is the library's: this file converts between numpy and the
+//! library's descriptions, and opens, batches and steps nothing itself.
 
-use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use gpulif::backend::gpu::{AdapterChoice, GpuContext, GpuStepper};
+use gpulif::backend::ProgressSink;
 use gpulif::experiment::curve::Analytic;
 use gpulif::experiment::ensemble::EnsembleSpec;
 use gpulif::{
-    CpuPopulation, CpuStepper, LifParams, Method, NeuronParams, Noise, Population, PopulationDesc,
-    ReferencePopulation, ReferenceStepper, Run, Stepper, Stimulus,
+    BackendChoice, LifParams, Method, NeuronParams, Noise, Population, PopulationDesc, Run,
+    Stepper, Stimulus,
 };
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -30,9 +33,6 @@ pyo3::create_exception!(
     PyRuntimeError,
     "A GPU failure: no adapter, a device that cannot be opened, lost, or out of memory."
 );
-
-/// Neuron-steps one uninterrupted piece of work takes at most: the latency of Ctrl-C.
-const CHUNK_NEURON_STEPS: u64 = 1 << 25;
 
 /// A library error as the Python exception it is: bad input → `ValueError`, the rest →
 /// `GpuError` (a `RuntimeError`).
@@ -52,7 +52,10 @@ enum Stop {
 
 impl From<gpulif::Error> for Stop {
     fn from(error: gpulif::Error) -> Self {
-        Stop::Failed(error)
+        match error {
+            gpulif::Error::Cancelled => Stop::Cancelled,
+            error => Stop::Failed(error),
+        }
     }
 }
 
@@ -63,17 +66,15 @@ struct Control {
     done: AtomicU64,
 }
 
-impl Control {
-    fn progress(&self, steps: u64) {
-        self.done.fetch_add(steps, Ordering::Relaxed);
+/// The worker's progress sink: counts the neuron-steps done, and asks the library to
+/// stop once the waiting thread has cancelled.
+impl ProgressSink for Control {
+    fn done(&self, neuron_steps: u64) {
+        self.done.fetch_add(neuron_steps, Ordering::Relaxed);
     }
 
-    fn check(&self) -> Result<(), Stop> {
-        if self.cancel.load(Ordering::Relaxed) {
-            Err(Stop::Cancelled)
-        } else {
-            Ok(())
-        }
+    fn stop(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
     }
 }
 
@@ -138,72 +139,23 @@ fn interruptible<T: Send>(
     })
 }
 
-/// The GPU backends opened so far, by adapter choice: opening a device and compiling
-/// the kernels happens once per process.
-fn gpu_stepper(choice: &AdapterChoice) -> gpulif::Result<GpuStepper> {
-    static OPENED: OnceLock<Mutex<HashMap<String, GpuStepper>>> = OnceLock::new();
-    let key = format!("{choice:?}");
-    let opened = OPENED.get_or_init(Default::default);
-    if let Some(stepper) = opened.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        return Ok(stepper.clone());
-    }
-    let stepper = GpuStepper::try_new(GpuContext::new(choice)?)?;
-    opened
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(key, stepper.clone());
-    Ok(stepper)
+/// The backend `backend=` names (`auto`, `gpu`, `cpu`, `reference`), opened by the
+/// library (a GPU once per process).
+fn open(backend: &str, adapter: Option<&str>) -> PyResult<Box<dyn Stepper + Send>> {
+    let choice = BackendChoice::from_name(backend).map_err(to_py)?;
+    Ok(gpulif::open(&choice, adapter).map_err(to_py)?.stepper)
 }
 
-/// A backend, as `backend=` names it.
-enum Backend {
-    Cpu,
-    Reference,
-    Gpu(Box<GpuStepper>),
-}
-
-impl Backend {
-    /// `auto` takes a hardware GPU, else the CPU; `gpu` any adapter, lavapipe included.
-    fn open(name: &str, adapter: Option<&str>) -> PyResult<Backend> {
-        let named = adapter.map(|a| AdapterChoice::Named(a.to_owned()));
-        Ok(match name {
-            "cpu" => Backend::Cpu,
-            "reference" => Backend::Reference,
-            "gpu" => Backend::Gpu(Box::new(
-                gpu_stepper(&named.unwrap_or(AdapterChoice::Any)).map_err(to_py)?,
-            )),
-            "auto" => match gpu_stepper(&named.unwrap_or(AdapterChoice::Hardware)) {
-                Ok(stepper) => Backend::Gpu(Box::new(stepper)),
-                Err(gpulif::Error::NoAdapter(_)) => Backend::Cpu,
-                Err(error) => return Err(to_py(error)),
-            },
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "backend = {other:?} is out of range: expected \"auto\", \"gpu\", \"cpu\" or \"reference\""
-                )));
-            }
-        })
-    }
-
-    fn stepper(&self) -> Box<dyn Stepper + Send> {
-        match self {
-            Backend::Cpu => Box::new(CpuStepper::new()),
-            Backend::Reference => Box::new(ReferenceStepper),
-            Backend::Gpu(stepper) => Box::new(stepper.as_ref().clone()),
-        }
-    }
-
-    /// An owned population of `desc` on this backend.
-    fn population(&self, desc: &PopulationDesc<'_>) -> gpulif::Result<Box<dyn Population>> {
-        Ok(match self {
-            Backend::Cpu => Box::new(CpuPopulation::from_desc(
-                desc,
-                gpulif::backend::cpu::Kernel::detect(),
-            )?),
-            Backend::Reference => Box::new(ReferencePopulation::new(desc)?),
-            Backend::Gpu(stepper) => Box::new(stepper.runner(desc)?),
-        })
-    }
+/// The neuron's shared parameters, checked.
+fn neuron(dt: f64, tau_rc: f64, tau_ref: f64, v_th: f64) -> PyResult<LifParams> {
+    let params = LifParams {
+        tau_rc,
+        tau_ref,
+        v_th,
+        dt,
+    };
+    params.validate().map_err(to_py)?;
+    Ok(params)
 }
 
 fn method(name: &str) -> PyResult<Method> {
@@ -238,44 +190,6 @@ impl<'a> Inputs<'a> {
     }
 }
 
-/// The counts of `desc`'s neurons after `steps` steps, in populations the backend can
-/// hold, in chunks of steps between which the worker may be cancelled.
-fn counts_of(
-    backend: &Backend,
-    desc: &PopulationDesc<'_>,
-    steps: u32,
-    control: &Control,
-) -> Result<Vec<u32>, Stop> {
-    let stepper = backend.stepper();
-    let neurons = desc.currents.len();
-    let batch = stepper
-        .max_population(desc)
-        .min(stepper.batch_neurons())
-        .max(1);
-    let mut counts = Vec::with_capacity(neurons);
-    for start in (0..neurons).step_by(batch) {
-        let part = desc.slice(start..neurons.min(start + batch));
-        let mut population = backend.population(&part)?;
-        advance(population.as_mut(), steps, control)?;
-        counts.extend(population.counts()?);
-    }
-    Ok(counts)
-}
-
-/// Advances `population` by `steps` in chunks of about [`CHUNK_NEURON_STEPS`].
-fn advance(population: &mut dyn Population, steps: u32, control: &Control) -> Result<(), Stop> {
-    let chunk =
-        (CHUNK_NEURON_STEPS / population.len().max(1) as u64).clamp(1, u64::from(u32::MAX)) as u32;
-    let mut left = steps;
-    while left > 0 {
-        control.check()?;
-        let now = left.min(chunk);
-        population.advance(now, &|done| control.progress(done))?;
-        left -= now;
-    }
-    Ok(())
-}
-
 /// The shared parameters, and each per-neuron array given.
 #[allow(clippy::too_many_arguments)]
 fn parameters<'a>(
@@ -287,13 +201,7 @@ fn parameters<'a>(
     tau_ref_each: &'a Option<PyReadonlyArray1<'a, f64>>,
     v_th_each: &'a Option<PyReadonlyArray1<'a, f64>>,
 ) -> PyResult<(LifParams, NeuronParams<'a>)> {
-    let params = LifParams {
-        tau_rc,
-        tau_ref,
-        v_th,
-        dt,
-    };
-    params.validate().map_err(to_py)?;
+    let params = neuron(dt, tau_rc, tau_ref, v_th)?;
     let slice = |a: &'a Option<PyReadonlyArray1<'a, f64>>| -> PyResult<Option<&'a [f64]>> {
         a.as_ref()
             .map(|a| {
@@ -382,16 +290,13 @@ fn curve<'py>(
             run.steps()
         )));
     }
-    let backend = Backend::open(backend, adapter)?;
+    let mut stepper = open(backend, adapter)?;
     let total = currents_slice.len() as u64 * u64::from(run.steps());
     let started = Instant::now();
     let steps = run.steps();
-    let (kind, device) = {
-        let stepper = backend.stepper();
-        (stepper.kind().name(), stepper.device())
-    };
+    let (kind, device) = (stepper.kind().name(), stepper.device());
     let counts = interruptible(py, total, progress.as_ref(), |control| {
-        counts_of(&backend, &desc, steps, control)
+        Ok(stepper.simulate(&desc, steps, control)?)
     })?;
     let wall = started.elapsed().as_secs_f64();
     // The analytic rate of each neuron, with its own parameters where given.
@@ -451,12 +356,7 @@ fn trace<'py>(
     seed: Option<u64>,
     stimulus: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let params = LifParams {
-        tau_rc,
-        tau_ref,
-        v_th,
-        dt,
-    };
+    let params = neuron(dt, tau_rc, tau_ref, v_th)?;
     let method = self::method(method)?;
     let run = Run::new(params, duration)
         .map_err(to_py)?
@@ -474,10 +374,9 @@ fn trace<'py>(
     let desc = inputs.desc(currents_slice);
     gpulif::experiment::trace::check(&run, currents_slice).map_err(to_py)?;
     desc.validate().map_err(to_py)?;
-    let backend = Backend::open(backend, adapter)?;
+    let mut stepper = open(backend, adapter)?;
     let total = currents_slice.len() as u64 * u64::from(run.steps());
     let trace = interruptible(py, total, None, |_| {
-        let mut stepper = backend.stepper();
         Ok(gpulif::Trace::record(stepper.as_mut(), &run, &desc)?)
     })?;
     let steps = run.steps() as usize;
@@ -541,12 +440,7 @@ fn ensemble<'py>(
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let spec = EnsembleSpec {
-        params: LifParams {
-            tau_rc,
-            tau_ref,
-            v_th,
-            dt,
-        },
+        params: neuron(dt, tau_rc, tau_ref, v_th)?,
         neurons,
         max_rates,
         intercepts,
@@ -569,11 +463,12 @@ fn ensemble<'py>(
     };
     let desc = inputs.desc(&currents);
     desc.validate().map_err(to_py)?;
-    let backend = Backend::open(backend, adapter)?;
+    let mut stepper = open(backend, adapter)?;
+    let (kind, device) = (stepper.kind().name(), stepper.device());
     let total = currents.len() as u64 * u64::from(run.steps());
     let steps = run.steps();
     let counts = interruptible(py, total, progress.as_ref(), |control| {
-        counts_of(&backend, &desc, steps, control)
+        Ok(stepper.simulate(&desc, steps, control)?)
     })?;
     let rates: Vec<f64> = counts
         .iter()
@@ -589,8 +484,8 @@ fn ensemble<'py>(
     out.set_item("encoders", ensemble.encoders.clone().into_pyarray(py))?;
     out.set_item("intercepts", ensemble.intercepts.clone().into_pyarray(py))?;
     out.set_item("max_rates", ensemble.max_rates.clone().into_pyarray(py))?;
-    out.set_item("backend", backend.stepper().kind().name())?;
-    out.set_item("device", backend.stepper().device())?;
+    out.set_item("backend", kind)?;
+    out.set_item("device", device)?;
     Ok(out)
 }
 
@@ -648,9 +543,8 @@ impl PyPopulation {
             stimulus,
         };
         let desc = inputs.desc(currents);
-        let backend = Backend::open(backend, adapter)?;
-        let population = py.detach(|| backend.population(&desc)).map_err(to_py)?;
-        let stepper = backend.stepper();
+        let mut stepper = open(backend, adapter)?;
+        let population = py.detach(|| stepper.population(&desc)).map_err(to_py)?;
         Ok(PyPopulation {
             inner: Mutex::new(population),
             len: currents.len(),
@@ -683,7 +577,7 @@ impl PyPopulation {
         let total = self.len as u64 * u64::from(steps);
         interruptible(py, total, None, |control| {
             let mut population = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-            advance(population.as_mut(), steps, control)
+            Ok(population.advance(steps, control)?)
         })
     }
 
@@ -799,12 +693,7 @@ fn bench_backends<'py>(
     );
     noise.validate().map_err(to_py)?;
     let workload = gpulif::experiment::bench::Workload {
-        params: LifParams {
-            tau_rc,
-            tau_ref,
-            v_th,
-            dt,
-        },
+        params: neuron(dt, tau_rc, tau_ref, v_th)?,
         neurons,
         steps,
         i_min,
@@ -814,15 +703,14 @@ fn bench_backends<'py>(
     };
     workload.run().map_err(to_py)?;
     workload.currents().map_err(to_py)?;
-    let opened = backends
+    let mut opened = backends
         .iter()
-        .map(|name| Backend::open(name, None))
+        .map(|name| open(name, None))
         .collect::<PyResult<Vec<_>>>()?;
     let measurements = py.detach(|| {
         opened
-            .iter()
-            .map(|backend| {
-                let mut stepper = backend.stepper();
+            .iter_mut()
+            .map(|stepper| {
                 gpulif::experiment::bench::measure(stepper.as_mut(), &workload, runs.max(1))
             })
             .collect::<gpulif::Result<Vec<_>>>()
@@ -859,13 +747,7 @@ fn analytic_rate<'py>(
     noise_tau: f64,
     dt_correction: bool,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let params = LifParams {
-        tau_rc,
-        tau_ref,
-        v_th,
-        dt,
-    };
-    params.validate().map_err(to_py)?;
+    let params = neuron(dt, tau_rc, tau_ref, v_th)?;
     let noise = Noise::coloured(noise, noise_tau, 0);
     noise.validate().map_err(to_py)?;
     let currents = slice_of(&currents)?;

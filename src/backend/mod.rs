@@ -73,9 +73,40 @@ impl DeviceShare {
 /// 2²⁰ neurons hold 8 MiB of currents and 4 MiB of counts.
 pub const DEFAULT_BATCH_NEURONS: usize = 1 << 20;
 
-/// Progress reports: called with the number of neuron-steps completed since the last
-/// call, possibly from several threads.
-pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+/// Where a run reports its progress, and how its caller asks it to stop.
+///
+/// Every closure `Fn(u64) + Sync` is a sink that never asks to stop, so `&|_| {}` and
+/// `&|done| bar.inc(done)` are sinks as they are. A caller that may cancel (Python's
+/// Ctrl-C) implements [`ProgressSink::stop`]: the backends look at it between chunks
+/// of work (a rayon task of the CPU backend, a submission on the GPU, a population of
+/// a batched experiment) and then return [`Error::Cancelled`].
+pub trait ProgressSink: Sync {
+    /// `neuron_steps` more neuron-steps are done; called from any thread.
+    fn done(&self, neuron_steps: u64);
+
+    /// True once the caller wants the run to stop.
+    fn stop(&self) -> bool {
+        false
+    }
+}
+
+impl<F: Fn(u64) + Sync> ProgressSink for F {
+    fn done(&self, neuron_steps: u64) {
+        self(neuron_steps)
+    }
+}
+
+/// A run's progress sink.
+pub type Progress<'a> = &'a dyn ProgressSink;
+
+/// [`Error::Cancelled`] if `progress` asks to stop.
+pub(crate) fn check_stop(progress: Progress<'_>) -> Result<()> {
+    if progress.stop() {
+        Err(Error::Cancelled)
+    } else {
+        Ok(())
+    }
+}
 
 /// Where [`Population::record`] hands each recorded step: the step's index within the
 /// recording, every neuron's voltage after it, and the spikes each neuron fired in it
@@ -160,7 +191,7 @@ pub trait Stepper {
     }
 
     /// The population `desc` describes, at rest.
-    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>>;
+    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population>>;
 
     /// The most neurons of `desc` that one population on this backend holds; larger
     /// experiments are split. Unbounded unless the backend says otherwise.
@@ -194,6 +225,7 @@ pub(crate) fn simulate_in_populations<S: Stepper + ?Sized>(
     let batch = stepper.max_population(desc).max(1);
     let mut counts = Vec::with_capacity(desc.currents.len());
     for start in (0..desc.currents.len()).step_by(batch) {
+        check_stop(progress)?;
         let part = desc.slice(start..(start + batch).min(desc.currents.len()));
         let mut population = stepper.population(&part)?;
         population.advance(steps, progress)?;
@@ -217,6 +249,55 @@ pub enum BackendChoice {
     Reference,
 }
 
+impl BackendChoice {
+    /// The choice a front end names: `auto`, `gpu`, `cpu` or `reference`.
+    pub fn from_name(name: &str) -> Result<BackendChoice> {
+        match name {
+            "auto" => Ok(BackendChoice::Auto),
+            "gpu" => Ok(BackendChoice::Gpu),
+            "cpu" => Ok(BackendChoice::Cpu),
+            "reference" => Ok(BackendChoice::Reference),
+            other => Err(Error::parameter(
+                "backend",
+                format!("{other:?}"),
+                "\"auto\", \"gpu\", \"cpu\" or \"reference\"",
+            )),
+        }
+    }
+
+    /// Its name, as [`BackendChoice::from_name`] takes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "auto",
+            BackendChoice::Gpu => "gpu",
+            BackendChoice::Cpu => "cpu",
+            BackendChoice::Reference => "reference",
+        }
+    }
+}
+
+/// The adapters an adapter text names when it names several: `all` (every adapter
+/// that runs compute shaders, `Some(None)`) or a list of `gpulif devices` numbers such
+/// as `0,2`; `None` for one adapter named by (part of) its name.
+pub fn several_adapters(adapter: &str) -> Option<Option<Vec<usize>>> {
+    if adapter.eq_ignore_ascii_case("all") {
+        return Some(None);
+    }
+    let numbers = !adapter.is_empty()
+        && adapter.split(',').all(|k| {
+            let k = k.trim();
+            !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit())
+        });
+    numbers.then(|| {
+        Some(
+            adapter
+                .split(',')
+                .map(|k| k.trim().parse().unwrap_or(usize::MAX))
+                .collect(),
+        )
+    })
+}
+
 /// A stepper opened by [`open`], and what the caller should tell the user about it.
 pub struct Opened {
     /// The backend.
@@ -236,21 +317,41 @@ impl std::fmt::Debug for Opened {
 }
 
 /// Opens the backend `choice` names; `adapter`, when given, picks the GPU adapter
-/// whose name contains it.
+/// whose name contains it, or names several ([`several_adapters`]: `all`, `0,2`),
+/// which then share the work ([`gpu::MultiGpuStepper`]).
 ///
 /// [`BackendChoice::Auto`] takes the best hardware adapter and falls back to the CPU
 /// backend only when there is none, saying so in [`Opened::note`]; any other GPU error
 /// (a device that cannot be opened, a kernel the device rejects) is returned, never
 /// hidden behind the fallback. [`BackendChoice::Gpu`] fails when no adapter exists.
+///
+/// A GPU is opened (its device made and its kernels compiled) once per process and
+/// adapter choice: later calls share it, until it is lost.
 pub fn open(choice: &BackendChoice, adapter: Option<&str>) -> Result<Opened> {
-    use gpu::{AdapterChoice, GpuContext, GpuStepper};
-    let named = adapter.map(|name| AdapterChoice::Named(name.to_owned()));
-    let gpu = |choice: AdapterChoice| -> Result<Box<dyn Stepper + Send>> {
-        Ok(Box::new(GpuStepper::try_new(GpuContext::new(&choice)?)?))
-    };
+    use gpu::AdapterChoice;
     let opened = |stepper| Opened {
         stepper,
         note: None,
+    };
+    if let Some(indices) = adapter.and_then(several_adapters) {
+        if !matches!(choice, BackendChoice::Auto | BackendChoice::Gpu) {
+            return Err(Error::parameter(
+                "adapter",
+                adapter.unwrap_or_default(),
+                "one GPU adapter or several, with the GPU backend",
+            ));
+        }
+        let adapters = gpu::adapters_by_index(indices.as_deref())?;
+        let stepper = gpu::MultiGpuStepper::open(adapters)?;
+        let devices = stepper.devices().len();
+        return Ok(Opened {
+            stepper: Box::new(stepper),
+            note: Some(format!("{devices} devices share the work")),
+        });
+    }
+    let named = adapter.map(|name| AdapterChoice::Named(name.to_owned()));
+    let gpu = |choice: AdapterChoice| -> Result<Box<dyn Stepper + Send>> {
+        Ok(Box::new(shared_gpu(&choice)?))
     };
     Ok(match choice {
         BackendChoice::Cpu => opened(Box::<cpu::CpuStepper>::default()),
@@ -271,4 +372,25 @@ pub fn open(choice: &BackendChoice, adapter: Option<&str>) -> Result<Opened> {
             Err(error) => return Err(error),
         },
     })
+}
+
+/// The GPU stepper of `choice`, opened once per process and shared (clones share the
+/// device, its kernels and its measured speed); opened again once lost.
+fn shared_gpu(choice: &gpu::AdapterChoice) -> Result<gpu::GpuStepper> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static OPENED: OnceLock<Mutex<HashMap<String, gpu::GpuStepper>>> = OnceLock::new();
+    let key = format!("{choice:?}");
+    let opened = OPENED.get_or_init(Default::default);
+    if let Some(stepper) = opened.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
+        && !stepper.context().is_lost()
+    {
+        return Ok(stepper.clone());
+    }
+    let stepper = gpu::GpuStepper::try_new(gpu::GpuContext::new(choice)?)?;
+    opened
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, stepper.clone());
+    Ok(stepper)
 }

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use crate::backend::cpu::{NEURONS_PER_TASK, cpu_description};
-use crate::backend::{BackendKind, Population, Progress, Stepper};
+use crate::backend::{BackendKind, Population, Progress, Stepper, check_stop};
 use crate::error::Result;
 use crate::input::{PopulationDesc, check_currents};
 use crate::model::exact::ExactLif;
@@ -26,7 +26,7 @@ impl Stepper for ReferenceStepper {
         format!("{} (float64)", cpu_description())
     }
 
-    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>> {
+    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population>> {
         Ok(Box::new(ReferencePopulation::new(desc)?))
     }
 
@@ -244,6 +244,9 @@ impl Population for ReferencePopulation {
             .zip(drive.neurons.par_chunks(NEURONS_PER_TASK))
             .zip(drive.eta.par_chunks_mut(NEURONS_PER_TASK))
             .for_each(|(((((neurons, currents), counts), spiked), ids), eta)| {
+                if progress.stop() {
+                    return;
+                }
                 for (((((neuron, &current), count), spiked), &(gain, index)), eta) in neurons
                     .iter_mut()
                     .zip(currents)
@@ -270,10 +273,10 @@ impl Population for ReferencePopulation {
                         _ => (*count, *spiked) = neuron.run(current, steps, *count),
                     }
                 }
-                progress(neurons.len() as u64 * u64::from(steps));
+                progress.done(neurons.len() as u64 * u64::from(steps));
             });
         self.clock += u64::from(steps);
-        Ok(())
+        check_stop(progress)
     }
 
     fn counts(&self) -> Result<Vec<u32>> {

@@ -162,7 +162,7 @@ impl SpikeTrains {
                     row.extend(std::iter::repeat_n(k + 1, n as usize));
                 }
             })?;
-            progress((end - at) as u64 * u64::from(steps));
+            progress.done((end - at) as u64 * u64::from(steps));
             at = end;
         }
         Ok(SpikeTrains {
@@ -204,7 +204,7 @@ impl SpikeTrains {
                     row.extend(std::iter::repeat_n(k + 1, n as usize));
                 }
             })?;
-            progress((end - start) as u64 * u64::from(steps));
+            progress.done((end - start) as u64 * u64::from(steps));
         }
         Ok(SpikeTrains {
             neurons: (0..neurons).collect(),

@@ -84,7 +84,7 @@ impl Stepper for CpuStepper {
         format!("{} ({})", cpu_description(), self.kernel.name())
     }
 
-    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>> {
+    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population>> {
         Ok(Box::new(CpuPopulation::from_desc(desc, self.kernel)?))
     }
 

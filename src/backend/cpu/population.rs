@@ -8,7 +8,7 @@ use super::NEURONS_PER_TASK;
 use super::exact_block::CountdownBlock;
 use super::kernel::{Block, Kernel, LaneConstants};
 use super::noisy_block::{Drive, NoisyLanes};
-use crate::backend::{Population, Progress};
+use crate::backend::{Population, Progress, check_stop};
 use crate::error::Result;
 use crate::input::lower::{Lowering, stimulus_gain, stimulus_signal};
 use crate::input::{PopulationDesc, check_currents};
@@ -61,6 +61,11 @@ enum Task {
         lanes: Vec<NoisyLanes>,
     },
 }
+
+/// Neuron-steps a task does between two looks at its progress sink: milliseconds of
+/// work, so that a caller's request to stop is seen soon, and few enough looks that
+/// they cost nothing.
+const NEURON_STEPS_PER_CHUNK: u64 = 1 << 26;
 
 impl Task {
     /// Neurons `first..first + currents.len()` of `desc`, at rest under `currents`
@@ -196,6 +201,30 @@ impl Task {
         }
     }
 
+    /// [`Task::step`] in chunks of about [`NEURON_STEPS_PER_CHUNK`] neuron-steps,
+    /// reporting each to `progress` and stopping before the next when it asks to stop.
+    fn step_in_chunks(
+        &mut self,
+        kernel: Kernel,
+        drive: &Drive<'_>,
+        clock: u64,
+        steps: u32,
+        neurons: usize,
+        progress: Progress<'_>,
+    ) {
+        let chunk = (NEURON_STEPS_PER_CHUNK / neurons.max(1) as u64).clamp(1, u64::from(u32::MAX));
+        let mut done = 0;
+        while done < steps {
+            if progress.stop() {
+                return;
+            }
+            let now = (steps - done).min(chunk as u32);
+            self.step(kernel, drive, clock + u64::from(done), now);
+            done += now;
+            progress.done(neurons as u64 * u64::from(now));
+        }
+    }
+
     fn reset(&mut self) {
         if let Task::Noisy { lanes, .. } = self {
             lanes.iter_mut().for_each(|lanes| lanes.eta = [0.0; LANES]);
@@ -298,13 +327,16 @@ impl CpuPopulation {
             .zip(desc.currents.par_chunks(NEURONS_PER_TASK))
             .enumerate()
             .for_each(|(t, (counts, currents))| {
+                if progress.stop() {
+                    return;
+                }
                 let mut task = Task::at_rest(desc, &lowering, t * NEURONS_PER_TASK, currents);
-                task.step(kernel, &drive, 0, steps);
+                task.step_in_chunks(kernel, &drive, 0, steps, currents.len(), progress);
                 let mut all = Vec::with_capacity(currents.len().next_multiple_of(LANES));
                 task.gather(|b| b.spike_count, |b| b.spike_count, &mut all);
                 counts.copy_from_slice(&all[..counts.len()]);
-                progress(currents.len() as u64 * u64::from(steps));
             });
+        check_stop(progress)?;
         Ok(counts)
     }
 
@@ -366,12 +398,11 @@ impl CpuPopulation {
         let (kernel, len, clock) = (self.kernel, self.len, self.clock);
         let drive = Drive::new(&self.noise, self.stimulus.as_deref());
         self.tasks.par_iter_mut().enumerate().for_each(|(t, task)| {
-            task.step(kernel, &drive, clock, steps);
             let neurons = NEURONS_PER_TASK.min(len - t * NEURONS_PER_TASK);
-            progress(neurons as u64 * u64::from(steps));
+            task.step_in_chunks(kernel, &drive, clock, steps, neurons, progress);
         });
         self.clock += u64::from(steps);
-        Ok(())
+        check_stop(progress)
     }
 
     /// Every neuron back to rest (`v = 0`, not refractory) under its current input,

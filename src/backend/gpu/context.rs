@@ -3,6 +3,7 @@
 //! A host application that already owns a `Device` and `Queue` never needs this: it
 //! passes them to [`crate::LifPipeline`] and [`crate::GpuPopulation`] directly.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
@@ -137,6 +138,22 @@ pub fn compute_adapters() -> Vec<wgpu::Adapter> {
     adapters
 }
 
+/// Every adapter that runs compute shaders whose name contains `name` (ignoring case;
+/// every one when `None`): what `gpulif bench` measures one by one.
+pub fn adapters_named(name: Option<&str>) -> Vec<wgpu::Adapter> {
+    compute_adapters()
+        .into_iter()
+        .filter(|a| {
+            name.is_none_or(|name| {
+                a.get_info()
+                    .name
+                    .to_lowercase()
+                    .contains(&name.to_lowercase())
+            })
+        })
+        .collect()
+}
+
 /// The adapters `gpulif devices` numbers `indices` (every one that runs compute shaders
 /// when `None`), in that order: what `--adapter all` and `--adapter 0,2` open.
 pub fn adapters_by_index(indices: Option<&[usize]>) -> Result<Vec<wgpu::Adapter>> {
@@ -211,6 +228,7 @@ pub struct GpuContext {
     pub queue: wgpu::Queue,
     summary: AdapterSummary,
     errors: Arc<Mutex<Vec<Error>>>,
+    lost: Arc<AtomicBool>,
 }
 
 impl GpuContext {
@@ -247,7 +265,10 @@ impl GpuContext {
                 .push(Error::from_wgpu(error));
         }));
         let sink = Arc::clone(&errors);
+        let lost = Arc::new(AtomicBool::new(false));
+        let lost_flag = Arc::clone(&lost);
         device.set_device_lost_callback(move |reason, message| {
+            lost_flag.store(true, Ordering::Relaxed);
             sink.lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push(Error::DeviceLost(if message.is_empty() {
@@ -262,7 +283,14 @@ impl GpuContext {
             queue,
             summary,
             errors,
+            lost,
         })
+    }
+
+    /// True once the device has been lost (a driver reset, an unplugged GPU, a
+    /// destroyed device): nothing more runs on it.
+    pub fn is_lost(&self) -> bool {
+        self.lost.load(Ordering::Relaxed)
     }
 
     /// The adapter's description.

@@ -12,8 +12,8 @@ pub mod population;
 mod stepper;
 
 pub use context::{
-    AdapterChoice, AdapterList, AdapterSummary, GpuContext, adapters_by_index, compute_adapters,
-    list_adapters,
+    AdapterChoice, AdapterList, AdapterSummary, GpuContext, adapters_by_index, adapters_named,
+    compute_adapters, list_adapters,
 };
 pub use layout::{DispatchShape, STIMULUS_WINDOW, WORKGROUP_SIZE};
 pub use multi::MultiGpuStepper;

@@ -121,7 +121,7 @@ impl Stepper for MultiGpuStepper {
         MultiGpuStepper::shares(self)
     }
 
-    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>> {
+    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population>> {
         desc.validate()?;
         let neurons = desc.currents.len();
         let devices = self.steppers.len().min(neurons);

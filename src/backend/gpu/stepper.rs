@@ -11,7 +11,7 @@ use super::pipeline::LifPipeline;
 use super::population::{
     GpuPopulation, PopulationOptions, largest_buffer_per_neuron, map_blocking,
 };
-use crate::backend::{BackendKind, Population, Progress, StepSink, Stepper};
+use crate::backend::{BackendKind, Population, Progress, StepSink, Stepper, check_stop};
 use crate::error::Result;
 use crate::input::PopulationDesc;
 use crate::model::params::{Method, NeuronParams};
@@ -217,6 +217,7 @@ fn advance(
         let mut chunk = population.steps_per_dispatch();
         let mut first = true;
         while remaining > 0 {
+            check_stop(progress)?;
             let steps = chunk.min(remaining);
             population.set_steps_per_dispatch(steps);
             let started = Instant::now();
@@ -224,7 +225,7 @@ fn advance(
             wait(context, submission)?;
             let seconds = started.elapsed().as_secs_f64();
             remaining -= steps;
-            progress(u64::from(steps) * neurons);
+            progress.done(u64::from(steps) * neurons);
             if !first && seconds >= CALIBRATION_SECONDS {
                 *throughput.lock().unwrap_or_else(|e| e.into_inner()) =
                     Some((u64::from(steps) * neurons) as f64 / seconds);
@@ -247,19 +248,23 @@ fn advance(
     let steps_per_submission = chunk.saturating_mul(DISPATCHES_PER_SUBMISSION);
     let mut in_flight = None;
     while remaining > 0 {
+        if progress.stop() {
+            break;
+        }
         let steps = remaining.min(steps_per_submission);
         let submission = submit(context, population, steps);
         if let Some((previous, done)) = in_flight.replace((submission, steps)) {
             wait(context, previous)?;
-            progress(u64::from(done) * neurons);
+            progress.done(u64::from(done) * neurons);
         }
         remaining -= steps;
     }
     if let Some((last, done)) = in_flight {
         wait(context, last)?;
-        progress(u64::from(done) * neurons);
+        progress.done(u64::from(done) * neurons);
     }
-    context.check_errors()
+    context.check_errors()?;
+    check_stop(progress)
 }
 
 fn submit(context: &GpuContext, population: &GpuPopulation, steps: u32) -> wgpu::SubmissionIndex {
@@ -293,7 +298,7 @@ impl Stepper for GpuStepper {
         GpuStepper::batch_neurons(self)
     }
 
-    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population + '_>> {
+    fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population>> {
         Ok(Box::new(self.runner(desc)?))
     }
 

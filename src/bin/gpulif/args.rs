@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use gpulif::backend::several_adapters;
 use gpulif::experiment::curve::MAX_NEURONS;
 use gpulif::{BackendChoice, LifParams, Method, Run, Stepper};
 
@@ -478,36 +479,6 @@ pub struct PlaceArgs {
     pub adapter: Option<String>,
 }
 
-/// Which adapters `--adapter` names when it names several: `all`, or numbers.
-pub enum Adapters {
-    /// One adapter, by name or by the automatic choice.
-    One,
-    /// Several: every one (`None`) or these numbers.
-    Several(Option<Vec<usize>>),
-}
-
-impl PlaceArgs {
-    pub fn adapters(&self) -> Adapters {
-        match self.adapter.as_deref() {
-            Some(all) if all.eq_ignore_ascii_case("all") => Adapters::Several(None),
-            Some(list)
-                if !list.is_empty()
-                    && list.split(',').all(|k| {
-                        let k = k.trim();
-                        !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit())
-                    }) =>
-            {
-                Adapters::Several(Some(
-                    list.split(',')
-                        .map(|k| k.trim().parse().unwrap_or(usize::MAX))
-                        .collect(),
-                ))
-            }
-            _ => Adapters::One,
-        }
-    }
-}
-
 impl PlaceArgs {
     /// Refuses `--adapter` with a CPU backend, before anything runs.
     pub fn check(&self) -> Result<(), Failure> {
@@ -646,32 +617,25 @@ impl PlaceArgs {
     /// the CPU only when there is no hardware adapter, and says so unless `quiet`.
     pub fn open(&self, quiet: bool) -> Result<Box<dyn Stepper + Send>, Failure> {
         Failure::checked()?;
-        if let Adapters::Several(indices) = self.adapters() {
-            let adapters = gpulif::backend::gpu::adapters_by_index(indices.as_deref())?;
-            let stepper =
-                gpulif::backend::gpu::MultiGpuStepper::open(adapters).map_err(|error| Failure {
-                    message: format!("--adapter: {error}"),
-                    status: if error.is_usage() { 2 } else { 1 },
-                })?;
-            if !quiet {
-                eprintln!("note: {} devices share the work", stepper.devices().len());
-            }
-            return Ok(Box::new(stepper));
-        }
         let choice = match self.backend {
             BackendArg::Auto => BackendChoice::Auto,
             BackendArg::Gpu => BackendChoice::Gpu,
             BackendArg::Cpu => BackendChoice::Cpu,
             BackendArg::Reference => BackendChoice::Reference,
         };
-        let opened = gpulif::open(&choice, self.adapter.as_deref()).map_err(|error| Failure {
-            message: format!(
-                "--backend {}: {error}",
-                self.backend
-                    .to_possible_value()
-                    .map_or("?".into(), |v| v.get_name().to_owned())
-            ),
-            status: 1,
+        let several = self.adapter.as_deref().and_then(several_adapters).is_some();
+        let opened = gpulif::open(&choice, self.adapter.as_deref()).map_err(|error| {
+            if several {
+                Failure {
+                    message: format!("--adapter: {error}"),
+                    status: if error.is_usage() { 2 } else { 1 },
+                }
+            } else {
+                Failure {
+                    message: format!("--backend {}: {error}", choice.name()),
+                    status: 1,
+                }
+            }
         })?;
         if let (Some(note), false) = (opened.note, quiet) {
             eprintln!("note: {note}");

@@ -203,7 +203,16 @@ impl TuningCurve {
         elapsed: Duration,
     ) -> Self {
         let analytic = Analytic::new(*run.params(), Noise::NONE, true);
-        Self::against(run, analytic, Noise::NONE, currents, counts, backend, device, elapsed)
+        Self::against(
+            run,
+            analytic,
+            Noise::NONE,
+            currents,
+            counts,
+            backend,
+            device,
+            elapsed,
+        )
     }
 
     /// The counts of `curve`'s neurons as a curve: [`TuningCurve::new`] with the run,

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use gpulif::backend::cpu::Kernel;
-use gpulif::backend::gpu::compute_adapters;
+use gpulif::backend::gpu::adapters_named;
 use gpulif::experiment::agreement::Verdict;
 use gpulif::experiment::bench::{self, Workload};
 use gpulif::output::grouped;
@@ -82,17 +82,7 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
         }
     }
     if args.backend.contains(&BenchBackend::Gpu) {
-        let adapters: Vec<_> = compute_adapters()
-            .into_iter()
-            .filter(|a| {
-                args.adapter.as_ref().is_none_or(|name| {
-                    a.get_info()
-                        .name
-                        .to_lowercase()
-                        .contains(&name.to_lowercase())
-                })
-            })
-            .collect();
+        let adapters = adapters_named(args.adapter.as_deref());
         if adapters.is_empty() {
             let wanted = args.adapter.as_ref().map_or(String::new(), |name| {
                 format!(" whose name contains {name:?}")
