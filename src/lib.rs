@@ -106,7 +106,7 @@ pub use experiment::curve::{
     Currents, CurvePoint, CurveReport, CurveRun, CurveSpec, CurveSummary, TuningCurve,
 };
 pub use experiment::trace::Trace;
-pub use input::{PopulationDesc, Stimulus};
+pub use input::{PopulationDesc, Signal, Stimulus};
 pub use model::noise::{self, Noise};
 pub use model::params::{LifParams, Method, NeuronParams, Run};
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use gpulif::{CpuPopulation, GpuPopulation, LifParams, LifPipeline};
+use gpulif::{CpuPopulation, GpuPopulation, LifParams, LifPipeline, Signal};
 
 const BINS: usize = 6;
 
@@ -291,7 +291,12 @@ fn a_noisy_population_with_a_stimulus_runs_in_the_hosts_encoders() {
     let currents: Vec<f64> = (0..500).map(|k| 3.0 * k as f64 / 500.0).collect();
     // Longer than one stimulus window: the host writes the next before stepping on.
     let steps = STIMULUS_WINDOW + 3000;
-    let signal: Vec<f64> = (0..steps).map(|k| 0.6 * (k as f64 * 0.004).sin()).collect();
+    let signal = Signal::new(
+        (0..steps)
+            .map(|k| 0.6 * (k as f64 * 0.004).sin())
+            .collect::<Vec<f64>>(),
+    )
+    .unwrap();
     let signal32: Vec<f32> = signal.iter().map(|&x| x as f32).collect();
     for noise in [Noise::white(0.3, 21), Noise::coloured(0.3, 0.005, 22)] {
         let desc = PopulationDesc::new(&params, &currents)

@@ -7,8 +7,8 @@ mod common;
 use gpulif::backend::gpu::PopulationOptions;
 use gpulif::noise::{self, Stream};
 use gpulif::{
-    CpuStepper, GpuOptions, LifParams, Method, Noise, PopulationDesc, ReferenceStepper, Stepper,
-    Stimulus,
+    CpuStepper, GpuOptions, LifParams, Method, Noise, PopulationDesc, ReferenceStepper, Signal,
+    Stepper, Stimulus,
 };
 
 fn params() -> LifParams {
@@ -178,8 +178,13 @@ fn the_gpu_draws_the_cpu_stream() {
 }
 
 /// Every way of driving a population this file checks.
-fn drives(steps: usize) -> Vec<(&'static str, Noise, Option<Vec<f64>>)> {
-    let stimulus: Vec<f64> = (0..steps).map(|k| 0.4 * (k as f64 * 0.013).sin()).collect();
+fn drives(steps: usize) -> Vec<(&'static str, Noise, Option<Signal>)> {
+    let stimulus = Signal::new(
+        (0..steps)
+            .map(|k| 0.4 * (k as f64 * 0.013).sin())
+            .collect::<Vec<f64>>(),
+    )
+    .unwrap();
     vec![
         ("white", Noise::white(0.4, 7), None),
         ("coloured", Noise::coloured(0.4, 0.005, 8), None),
@@ -201,7 +206,7 @@ fn desc<'a>(
     p: &'a LifParams,
     currents: &'a [f64],
     noise: Noise,
-    stimulus: &'a Option<Vec<f64>>,
+    stimulus: &'a Option<Signal>,
 ) -> PopulationDesc<'a> {
     let desc = PopulationDesc::new(p, currents).with_noise(noise);
     match stimulus {
@@ -323,7 +328,7 @@ fn without_noise_the_noisy_kernel_is_the_plain_one() {
     // fma(u, decay, −0), the plain kernel's u·decay rounded once.
     let p = params();
     let currents = common::sweep(0.0, 20.0, 2000);
-    let zeros = vec![0.0; 3000];
+    let zeros = Signal::new(vec![0.0; 3000]).unwrap();
     let plain = PopulationDesc::new(&p, &currents);
     let noisy = plain.with_stimulus(Stimulus {
         values: &zeros,
@@ -378,7 +383,7 @@ fn noise_and_stimuli_are_refused_where_they_cannot_go() {
         .simulate(&negative, 10, &|_| {})
         .unwrap_err();
     assert!(error.to_string().contains("noise"), "{error}");
-    let short = [0.0; 5];
+    let short = Signal::new(vec![0.0; 5]).unwrap();
     let stimulus = PopulationDesc::new(&p, &currents).with_stimulus(Stimulus {
         values: &short,
         gain: None,
@@ -411,7 +416,12 @@ fn recorded_spike_trains_sum_to_the_counts_on_every_backend_and_method() {
         },
         method,
     };
-    let stimulus: Vec<f64> = (0..500).map(|k| 0.3 * (k as f64 * 0.05).cos()).collect();
+    let stimulus = Signal::new(
+        (0..500)
+            .map(|k| 0.3 * (k as f64 * 0.05).cos())
+            .collect::<Vec<f64>>(),
+    )
+    .unwrap();
     let runs = [
         spec(Method::Euler).prepare().unwrap(),
         spec(Method::Exact).prepare().unwrap(),
@@ -609,9 +619,12 @@ fn stimuli_keep_the_float64_contract() {
             10_000,
         ),
     ] {
-        let signal: Vec<f64> = (0..steps)
-            .map(|k| 0.5 * (k as f64 * p.dt * 2.0 * std::f64::consts::PI * 3.0).sin())
-            .collect();
+        let signal = Signal::new(
+            (0..steps)
+                .map(|k| 0.5 * (k as f64 * p.dt * 2.0 * std::f64::consts::PI * 3.0).sin())
+                .collect::<Vec<f64>>(),
+        )
+        .unwrap();
         let currents = common::sweep(0.0, 10.0, 20_000);
         let desc = PopulationDesc::new(&p, &currents).with_stimulus(Stimulus {
             values: &signal,
@@ -651,7 +664,12 @@ fn the_gpu_runner_writes_every_window_of_a_long_stimulus() {
     use gpulif::backend::gpu::STIMULUS_WINDOW;
     let p = params();
     let steps = 2 * STIMULUS_WINDOW + 777;
-    let signal: Vec<f64> = (0..steps).map(|k| 0.7 * (k as f64 * 0.001).sin()).collect();
+    let signal = Signal::new(
+        (0..steps)
+            .map(|k| 0.7 * (k as f64 * 0.001).sin())
+            .collect::<Vec<f64>>(),
+    )
+    .unwrap();
     let currents = common::sweep(0.2, 2.0, 256);
     let desc = PopulationDesc::new(&p, &currents)
         .with_noise(Noise::white(0.2, 31))

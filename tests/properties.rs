@@ -22,7 +22,7 @@ use std::cell::{Cell, RefCell};
 use gpulif::backend::cpu::Kernel;
 use gpulif::{
     CpuStepper, Error, GpuOptions, LifParams, Method, NeuronParams, Noise, PopulationDesc,
-    ReferenceStepper, Stepper, Stimulus,
+    ReferenceStepper, Signal, Stepper, Stimulus,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -341,6 +341,7 @@ fn noise_and_stimuli_agree_across_backends_and_trains_sum_to_counts() {
     runner
         .run(&driven(), |(case, noise, stimulus)| {
             let mut desc = case.desc(Method::Euler).with_noise(noise);
+            let stimulus = stimulus.map(|values| Signal::new(values).expect("finite values"));
             if let Some(values) = &stimulus {
                 desc = desc.with_stimulus(Stimulus { values, gain: None });
             }

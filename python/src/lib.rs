@@ -19,7 +19,7 @@ use gpulif::backend::ProgressSink;
 use gpulif::experiment::curve::Analytic;
 use gpulif::experiment::ensemble::EnsembleSpec;
 use gpulif::{
-    BackendChoice, LifParams, Method, NeuronParams, Noise, Population, PopulationDesc, Run,
+    BackendChoice, LifParams, Method, NeuronParams, Noise, Population, PopulationDesc, Run, Signal,
     Stepper, Stimulus,
 };
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
@@ -174,7 +174,7 @@ struct Inputs<'a> {
     method: Method,
     each: NeuronParams<'a>,
     noise: Noise,
-    stimulus: Option<&'a [f64]>,
+    stimulus: Option<Signal>,
 }
 
 impl<'a> Inputs<'a> {
@@ -183,11 +183,21 @@ impl<'a> Inputs<'a> {
             .with_method(self.method)
             .with_each(self.each)
             .with_noise(self.noise);
-        match self.stimulus {
+        match &self.stimulus {
             Some(values) => desc.with_stimulus(Stimulus { values, gain: None }),
             None => desc,
         }
     }
+}
+
+/// The stimulus `values`, if any, as the library's checked signal.
+fn signal(values: Option<&[f64]>) -> PyResult<Option<Signal>> {
+    values
+        .map(|values| {
+            Signal::new(values.to_vec())
+                .map_err(|error| PyValueError::new_err(format!("stimulus: {error}")))
+        })
+        .transpose()
 }
 
 /// The shared parameters, and each per-neuron array given.
@@ -277,7 +287,7 @@ fn curve<'py>(
         method,
         each,
         noise,
-        stimulus: stimulus_values,
+        stimulus: signal(stimulus_values)?,
     };
     let desc = inputs.desc(currents_slice).with_first_index(first_index);
     desc.validate().map_err(to_py)?;
@@ -369,7 +379,7 @@ fn trace<'py>(
         method,
         each: NeuronParams::SHARED,
         noise: Noise::coloured(noise, noise_tau, seed),
-        stimulus: stimulus_values,
+        stimulus: signal(stimulus_values)?,
     };
     let desc = inputs.desc(currents_slice);
     gpulif::experiment::trace::check(&run, currents_slice).map_err(to_py)?;
@@ -540,7 +550,7 @@ impl PyPopulation {
             method: self::method(method)?,
             each,
             noise: Noise::coloured(noise, noise_tau, seed),
-            stimulus,
+            stimulus: signal(stimulus)?,
         };
         let desc = inputs.desc(currents);
         let mut stepper = open(backend, adapter)?;

@@ -283,7 +283,7 @@ impl Ensemble {
     pub fn driven_by<'a>(
         &'a self,
         run: &'a Run,
-        signal: &'a [f64],
+        signal: &'a crate::input::Signal,
         gains: &'a [f64],
         noise: Noise,
     ) -> PopulationDesc<'a> {

@@ -12,10 +12,11 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::input::Signal;
 
 /// The values of the stimulus file at `path`, checked to be finite and at least
 /// `steps` long (a longer signal is cut to the run).
-pub fn read(path: &Path, steps: u32) -> Result<Vec<f64>> {
+pub fn read(path: &Path, steps: u32) -> Result<Signal> {
     let bytes = std::fs::read(path)
         .map_err(|e| Error::Stimulus(format!("{}: cannot read it: {e}", path.display())))?;
     parse(path, &bytes, steps)
@@ -25,34 +26,25 @@ pub fn read(path: &Path, steps: u32) -> Result<Vec<f64>> {
 /// it in messages, and its extension says whether it is an NPY array or text. Whatever
 /// the bytes, the answer is the signal or an [`Error::Stimulus`] that says what is
 /// wrong, and nothing is allocated beyond what the bytes hold.
-pub fn parse(path: &Path, bytes: &[u8], steps: u32) -> Result<Vec<f64>> {
+pub fn parse(path: &Path, bytes: &[u8], steps: u32) -> Result<Signal> {
     let fail = |what: String| Error::Stimulus(format!("{}: {what}", path.display()));
     let is_npy = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
-    let mut values = if is_npy {
+    let values = if is_npy {
         parse_npy(bytes).map_err(fail)?
     } else {
         parse_text(bytes).map_err(fail)?
     };
-    if values.is_empty() {
-        return Err(fail("it holds no values".into()));
-    }
-    if let Some(k) = values.iter().position(|x| !x.is_finite()) {
-        return Err(fail(format!(
-            "value {k} is {}; every value must be finite",
-            values[k]
-        )));
-    }
-    if values.len() < steps as usize {
+    let signal = Signal::new(values).map_err(|error| fail(error.to_string()))?;
+    if signal.len() < steps as usize {
         return Err(fail(format!(
             "{} values, but the run has {steps} steps: give one value per step of dt",
-            values.len()
+            signal.len()
         )));
     }
-    values.truncate(steps as usize);
-    Ok(values)
+    Ok(signal.prefix(steps as usize))
 }
 
 /// One number per line; a first line that is not a number is a header.

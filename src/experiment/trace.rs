@@ -23,7 +23,7 @@ pub struct Trace {
     backend: BackendKind,
     device: String,
     /// Added to every neuron's current, one value per step.
-    stimulus: Option<Vec<f64>>,
+    stimulus: Option<crate::input::Signal>,
     noise: crate::model::noise::Noise,
 }
 
@@ -84,9 +84,7 @@ impl Trace {
             spikes,
             backend,
             device,
-            stimulus: desc
-                .stimulus
-                .map(|s| s.values[..run.steps() as usize].to_vec()),
+            stimulus: desc.stimulus.map(|s| s.values.prefix(run.steps() as usize)),
             noise: desc.noise,
         })
     }
@@ -140,7 +138,7 @@ impl Trace {
 
     /// The stimulus added to every neuron's current, if any.
     pub fn stimulus(&self) -> Option<&[f64]> {
-        self.stimulus.as_deref()
+        self.stimulus.as_ref().map(|s| s.values())
     }
 
     /// The noise the neurons were driven by.

@@ -97,8 +97,7 @@ impl<'a> Lowering<'a> {
 /// The signal of `desc`'s stimulus, if any, in float32, as every float32 kernel reads
 /// it.
 pub(crate) fn stimulus_signal(desc: &PopulationDesc<'_>) -> Option<Arc<[f32]>> {
-    desc.stimulus
-        .map(|s| s.values.iter().map(|&x| x as f32).collect())
+    desc.stimulus.map(|s| s.values.float32())
 }
 
 /// Neuron `k`'s factor on the signal of `stimulus` in its Euler step, `gain·dt/tau_rc`

@@ -10,6 +10,8 @@
 
 pub(crate) mod lower;
 
+use std::sync::Arc;
+
 use crate::error::{Error, Result};
 use crate::model::noise::Noise;
 use crate::model::params::{LifParams, Method, NeuronParams, Run, validate_current};
@@ -42,13 +44,70 @@ pub(crate) fn check_currents(currents: &[f64], neurons: usize) -> Result<()> {
         .try_for_each(|&current| validate_current("currents", current))
 }
 
+/// A signal sampled at `dt`, one value per step, at least one, every one finite:
+/// checked once, where it is made, and converted once to the float32 that the kernels
+/// read. It reads as a slice of its values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Signal {
+    values: Arc<[f64]>,
+    float32: Arc<[f32]>,
+}
+
+impl Signal {
+    /// The signal of `values`; an [`Error::Stimulus`] names the first value that is
+    /// not finite, or says there is none.
+    pub fn new(values: impl Into<Arc<[f64]>>) -> Result<Signal> {
+        let values = values.into();
+        if values.is_empty() {
+            return Err(Error::Stimulus("it holds no values".into()));
+        }
+        if let Some(k) = values.iter().position(|x| !x.is_finite()) {
+            return Err(Error::Stimulus(format!(
+                "value {k} is {}; every value must be finite",
+                values[k]
+            )));
+        }
+        let float32 = values.iter().map(|&x| x as f32).collect();
+        Ok(Signal { values, float32 })
+    }
+
+    /// Its first `steps` values (all of them if it has fewer).
+    pub fn prefix(&self, steps: usize) -> Signal {
+        if steps >= self.values.len() {
+            return self.clone();
+        }
+        Signal {
+            values: self.values[..steps].into(),
+            float32: self.float32[..steps].into(),
+        }
+    }
+
+    /// Its values, model units.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// Its values in float32, as every float32 kernel reads them (shared, not copied).
+    pub(crate) fn float32(&self) -> Arc<[f32]> {
+        Arc::clone(&self.float32)
+    }
+}
+
+impl std::ops::Deref for Signal {
+    type Target = [f64];
+
+    fn deref(&self) -> &[f64] {
+        &self.values
+    }
+}
+
 /// A signal added to every neuron's input current, one value per step: `x(t)` of
 /// `I(t) = I + gain·x(t)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Stimulus<'a> {
     /// The signal, model units, one value per step from step 0 (the population's start
     /// or last reset). A population cannot step past its end.
-    pub values: &'a [f64],
+    pub values: &'a Signal,
     /// Each neuron's gain on the signal (an ensemble's `gain·encoder`), or `None` for 1.
     pub gain: Option<&'a [f64]>,
 }
@@ -176,29 +235,20 @@ impl<'a> PopulationDesc<'a> {
         if self.stimulus.is_some() {
             crate::model::noise::euler_only(self.method, "a stimulus")?;
         }
-        if let Some(stimulus) = self.stimulus {
-            if let Some(k) = stimulus.values.iter().position(|x| !x.is_finite()) {
+        if let Some(gain) = self.stimulus.and_then(|s| s.gain) {
+            if gain.len() != self.currents.len() {
                 return Err(Error::parameter(
-                    "stimulus",
-                    format!("{} at step {k}", stimulus.values[k]),
-                    "finite values",
+                    "stimulus gain",
+                    gain.len(),
+                    format!("one value per neuron, {}", self.currents.len()),
                 ));
             }
-            if let Some(gain) = stimulus.gain {
-                if gain.len() != self.currents.len() {
-                    return Err(Error::parameter(
-                        "stimulus gain",
-                        gain.len(),
-                        format!("one value per neuron, {}", self.currents.len()),
-                    ));
-                }
-                if let Some(k) = gain.iter().position(|g| !g.is_finite()) {
-                    return Err(Error::parameter(
-                        "stimulus gain",
-                        format!("{} for neuron {k}", gain[k]),
-                        "finite values",
-                    ));
-                }
+            if let Some(k) = gain.iter().position(|g| !g.is_finite()) {
+                return Err(Error::parameter(
+                    "stimulus gain",
+                    format!("{} for neuron {k}", gain[k]),
+                    "finite values",
+                ));
             }
         }
         Ok(())

@@ -171,7 +171,7 @@ pub struct StimulusArgs {
 
 impl StimulusArgs {
     /// The stimulus file's values for `run`, if one is given.
-    pub fn read(&self, run: &Run) -> Result<Option<Vec<f64>>, Failure> {
+    pub fn read(&self, run: &Run) -> Result<Option<gpulif::Signal>, Failure> {
         Ok(self
             .stimulus
             .as_deref()

@@ -18,7 +18,7 @@ pub use report::{CurvePoint, CurveReport, CurveSummary, TuningCurve};
 
 use crate::backend::{Progress, Stepper};
 use crate::error::{Error, Result};
-use crate::input::PopulationDesc;
+use crate::input::{PopulationDesc, Signal};
 use crate::model::noise::Noise;
 use crate::model::params::{LifParams, Method, NeuronParams, Run};
 
@@ -80,7 +80,7 @@ pub struct CurveRun {
     noise: Noise,
     analytic: Analytic,
     /// Added to every neuron's current, one value per step.
-    stimulus: Option<std::sync::Arc<[f64]>>,
+    stimulus: Option<Signal>,
     /// The neurons this run simulates: all of them, or one shard's.
     span: std::ops::Range<usize>,
     /// `(k, n)` when this is shard `k` of `n`.
@@ -159,25 +159,19 @@ impl CurveRun {
     /// The same curve with `stimulus` (one value per step, at least as many as the
     /// run's steps; see [`crate::experiment::stimulus::read`]) added to every neuron's current
     /// (Euler only).
-    pub fn with_stimulus(self, stimulus: Vec<f64>) -> Result<CurveRun> {
+    pub fn with_stimulus(self, stimulus: Signal) -> Result<CurveRun> {
         crate::model::noise::euler_only(self.run.method(), "a stimulus")?;
         crate::input::check_stimulus_covers(Some(stimulus.len()), 0, self.run.steps())?;
-        if let Some(k) = stimulus.iter().position(|x| !x.is_finite()) {
-            return Err(Error::Stimulus(format!(
-                "value {k} is {}; every value must be finite",
-                stimulus[k]
-            )));
-        }
         Ok(CurveRun {
             analytic: self.analytic.with_stimulus(&stimulus),
-            stimulus: Some(stimulus.into()),
+            stimulus: Some(stimulus),
             ..self
         })
     }
 
     /// The stimulus added to every neuron's current, if any.
-    pub fn stimulus(&self) -> Option<&[f64]> {
-        self.stimulus.as_deref()
+    pub fn stimulus(&self) -> Option<&Signal> {
+        self.stimulus.as_ref()
     }
 
     /// The noise driving the neurons.
