@@ -13,6 +13,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::input::Signal;
+use crate::input::npy::{Npy, shown};
 
 /// The values of the stimulus file at `path`, checked to be finite and at least
 /// `steps` long (a longer signal is cut to the run).
@@ -72,97 +73,16 @@ fn parse_text(bytes: &[u8]) -> std::result::Result<Vec<f64>, String> {
     Ok(values)
 }
 
-/// A one-dimensional little-endian float32 or float64 NPY array.
+/// A one-dimensional float32 or float64 array.
 fn parse_npy(bytes: &[u8]) -> std::result::Result<Vec<f64>, String> {
-    const MAGIC: &[u8] = b"\x93NUMPY";
-    if bytes.len() < 10 || &bytes[..6] != MAGIC {
-        return Err("not an NPY file (no \\x93NUMPY magic)".into());
-    }
-    let (header_len, start): (usize, usize) = match bytes[6] {
-        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
-        2 | 3 if bytes.len() >= 12 => (
-            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
-            12,
-        ),
-        version => return Err(format!("NPY version {version} is not supported")),
-    };
-    let end = start
-        .checked_add(header_len)
-        .ok_or("a truncated NPY header")?;
-    let header = bytes
-        .get(start..end)
-        .and_then(|h| std::str::from_utf8(h).ok())
-        .ok_or("a truncated NPY header")?;
-    let field = |key: &str| -> Option<&str> {
-        let at = header.find(&format!("'{key}'"))? + key.len() + 2;
-        let rest = header[at..].trim_start().strip_prefix(':')?.trim_start();
-        Some(rest)
-    };
-    let descr = field("descr").ok_or("the NPY header has no 'descr'")?;
-    let width = if descr.starts_with("'<f8'") {
-        8
-    } else if descr.starts_with("'<f4'") {
-        4
-    } else {
-        let descr: String = descr.chars().take_while(|c| *c != ',').collect();
-        return Err(format!(
-            "dtype {}: expected float32 or float64 ('<f4' or '<f8')",
-            shown(&descr)
-        ));
-    };
-    if field("fortran_order").is_some_and(|v| v.starts_with("True")) {
-        return Err("a Fortran-ordered array: save a C-ordered one".into());
-    }
-    let shape = field("shape").ok_or("the NPY header has no 'shape'")?;
-    let inside = shape
-        .strip_prefix('(')
-        .and_then(|s| s.split_once(')'))
-        .map(|(dims, _)| dims)
-        .ok_or("a malformed NPY shape")?;
-    let dims: Vec<usize> = inside
-        .split(',')
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .map(|d| {
-            d.parse()
-                .map_err(|_| format!("a malformed NPY shape ({})", shown(inside)))
-        })
-        .collect::<std::result::Result<_, _>>()?;
-    let [len] = dims[..] else {
+    let npy = Npy::parse(bytes)?;
+    let [len] = npy.shape[..] else {
         return Err(format!(
             "an array of shape ({}): expected one dimension, one value per step",
-            shown(inside)
+            shown(&npy.shape_text)
         ));
     };
-    // The header's length is checked against the data before anything is allocated: a
-    // header may announce more values than memory holds.
-    let data = &bytes[end..];
-    let size = len
-        .checked_mul(width)
-        .filter(|&size| size <= data.len())
-        .ok_or_else(|| format!("{len} values announced, {} bytes of data", data.len()))?;
-    Ok(data[..size]
-        .chunks_exact(width)
-        .map(|b| match width {
-            8 => f64::from_le_bytes(b.try_into().expect("8 bytes")),
-            _ => f64::from(f32::from_le_bytes(b.try_into().expect("4 bytes"))),
-        })
-        .collect())
-}
-
-/// A piece of a file's header as a message shows it: on one line, control characters
-/// escaped, and at most 40 characters of it.
-fn shown(text: &str) -> String {
-    const MOST: usize = 40;
-    let mut shown: String = text
-        .chars()
-        .take(MOST)
-        .flat_map(char::escape_debug)
-        .collect();
-    if text.chars().nth(MOST).is_some() {
-        shown.push('…');
-    }
-    shown
+    npy.floats(len)
 }
 
 #[cfg(test)]

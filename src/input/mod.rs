@@ -9,6 +9,7 @@
 //! the experiments and the front ends pass it through.
 
 pub(crate) mod lower;
+pub(crate) mod npy;
 
 use std::sync::Arc;
 

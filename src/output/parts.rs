@@ -196,24 +196,18 @@ fn count_of(value: f64) -> std::result::Result<u32, String> {
 }
 
 fn read_npy(bytes: &[u8]) -> Read {
-    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" || bytes[6] != 1 {
-        return Err("not an NPY file of gpulif (version 1.0)".into());
-    }
-    let len = usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
-    let header = bytes
-        .get(10..10 + len)
-        .and_then(|h| std::str::from_utf8(h).ok())
-        .ok_or("a truncated NPY header")?;
-    if !header.contains("'descr': '<f8'") {
+    let npy = crate::input::npy::Npy::parse(bytes)?;
+    if npy.width != 8 {
         return Err("not a float64 curve".into());
     }
-    let comment = header
+    let comment = npy
+        .header
         .split_once(&format!("# {NPY_TAG}"))
         .map(|(_, c)| c.trim())
         .ok_or("no gpulif metadata in its header")?;
     let metadata: Value =
         serde_json::from_str(comment).map_err(|e| format!("malformed metadata: {e}"))?;
-    let data = &bytes[10 + len..];
+    let data = npy.data;
     if !data.len().is_multiple_of(32) {
         return Err("its data is not whole rows of four float64".into());
     }
