@@ -79,7 +79,7 @@ fn parse_npy(bytes: &[u8]) -> std::result::Result<Vec<f64>, String> {
     let [len] = npy.shape[..] else {
         return Err(format!(
             "an array of shape ({}): expected one dimension, one value per step",
-            shown(&npy.shape_text)
+            shown(npy.shape_text)
         ));
     };
     npy.floats(len)
