@@ -47,6 +47,7 @@ outputs() {
 (outputs "$old" "$work/old") 2>"$work/old.log"
 (outputs "$new" "$work/new") 2>"$work/new.log"
 status=0
+headers=0
 for f in "$work"/old/*; do
     name=$(basename "$f")
     if ! cmp -s "$f" "$work/new/$name"; then
@@ -57,6 +58,7 @@ for f in "$work"/old/*; do
             if cmp -s <(tail -c +$(($(header "$f") + 1)) "$f") \
                       <(tail -c +$(($(header "$work/new/$name") + 1)) "$work/new/$name"); then
                 echo "header only: $name (the same array; the identity line differs)"
+                headers=$((headers + 1))
                 continue
             fi
         fi
@@ -64,5 +66,5 @@ for f in "$work"/old/*; do
         status=1
     fi
 done
-[ $status -eq 0 ] && echo "all $(ls "$work/old" | wc -l) outputs identical ($work)"
+[ $status -eq 0 ] && echo "all $(ls "$work/old" | wc -l) outputs identical, $headers of them but for the NPY identity line ($work)"
 exit $status
