@@ -27,13 +27,15 @@
 //! float64 tutorial's where a naive float32 port never fires (`I = 1.0000001`).
 //!
 //! ```
-//! use gpulif::{CpuStepper, CurveSpec, Currents, LifParams, Method};
+//! use gpulif::{CpuStepper, CurveSpec, Currents, LifParams, RunSpec};
 //!
 //! let spec = CurveSpec {
-//!     params: LifParams { tau_rc: 0.02, tau_ref: 0.2, ..LifParams::default() },
-//!     duration: 20.0,
+//!     run: RunSpec {
+//!         params: LifParams { tau_rc: 0.02, tau_ref: 0.2, ..LifParams::default() },
+//!         duration: 20.0,
+//!         ..RunSpec::default()
+//!     },
 //!     currents: Currents::List(vec![1.0000001, 1.1, 10.0, 100.0, 0.8]),
-//!     method: Method::Euler,
 //! };
 //! let curve = spec.prepare()?.simulate(&mut CpuStepper::new(), &|_| {})?;
 //! assert_eq!(curve.counts(), [39, 82, 99, 100, 0]);
@@ -105,6 +107,7 @@ pub use error::{Error, Result};
 pub use experiment::curve::{
     Currents, CurvePoint, CurveReport, CurveRun, CurveSpec, CurveSummary, TuningCurve,
 };
+pub use experiment::spec::RunSpec;
 pub use experiment::trace::Trace;
 pub use input::{PopulationDesc, Signal, Stimulus};
 pub use model::noise::{self, Noise};

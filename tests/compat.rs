@@ -7,9 +7,10 @@ use gpulif::experiment::bench::{Workload, measure};
 use gpulif::experiment::curve::CurveRun;
 use gpulif::model::euler::{EulerConstants, NeuronState, step_euler};
 use gpulif::model::reference::{FirstOrderLif, spike_count};
+
 use gpulif::{
     CpuStepper, Currents, CurveSpec, LifParams, Method, NeuronParams, Noise, PopulationDesc,
-    ReferenceStepper, Run, Stepper, Trace,
+    ReferenceStepper, Run, RunSpec, Stepper, Trace,
 };
 
 /// The tutorial's neuron of `trace` (tau_rc 0.02 s, tau_ref 0.2 s) over 20 s, and the
@@ -67,10 +68,13 @@ fn curves_traces_and_benchmarks_have_one_entry_each() {
     let (p, run) = tutorial();
     // Sweep → CurveRun; spec.sweep() → spec.prepare().
     let spec = CurveSpec {
-        params: p,
-        duration: 20.0,
+        run: RunSpec {
+            params: p,
+            method: Method::Euler,
+            duration: 20.0,
+            ..RunSpec::default()
+        },
         currents: Currents::List(vec![1.1]),
-        method: Method::Euler,
     };
     let prepared: CurveRun = spec.prepare().unwrap();
     let curve = prepared.simulate(&mut CpuStepper::new(), &|_| {}).unwrap();

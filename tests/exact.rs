@@ -378,7 +378,13 @@ fn ensemble_neurons_start_at_their_intercepts_and_peak_at_their_max_rates() {
         }
         // The batched curves agree at the grid's ends.
         let curves = ensemble
-            .simulate(stepper.as_mut(), duration, Method::Exact, &|_| {})
+            .simulate(
+                stepper.as_mut(),
+                duration,
+                Method::Exact,
+                gpulif::Noise::NONE,
+                &|_| {},
+            )
             .unwrap();
         for k in 0..n {
             let end = if ensemble.encoders[k] > 0.0 { 20 } else { 0 };

@@ -6,9 +6,10 @@ mod common;
 
 use gpulif::backend::gpu::PopulationOptions;
 use gpulif::noise::{self, Stream};
+
 use gpulif::{
-    CpuStepper, GpuOptions, LifParams, Method, Noise, PopulationDesc, ReferenceStepper, Signal,
-    Stepper, Stimulus,
+    CpuStepper, GpuOptions, LifParams, Method, Noise, PopulationDesc, ReferenceStepper, RunSpec,
+    Signal, Stepper, Stimulus,
 };
 
 fn params() -> LifParams {
@@ -401,20 +402,25 @@ fn noise_and_stimuli_are_refused_where_they_cannot_go() {
 fn recorded_spike_trains_sum_to_the_counts_on_every_backend_and_method() {
     use gpulif::experiment::curve::{Currents, CurveSpec};
     use gpulif::experiment::trains::SpikeTrains;
-    let spec = |method| CurveSpec {
-        params: LifParams {
-            tau_rc: 0.02,
-            // Shorter than a step: the exact method fires several times in a step.
-            tau_ref: 0.0005,
-            ..LifParams::default()
+    let spec = |method, noise, stimulus| CurveSpec {
+        run: RunSpec {
+            params: LifParams {
+                tau_rc: 0.02,
+                // Shorter than a step: the exact method fires several times in a step.
+                tau_ref: 0.0005,
+                ..LifParams::default()
+            },
+            method,
+            duration: 0.5,
+            noise,
+            stimulus,
+            ..RunSpec::default()
         },
-        duration: 0.5,
         currents: Currents::Sweep {
             i_min: 0.5,
             i_max: 40.0,
             neurons: 300,
         },
-        method,
     };
     let stimulus = Signal::new(
         (0..500)
@@ -423,21 +429,16 @@ fn recorded_spike_trains_sum_to_the_counts_on_every_backend_and_method() {
     )
     .unwrap();
     let runs = [
-        spec(Method::Euler).prepare().unwrap(),
-        spec(Method::Exact).prepare().unwrap(),
-        spec(Method::Euler)
-            .prepare()
-            .unwrap()
-            .with_noise(Noise::white(0.4, 11), true)
-            .unwrap(),
-        spec(Method::Euler)
-            .prepare()
-            .unwrap()
-            .with_stimulus(stimulus)
-            .unwrap()
-            .with_noise(Noise::coloured(0.3, 0.004, 12), true)
-            .unwrap(),
-    ];
+        spec(Method::Euler, Noise::NONE, None),
+        spec(Method::Exact, Noise::NONE, None),
+        spec(Method::Euler, Noise::white(0.4, 11), None),
+        spec(
+            Method::Euler,
+            Noise::coloured(0.3, 0.004, 12),
+            Some(stimulus),
+        ),
+    ]
+    .map(|spec| spec.prepare().unwrap());
     let recorded: Vec<usize> = (0..40).chain(150..160).chain([299, 7]).collect();
     let mut steppers: Vec<Box<dyn Stepper>> =
         vec![Box::new(CpuStepper::new()), Box::new(ReferenceStepper)];

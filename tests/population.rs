@@ -6,10 +6,11 @@
 mod common;
 
 use gpulif::backend::cpu::Kernel;
+
 use gpulif::{
     CpuPopulation, CpuStepper, Currents, CurveSpec, Error, GpuPopulation, LifParams, LifPipeline,
     Method, NeuronParams, Population, PopulationDesc, PopulationOptions, Readings, Readout,
-    ReferenceStepper, Run, Stepper, Trace,
+    ReferenceStepper, Run, RunSpec, Stepper, Trace,
 };
 
 /// Every backend this machine has: reference, CPU and, where an adapter exists, GPU.
@@ -505,14 +506,16 @@ fn wgpu_errors_become_typed_errors() {
 #[test]
 fn a_curve_spec_default_is_the_tutorials_neuron() {
     let spec = CurveSpec {
-        currents: Currents::List(vec![1.0000001, 1.1, 10.0, 100.0, 0.8]),
-        duration: 20.0,
-        params: LifParams {
-            tau_rc: 0.02,
-            tau_ref: 0.2,
-            ..LifParams::default()
+        run: RunSpec {
+            params: LifParams {
+                tau_rc: 0.02,
+                tau_ref: 0.2,
+                ..LifParams::default()
+            },
+            duration: 20.0,
+            ..RunSpec::default()
         },
-        ..CurveSpec::default()
+        currents: Currents::List(vec![1.0000001, 1.1, 10.0, 100.0, 0.8]),
     };
     let curve = spec
         .prepare()

@@ -2,9 +2,10 @@
 //! simulated whole: same counts, same summary, byte-identical files.
 
 use gpulif::output::AtomicOutput;
+
 use gpulif::{
     BackendKind, CpuStepper, Currents, CurveSpec, LifParams, Method, Population, PopulationDesc,
-    Progress, Result, Run, Stepper,
+    Progress, Result, Run, RunSpec, Stepper,
 };
 
 /// The CPU backend in batches of an awkward size.
@@ -41,14 +42,17 @@ impl Stepper for SmallBatches {
 #[test]
 fn streamed_files_equal_whole_ones() {
     let spec = CurveSpec {
-        params: LifParams::default(),
-        duration: 1.0,
+        run: RunSpec {
+            params: LifParams::default(),
+            method: Method::Euler,
+            duration: 1.0,
+            ..RunSpec::default()
+        },
         currents: Currents::Sweep {
             i_min: 0.5,
             i_max: 7.0,
             neurons: 1000,
         },
-        method: Method::Euler,
     };
     let prepared = spec.prepare().unwrap();
     let whole = prepared.simulate(&mut CpuStepper::new(), &|_| {}).unwrap();

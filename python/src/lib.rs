@@ -19,8 +19,8 @@ use gpulif::backend::ProgressSink;
 use gpulif::experiment::curve::Analytic;
 use gpulif::experiment::ensemble::EnsembleSpec;
 use gpulif::{
-    BackendChoice, LifParams, Method, NeuronParams, Noise, Population, PopulationDesc, Run, Signal,
-    Stepper, Stimulus,
+    BackendChoice, LifParams, Method, NeuronParams, Noise, Population, Run, RunSpec, Signal,
+    Stepper,
 };
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -168,28 +168,6 @@ fn method(name: &str) -> PyResult<Method> {
     }
 }
 
-/// The neurons' inputs besides their currents, as the Python functions take them.
-struct Inputs<'a> {
-    params: LifParams,
-    method: Method,
-    each: NeuronParams<'a>,
-    noise: Noise,
-    stimulus: Option<Signal>,
-}
-
-impl<'a> Inputs<'a> {
-    fn desc(&'a self, currents: &'a [f64]) -> PopulationDesc<'a> {
-        let desc = PopulationDesc::new(&self.params, currents)
-            .with_method(self.method)
-            .with_each(self.each)
-            .with_noise(self.noise);
-        match &self.stimulus {
-            Some(values) => desc.with_stimulus(Stimulus { values, gain: None }),
-            None => desc,
-        }
-    }
-}
-
 /// The stimulus `values`, if any, as the library's checked signal.
 fn signal(values: Option<&[f64]>) -> PyResult<Option<Signal>> {
     values
@@ -282,14 +260,18 @@ fn curve<'py>(
     let noise = Noise::coloured(noise, noise_tau, seed);
     let stimulus_values = stimulus.as_ref().map(slice_of).transpose()?;
     let stimulus_values = stimulus_values.map(|s| &s[..s.len().min(run.steps() as usize)]);
-    let inputs = Inputs {
+    let spec = RunSpec {
         params,
         method,
-        each,
+        duration,
         noise,
+        dt_correction,
         stimulus: signal(stimulus_values)?,
     };
-    let desc = inputs.desc(currents_slice).with_first_index(first_index);
+    let desc = spec
+        .desc(currents_slice)
+        .with_each(each)
+        .with_first_index(first_index);
     desc.validate().map_err(to_py)?;
     if let Some(values) = stimulus_values
         && values.len() < run.steps() as usize
@@ -374,14 +356,15 @@ fn trace<'py>(
     let currents_slice = slice_of(&currents)?;
     let seed = seed.unwrap_or_else(gpulif::noise::draw_seed);
     let stimulus_values = stimulus.as_ref().map(slice_of).transpose()?;
-    let inputs = Inputs {
+    let spec = RunSpec {
         params,
         method,
-        each: NeuronParams::SHARED,
+        duration,
         noise: Noise::coloured(noise, noise_tau, seed),
         stimulus: signal(stimulus_values)?,
+        ..RunSpec::default()
     };
-    let desc = inputs.desc(currents_slice);
+    let desc = spec.desc(currents_slice);
     gpulif::experiment::trace::check(&run, currents_slice).map_err(to_py)?;
     desc.validate().map_err(to_py)?;
     let mut stepper = open(backend, adapter)?;
@@ -464,14 +447,14 @@ fn ensemble<'py>(
         .with_method(method);
     let noise = Noise::coloured(noise, noise_tau, seed);
     let currents = ensemble.currents();
-    let inputs = Inputs {
+    let drive = RunSpec {
         params: spec.params,
         method,
-        each: NeuronParams::SHARED,
+        duration,
         noise,
-        stimulus: None,
+        ..RunSpec::default()
     };
-    let desc = inputs.desc(&currents);
+    let desc = drive.desc(&currents);
     desc.validate().map_err(to_py)?;
     let mut stepper = open(backend, adapter)?;
     let (kind, device) = (stepper.kind().name(), stepper.device());
@@ -545,14 +528,14 @@ impl PyPopulation {
         let seed = seed.unwrap_or_else(gpulif::noise::draw_seed);
         let currents = slice_of(&currents)?;
         let stimulus = stimulus.as_ref().map(slice_of).transpose()?;
-        let inputs = Inputs {
+        let spec = RunSpec {
             params,
             method: self::method(method)?,
-            each,
             noise: Noise::coloured(noise, noise_tau, seed),
             stimulus: signal(stimulus)?,
+            ..RunSpec::default()
         };
-        let desc = inputs.desc(currents);
+        let desc = spec.desc(currents).with_each(each);
         let mut stepper = open(backend, adapter)?;
         let population = py.detach(|| stepper.population(&desc)).map_err(to_py)?;
         Ok(PyPopulation {

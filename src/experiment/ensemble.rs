@@ -17,7 +17,7 @@
 //!
 //! ```
 //! use gpulif::experiment::ensemble::EnsembleSpec;
-//! use gpulif::{CpuStepper, LifParams, Method};
+//! use gpulif::{CpuStepper, LifParams, Method, Noise};
 //!
 //! let spec = EnsembleSpec {
 //!     params: LifParams { tau_rc: 0.02, tau_ref: 0.002, ..LifParams::default() },
@@ -28,7 +28,8 @@
 //!     seed: 1,
 //! };
 //! let ensemble = spec.build()?;
-//! let curves = ensemble.simulate(&mut CpuStepper::new(), 1.0, Method::Exact, &|_| {})?;
+//! let curves =
+//!     ensemble.simulate(&mut CpuStepper::new(), 1.0, Method::Exact, Noise::NONE, &|_| {})?;
 //! // Each neuron reaches its maximum rate at its preferred end, x = encoder.
 //! let end = if ensemble.encoders[0] > 0.0 { 10 } else { 0 };
 //! let rate = f64::from(curves.rate(ensemble.len(), 0, end));
@@ -226,20 +227,10 @@ impl Ensemble {
     }
 
     /// Simulates every neuron at every `x` for `duration` seconds with `method`, in one
-    /// batched run on `stepper`.
+    /// batched run on `stepper`, with `noise` ([`Noise::NONE`] for none; Euler only)
+    /// added to every neuron's input: the neuron at `x[k]`, neuron `n` draws the noise
+    /// stream of index `k·N + n`.
     pub fn simulate(
-        &self,
-        stepper: &mut dyn Stepper,
-        duration: f64,
-        method: Method,
-        progress: Progress<'_>,
-    ) -> Result<EnsembleCurves> {
-        self.simulate_noisy(stepper, duration, method, Noise::NONE, progress)
-    }
-
-    /// [`Ensemble::simulate`] with `noise` added to every neuron's input (Euler only).
-    /// The neuron at `x[k]`, neuron `n` draws the noise stream of index `k·N + n`.
-    pub fn simulate_noisy(
         &self,
         stepper: &mut dyn Stepper,
         duration: f64,

@@ -10,6 +10,7 @@ pub mod agreement;
 pub mod bench;
 pub mod curve;
 pub mod ensemble;
+pub mod spec;
 pub mod stimulus;
 pub mod trace;
 pub mod trains;

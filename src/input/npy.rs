@@ -5,6 +5,7 @@
 /// An NPY file's header, read, and its data.
 pub(crate) struct Npy<'a> {
     /// The header's text (a Python dict literal, and anything after it).
+    #[cfg_attr(not(feature = "output"), allow(dead_code))]
     pub header: &'a str,
     /// Bytes per value: 4 (`'<f4'`) or 8 (`'<f8'`).
     pub width: usize,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use gpulif::backend::several_adapters;
 use gpulif::experiment::curve::MAX_NEURONS;
+use gpulif::experiment::spec::RunSpec;
 use gpulif::{BackendChoice, LifParams, Method, Run, Stepper};
 
 use super::failure::{Failure, usage};
@@ -167,6 +168,28 @@ pub struct StimulusArgs {
     /// many values as steps (a longer signal is cut to the run).
     #[arg(long, value_name = "FILE")]
     pub stimulus: Option<PathBuf>,
+}
+
+/// The shared block of a run ([`RunSpec`]) from the flags every simulating command
+/// shares: the neuron, the noise and the stimulus file (read for the run's steps), for
+/// the command's method and duration.
+pub fn run_spec(
+    neuron: &NeuronArgs,
+    method: Method,
+    duration: f64,
+    noise: &NoiseArgs,
+    stimulus: &StimulusArgs,
+) -> Result<RunSpec, Failure> {
+    let params = neuron.params(method)?;
+    let run = Run::new(params, duration)?.with_method(method);
+    Ok(RunSpec {
+        params,
+        method,
+        duration,
+        noise: noise.noise(),
+        dt_correction: !noise.no_dt_correction,
+        stimulus: stimulus.read(&run)?,
+    })
 }
 
 impl StimulusArgs {

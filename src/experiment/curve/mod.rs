@@ -18,53 +18,58 @@ pub use report::{CurvePoint, CurveReport, CurveSummary, TuningCurve};
 
 use crate::backend::{Progress, Stepper};
 use crate::error::{Error, Result};
+use crate::experiment::spec::RunSpec;
 use crate::input::{PopulationDesc, Signal};
 use crate::model::noise::Noise;
-use crate::model::params::{LifParams, Method, NeuronParams, Run};
+use crate::model::params::{NeuronParams, Run};
 
-/// What to simulate: neuron parameters, run length and currents.
+/// What to simulate: the shared block ([`RunSpec`]: the neuron, the method, the run's
+/// length, its noise and stimulus) and the currents, one neuron each.
 ///
 /// Its [`Default`] is `gpulif curve`'s: the tutorial's neuron, 10 s, 1000 currents from
-/// 0 to 10, Euler. Write the fields you change and `..CurveSpec::default()` for the
-/// rest, so that a field added later does not break your code.
+/// 0 to 10, Euler. Write the fields you change and `..CurveSpec::default()` (or
+/// `..RunSpec::default()`) for the rest, so that a field added later does not break
+/// your code.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CurveSpec {
-    /// The neuron.
-    pub params: LifParams,
-    /// Run length, seconds; a whole number of `params.dt` steps.
-    pub duration: f64,
+    /// What every experiment shares.
+    pub run: RunSpec,
     /// The currents, one neuron each.
     pub currents: Currents,
-    /// How the neurons are integrated.
-    pub method: Method,
 }
 
 impl Default for CurveSpec {
     fn default() -> Self {
         CurveSpec {
-            params: LifParams::default(),
-            duration: 10.0,
+            run: RunSpec::default(),
             currents: Currents::Sweep {
                 i_min: 0.0,
                 i_max: 10.0,
                 neurons: 1000,
             },
-            method: Method::Euler,
         }
     }
 }
 
 impl CurveSpec {
-    /// Validates everything; the currents are formed batch by batch as they run.
+    /// Validates everything (the run, the currents, then the stimulus and the noise);
+    /// the currents are formed batch by batch as they run.
     pub fn prepare(&self) -> Result<CurveRun> {
-        let run = Run::new(self.params, self.duration)?.with_method(self.method);
+        let spec = &self.run;
+        let run = spec.run()?;
         self.currents.validate()?;
+        spec.validate_drive(&run)?;
+        let analytic = Analytic::new(spec.params, spec.noise, spec.dt_correction);
+        let analytic = match &spec.stimulus {
+            Some(stimulus) => analytic.with_stimulus(stimulus),
+            None => analytic,
+        };
         Ok(CurveRun {
             run,
             currents: self.currents.clone(),
-            noise: Noise::NONE,
-            analytic: Analytic::new(self.params, Noise::NONE, true),
-            stimulus: None,
+            noise: spec.noise,
+            analytic,
+            stimulus: spec.stimulus.clone(),
             span: 0..self.currents.len(),
             shard: None,
         })
@@ -134,37 +139,6 @@ impl CurveRun {
         Ok(CurveRun {
             span: k * total / n..(k + 1) * total / n,
             shard: Some((k, n)),
-            ..self
-        })
-    }
-
-    /// The same curve with `noise` added to every neuron's input (Euler only),
-    /// compared with the Siegert rate, with the finite-step correction when
-    /// `dt_correction` ([`noisy_rate`](crate::model::analytic::noisy_rate)).
-    pub fn with_noise(self, noise: Noise, dt_correction: bool) -> Result<CurveRun> {
-        noise.validate_for(self.run.method())?;
-        noise.validate_amplitude(self.run.params())?;
-        let analytic = Analytic::new(*self.run.params(), noise, dt_correction);
-        let analytic = match &self.stimulus {
-            Some(stimulus) => analytic.with_stimulus(stimulus),
-            None => analytic,
-        };
-        Ok(CurveRun {
-            noise,
-            analytic,
-            ..self
-        })
-    }
-
-    /// The same curve with `stimulus` (one value per step, at least as many as the
-    /// run's steps; see [`crate::experiment::stimulus::read`]) added to every neuron's current
-    /// (Euler only).
-    pub fn with_stimulus(self, stimulus: Signal) -> Result<CurveRun> {
-        crate::model::noise::euler_only(self.run.method(), "a stimulus")?;
-        crate::input::check_stimulus_covers(Some(stimulus.len()), 0, self.run.steps())?;
-        Ok(CurveRun {
-            analytic: self.analytic.with_stimulus(&stimulus),
-            stimulus: Some(stimulus),
             ..self
         })
     }

@@ -4,9 +4,9 @@ use gpulif::experiment::trains::{RecordSpec, SpikeTrains};
 use gpulif::output::Thinned;
 use gpulif::output::plot::{CurveFigure, MAX_LINE_POINTS, PlotOutput};
 use gpulif::output::{AtomicOutput, SpikesOutput};
-use gpulif::{Currents, CurveSpec};
+use gpulif::{Currents, CurveSpec, Run};
 
-use super::super::args::CurveArgs;
+use super::super::args::{CurveArgs, run_spec};
 use super::super::failure::{Failure, commit, usage};
 use super::super::print::{Progress, SUMMARY_ROWS, print_summary};
 
@@ -22,17 +22,21 @@ pub fn run(args: CurveArgs) -> Result<(), Failure> {
             None => Currents::List(Currents::parse_list(text)?),
         },
     };
+    let method = args.method.into();
+    // The run and the currents are checked before the stimulus file is read.
+    Run::new(args.neuron.params(method)?, args.duration)?;
+    currents.validate()?;
     let spec = CurveSpec {
-        params: args.neuron.params(args.method.into())?,
-        duration: args.duration,
+        run: run_spec(
+            &args.neuron,
+            method,
+            args.duration,
+            &args.noise,
+            &args.stimulus,
+        )?,
         currents,
-        method: args.method.into(),
     };
     let mut prepared = spec.prepare()?;
-    if let Some(stimulus) = args.stimulus.read(prepared.run())? {
-        prepared = prepared.with_stimulus(stimulus)?;
-    }
-    let mut prepared = prepared.with_noise(args.noise.noise(), !args.noise.no_dt_correction)?;
     if let Some((k, n)) = args.shard {
         if !args
             .out

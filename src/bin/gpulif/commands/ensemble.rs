@@ -43,7 +43,7 @@ pub fn run(args: EnsembleArgs) -> Result<(), Failure> {
         (ensemble.len() * ensemble.x.len()) as u64 * steps,
         args.quiet,
     );
-    let curves = ensemble.simulate_noisy(
+    let curves = ensemble.simulate(
         stepper.as_mut(),
         args.duration,
         args.method.into(),

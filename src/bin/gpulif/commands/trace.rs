@@ -4,7 +4,7 @@ use gpulif::output::TraceOutput;
 use gpulif::output::plot::PlotOutput;
 use gpulif::{Run, Trace};
 
-use super::super::args::TraceArgs;
+use super::super::args::{TraceArgs, run_spec};
 use super::super::failure::{Failure, commit, usage};
 
 pub fn run(args: TraceArgs) -> Result<(), Failure> {
@@ -20,14 +20,15 @@ pub fn run(args: TraceArgs) -> Result<(), Failure> {
     let output = args.out.as_deref().map(TraceOutput::create).transpose()?;
     let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
     gpulif::experiment::trace::check(&run, &args.current)?;
-    let stimulus = args.stimulus.read(&run)?;
-    let noise = args.noise.noise();
-    let mut desc =
-        gpulif::PopulationDesc::for_run(&run, &args.current, gpulif::NeuronParams::SHARED)
-            .with_noise(noise);
-    if let Some(values) = &stimulus {
-        desc = desc.with_stimulus(gpulif::Stimulus { values, gain: None });
-    }
+    let spec = run_spec(
+        &args.neuron,
+        args.method.into(),
+        args.duration,
+        &args.noise,
+        &args.stimulus,
+    )?;
+    let noise = spec.noise;
+    let desc = spec.desc(&args.current);
     desc.validate()?;
     let mut stepper = args.place.open(args.quiet)?;
     let trace = Trace::record(stepper.as_mut(), &run, &desc)?;

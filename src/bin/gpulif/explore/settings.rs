@@ -1,104 +1,111 @@
-//! What the sliders set: the settings, and the `gpulif curve` command they equal.
+//! What the controls set: the library's curve spec, and the `gpulif curve` command
+//! that computes the same curve.
 
 use gpulif::experiment::curve::{CurveRun, CurveSpec};
-use gpulif::{Currents, LifParams, Method, Noise};
+use gpulif::experiment::spec::RunSpec;
+use gpulif::{Currents, Noise};
 
-/// What the sliders set: the arguments of the equivalent `gpulif curve` command.
+/// What the controls set: a [`CurveSpec`] whose currents are an even sweep, field for
+/// field. The sweep's three numbers are kept apart so that sliders can hold them; the
+/// rest is the library's shared block, every field of which has a control.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
+    /// Neurons, one per current of the sweep.
     pub neurons: usize,
+    /// The sweep's first current.
     pub i_min: f64,
+    /// The sweep's last current.
     pub i_max: f64,
-    pub tau_rc: f64,
-    pub tau_ref: f64,
-    pub v_th: f64,
-    pub dt: f64,
-    pub duration: f64,
-    pub method: Method,
-    pub sigma: f64,
-    pub noise_tau: f64,
-    pub seed: u64,
+    /// The neuron, the method, the duration, the noise (its seed is the one a noise
+    /// turned on draws) and the stimulus, which [`Settings::prepare`] reads from
+    /// `stimulus_file`.
+    pub run: RunSpec,
+    /// The stimulus file (as `--stimulus` takes it), or empty for none.
+    pub stimulus_file: String,
 }
 
 impl Default for Settings {
     /// `gpulif curve`'s defaults, with 10⁵ neurons for 1 s.
     fn default() -> Self {
-        let params = LifParams::default();
         Settings {
             neurons: 100_000,
             i_min: 0.0,
             i_max: 10.0,
-            tau_rc: params.tau_rc,
-            tau_ref: params.tau_ref,
-            v_th: params.v_th,
-            dt: params.dt,
-            duration: 1.0,
-            method: Method::Euler,
-            sigma: 0.0,
-            noise_tau: 0.0,
-            seed: 1,
+            run: RunSpec {
+                duration: 1.0,
+                noise: Noise::coloured(0.0, 0.0, 1),
+                ..RunSpec::default()
+            },
+            stimulus_file: String::new(),
         }
     }
 }
 
 impl Settings {
-    pub fn params(&self) -> LifParams {
-        LifParams {
-            tau_rc: self.tau_rc,
-            tau_ref: self.tau_ref,
-            v_th: self.v_th,
-            dt: self.dt,
-        }
-    }
-
-    pub fn noise(&self) -> Noise {
-        if self.sigma == 0.0 {
-            Noise::NONE
-        } else if self.noise_tau == 0.0 {
-            Noise::white(self.sigma, self.seed)
+    /// The spec the controls describe: no noise while its sigma is 0.
+    pub fn spec(&self) -> CurveSpec {
+        let noise = if self.run.noise.is_on() {
+            self.run.noise
         } else {
-            Noise::coloured(self.sigma, self.noise_tau, self.seed)
-        }
-    }
-
-    /// The validated run, with the duration rounded to whole steps.
-    pub fn prepare(&mut self) -> gpulif::Result<CurveRun> {
-        if self.dt > 0.0 && self.dt.is_finite() {
-            self.duration = (self.duration / self.dt).round().max(1.0) * self.dt;
-        }
-        let spec = CurveSpec {
-            params: self.params(),
-            duration: self.duration,
+            Noise::NONE
+        };
+        CurveSpec {
+            run: RunSpec {
+                noise,
+                ..self.run.clone()
+            },
             currents: Currents::Sweep {
                 i_min: self.i_min,
                 i_max: self.i_max,
                 neurons: self.neurons,
             },
-            method: self.method,
+        }
+    }
+
+    /// The validated run, with the duration rounded to whole steps and the stimulus
+    /// file, if any, read for its steps.
+    pub fn prepare(&mut self) -> gpulif::Result<CurveRun> {
+        let dt = self.run.params.dt;
+        if dt > 0.0 && dt.is_finite() {
+            self.run.duration = (self.run.duration / dt).round().max(1.0) * dt;
+        }
+        self.run.stimulus = match self.stimulus_file.trim() {
+            "" => None,
+            path => Some(gpulif::experiment::stimulus::read(
+                path.as_ref(),
+                self.run.run()?.steps(),
+            )?),
         };
-        spec.prepare()?.with_noise(self.noise(), true)
+        self.spec().prepare()
     }
 
     /// The `gpulif curve` command that computes the same curve.
     pub fn command(&self) -> String {
+        let (p, noise) = (&self.run.params, &self.run.noise);
         let mut command = format!(
             "gpulif curve --neurons {} --i-min {} --i-max {} --tau-rc {} --tau-ref {} \
              --v-th {} --dt {} --duration {} --method {}",
             self.neurons,
             self.i_min,
             self.i_max,
-            self.tau_rc,
-            self.tau_ref,
-            self.v_th,
-            self.dt,
-            self.duration,
-            self.method
+            p.tau_rc,
+            p.tau_ref,
+            p.v_th,
+            p.dt,
+            self.run.duration,
+            self.run.method
         );
-        if self.sigma > 0.0 {
-            command += &format!(" --noise {} --seed {}", self.sigma, self.seed);
-            if self.noise_tau > 0.0 {
-                command += &format!(" --noise-tau {}", self.noise_tau);
+        if noise.sigma > 0.0 {
+            command += &format!(" --noise {} --seed {}", noise.sigma, noise.seed);
+            if noise.tau > 0.0 {
+                command += &format!(" --noise-tau {}", noise.tau);
             }
+        }
+        if !self.run.dt_correction {
+            command += " --no-dt-correction";
+        }
+        if !self.stimulus_file.trim().is_empty() {
+            command += &format!(" --stimulus {}", self.stimulus_file.trim());
         }
         command
     }

@@ -6,7 +6,7 @@ use std::time::Instant;
 use clap::Parser;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotOptions};
-use gpulif::{CpuStepper, NeuronParams, PopulationDesc, Run, Stepper, Trace};
+use gpulif::{CpuStepper, NeuronParams, PopulationDesc, Run, RunSpec, Stepper, Trace};
 
 use super::settings::Settings;
 use super::simulation::Engine;
@@ -44,10 +44,14 @@ fn finish(harness: &mut Harness<'_, Explorer>) {
 }
 
 fn small() -> Settings {
+    let settings = Settings::default();
     Settings {
         neurons: 200,
-        duration: 0.5,
-        ..Settings::default()
+        run: RunSpec {
+            duration: 0.5,
+            ..settings.run
+        },
+        ..settings
     }
 }
 
@@ -76,7 +80,7 @@ fn moving_a_slider_restarts_the_run_and_changes_the_curve() {
         .get_by_role_and_label(egui::accesskit::Role::Slider, "tau_ref (s)")
         .set_value_accesskit(0.02);
     harness.step();
-    assert_eq!(harness.state().settings.tau_ref, 0.02);
+    assert_eq!(harness.state().settings.run.params.tau_ref, 0.02);
     assert_eq!(harness.state().runs, runs + 1, "a new run started");
     finish(&mut harness);
     let (after, steps) = harness.state().counts().unwrap();
@@ -84,9 +88,9 @@ fn moving_a_slider_restarts_the_run_and_changes_the_curve() {
     // The curve flattens below 1/tau_ref = 50 Hz: at i_max, the analytic rate with
     // the new tau_ref (24.3 Hz), within one spike of 0.5 s.
     let settings = &harness.state().settings;
-    let seconds = f64::from(steps) * settings.dt;
+    let seconds = f64::from(steps) * settings.run.params.dt;
     let top = f64::from(*after.iter().max().unwrap()) / seconds;
-    let expected = gpulif::model::analytic::rate(&settings.params(), settings.i_max);
+    let expected = gpulif::model::analytic::rate(&settings.run.params, settings.i_max);
     assert!(
         (top - expected).abs() <= 2.0 && top < 50.0,
         "top rate {top} Hz"
@@ -119,7 +123,7 @@ fn a_click_on_the_curve_opens_the_neurons_trace_and_sentence() {
     harness.step();
     // The sentence of the neuron under the click, from a trace of it alone.
     let settings = harness.state().settings.clone();
-    let run = Run::new(settings.params(), settings.duration).unwrap();
+    let run = Run::new(settings.run.params, settings.run.duration).unwrap();
     let current = settings.i_min + (settings.i_max - settings.i_min) * k as f64 / 199.0;
     let expected = Trace::record(
         &mut CpuStepper::new(),
@@ -166,7 +170,7 @@ fn a_slider_change_gives_a_complete_curve_of_a_hundred_thousand_neurons() {
         took.as_secs_f64() * 1e3 / f64::from(frames),
         longest.as_secs_f64() * 1e3
     );
-    assert_eq!(harness.state().settings.tau_ref, 0.01);
+    assert_eq!(harness.state().settings.run.params.tau_ref, 0.01);
     assert_eq!(harness.state().counts().unwrap().1, 1000);
 }
 
@@ -178,10 +182,16 @@ fn without_a_gpu_renderer_it_simulates_on_the_cpu_and_says_so() {
         .build_eframe(|cc| {
             Explorer::new(
                 cc,
-                Settings {
-                    neurons: 500_000,
-                    duration: 0.2,
-                    ..Settings::default()
+                {
+                    let settings = Settings::default();
+                    Settings {
+                        neurons: 500_000,
+                        run: RunSpec {
+                            duration: 0.2,
+                            ..settings.run
+                        },
+                        ..settings
+                    }
                 },
                 false,
             )
@@ -191,7 +201,7 @@ fn without_a_gpu_renderer_it_simulates_on_the_cpu_and_says_so() {
     finish(&mut harness);
     harness.get_by_label_contains("No GPU renderer: simulating on the CPU backend");
     let settings = harness.state().settings.clone();
-    let run = Run::new(settings.params(), settings.duration).unwrap();
+    let run = Run::new(settings.run.params, settings.run.duration).unwrap();
     let currents =
         gpulif::experiment::curve::sweep(settings.i_min, settings.i_max, settings.neurons).unwrap();
     let expected = CpuStepper::new()
@@ -206,12 +216,32 @@ fn without_a_gpu_renderer_it_simulates_on_the_cpu_and_says_so() {
 
 #[test]
 fn the_saved_csv_equals_the_displayed_command() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut harness = explorer(Settings {
-        sigma: 0.5,
-        seed: 7,
-        ..small()
+    saved_csv_equals_displayed_command(|settings| {
+        settings.run.noise = gpulif::Noise::white(0.5, 7);
     });
+}
+
+#[test]
+fn a_stimulus_file_and_every_noise_control_reach_the_displayed_command() {
+    saved_csv_equals_displayed_command(|settings| {
+        settings.run.noise = gpulif::Noise::coloured(0.4, 0.003, 9);
+        settings.run.dt_correction = false;
+        settings.stimulus_file = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/sine.npy").into();
+    });
+}
+
+/// The explorer at `small()` changed by `change` saves the CSV that its displayed
+/// command writes.
+fn saved_csv_equals_displayed_command(change: impl FnOnce(&mut Settings)) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = small();
+    change(&mut settings);
+    let mut harness = explorer(settings);
+    assert!(
+        harness.state().problem.is_none(),
+        "{:?}",
+        harness.state().problem
+    );
     harness.state_mut().save_stem = dir.path().join("view").display().to_string();
     harness.get_by_label("Save CSV").click();
     harness.step();

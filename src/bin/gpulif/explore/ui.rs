@@ -48,6 +48,8 @@ pub struct Explorer {
     pub show_timings: bool,
     /// The device's measured neuron-steps per second.
     pub throughput: Option<f64>,
+    /// The stimulus file's text field, taken into the settings when it loses focus.
+    pub stimulus_text: String,
 }
 
 impl Explorer {
@@ -68,6 +70,7 @@ impl Explorer {
         if matches!(engine, Engine::Cpu) {
             settings.neurons = settings.neurons.min(MAX_CPU_NEURONS);
         }
+        let stimulus_text = settings.stimulus_file.clone();
         let mut explorer = Explorer {
             settings,
             engine,
@@ -82,6 +85,7 @@ impl Explorer {
             frame_time: None,
             show_timings: true,
             throughput: None,
+            stimulus_text,
         };
         explorer.restart();
         explorer
@@ -285,44 +289,59 @@ impl Explorer {
         ui.add(egui::Slider::new(&mut s.i_max, -10.0..=50.0).text("i_max"));
         ui.separator();
         ui.add(
-            egui::Slider::new(&mut s.tau_rc, 0.001..=2.0)
+            egui::Slider::new(&mut s.run.params.tau_rc, 0.001..=2.0)
                 .logarithmic(true)
                 .text("tau_rc (s)"),
         );
-        ui.add(egui::Slider::new(&mut s.tau_ref, 0.0..=0.05).text("tau_ref (s)"));
+        ui.add(egui::Slider::new(&mut s.run.params.tau_ref, 0.0..=0.05).text("tau_ref (s)"));
         ui.add(
-            egui::Slider::new(&mut s.v_th, 0.1..=5.0)
+            egui::Slider::new(&mut s.run.params.v_th, 0.1..=5.0)
                 .logarithmic(true)
                 .text("v_th"),
         );
         ui.add(
-            egui::Slider::new(&mut s.dt, 0.00001..=0.01)
+            egui::Slider::new(&mut s.run.params.dt, 0.00001..=0.01)
                 .logarithmic(true)
                 .text("dt (s)"),
         );
         ui.add(
-            egui::Slider::new(&mut s.duration, 0.01..=20.0)
+            egui::Slider::new(&mut s.run.duration, 0.01..=20.0)
                 .logarithmic(true)
                 .text("duration (s)"),
         );
         ui.horizontal(|ui| {
             ui.label("method");
-            ui.radio_value(&mut s.method, Method::Euler, "euler");
-            ui.radio_value(&mut s.method, Method::Exact, "exact");
+            ui.radio_value(&mut s.run.method, Method::Euler, "euler");
+            ui.radio_value(&mut s.run.method, Method::Exact, "exact");
         });
         ui.separator();
-        ui.add_enabled_ui(s.method == Method::Euler, |ui| {
-            ui.add(egui::Slider::new(&mut s.sigma, 0.0..=2.0).text("noise sigma"));
-            ui.add(egui::Slider::new(&mut s.noise_tau, 0.0..=0.1).text("tau_noise (s)"));
+        ui.add_enabled_ui(s.run.method == Method::Euler, |ui| {
+            ui.add(egui::Slider::new(&mut s.run.noise.sigma, 0.0..=2.0).text("noise sigma"));
+            ui.add(egui::Slider::new(&mut s.run.noise.tau, 0.0..=0.1).text("tau_noise (s)"));
             ui.horizontal(|ui| {
                 let label = ui.label("seed");
-                ui.add(egui::DragValue::new(&mut s.seed))
+                ui.add(egui::DragValue::new(&mut s.run.noise.seed))
                     .labelled_by(label.id);
             });
+            ui.checkbox(&mut s.run.dt_correction, "analytic: step correction");
+            ui.horizontal(|ui| {
+                let label = ui.label("stimulus file");
+                let edit = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.stimulus_text)
+                            .hint_text("none (.npy or text)")
+                            .desired_width(140.0),
+                    )
+                    .labelled_by(label.id);
+                if edit.lost_focus() {
+                    s.stimulus_file = self.stimulus_text.trim().to_owned();
+                }
+            });
         });
-        if s.method == Method::Exact {
-            ui.label("Noise needs the Euler method.");
-            s.sigma = 0.0;
+        if s.run.method == Method::Exact {
+            ui.label("Noise and stimuli need the Euler method.");
+            s.run.noise.sigma = 0.0;
+            s.stimulus_file.clear();
         }
         if *s != before {
             self.restart();
@@ -409,7 +428,7 @@ impl Explorer {
             return;
         };
         ui.label(format!("neuron {}: {}", selected.neuron, selected.sentence));
-        let threshold = self.settings.v_th;
+        let threshold = self.settings.run.params.v_th;
         let spikes: Vec<[f64; 2]> = selected.spikes.iter().map(|&t| [t, threshold]).collect();
         Plot::new("trace")
             .x_axis_label("time (s)")
