@@ -54,11 +54,6 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    /// The method the inputs are for.
-    pub fn method(&self) -> Method {
-        self.method
-    }
-
     /// Neuron `k`'s inputs under `current` (`k` indexes the per-neuron parameters).
     pub fn neuron(&self, k: usize, current: f64) -> NeuronInput {
         let shared = self.each.is_shared();

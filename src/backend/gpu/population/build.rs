@@ -103,7 +103,8 @@ impl GpuPopulation {
                 .copy_from_slice(bytemuck::bytes_of(&slot));
         }
 
-        let inputs = Inputs::new(&Lowering::new(method, params, each), currents);
+        let layout = MethodLayout::of(method);
+        let inputs = Inputs::new(&Lowering::new(method, params, each), layout, currents);
         let constants = neuron_constants(desc, per_neuron);
         let uniforms = PopulationUniforms {
             neuron_count,
@@ -155,7 +156,7 @@ impl GpuPopulation {
         let drive = init("gpulif drive", current_bytes, STATE_USAGE);
         // The exact kernel keeps each neuron's countdown after the refractory times,
         // starting at rest: the second half of its inputs.
-        let refractory_left = if method == Method::Exact {
+        let refractory_left = if layout.countdown {
             let mut bytes = vec![0u8; current_bytes.len()];
             bytes.extend_from_slice(&inputs.thresholds[2 * current_bytes.len()..]);
             init("gpulif refractory", &bytes, STATE_USAGE)
@@ -336,6 +337,7 @@ impl GpuPopulation {
         let mut population = GpuPopulation {
             params: *params,
             method,
+            layout,
             each: OwnedNeuronParams::from(&each),
             neuron_count,
             shape,
@@ -372,6 +374,33 @@ impl GpuPopulation {
     }
 }
 
+/// What a method asks of a population's buffers, decided once, where the population
+/// is made; the rest of the backend reads it rather than the method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct MethodLayout {
+    /// Bytes per neuron of the thresholds buffer: an `f32` gap threshold (Euler), or
+    /// a period and a countdown at rest, a `u64` each (exact).
+    pub threshold_bytes: u64,
+    /// Exact: the refractory buffer holds each neuron's countdown after the
+    /// refractory times, restarted from the thresholds buffer's second half.
+    pub countdown: bool,
+}
+
+impl MethodLayout {
+    pub(super) fn of(method: Method) -> MethodLayout {
+        match method {
+            Method::Euler => MethodLayout {
+                threshold_bytes: 4,
+                countdown: false,
+            },
+            Method::Exact => MethodLayout {
+                threshold_bytes: 16,
+                countdown: true,
+            },
+        }
+    }
+}
+
 /// The bytes per neuron of `desc`'s largest per-neuron buffer: that of
 /// [`largest_buffer_per_neuron`], or the per-neuron constants of a stimulus with
 /// per-neuron gains, or the gaps and Ornstein–Uhlenbeck currents of coloured noise.
@@ -390,10 +419,7 @@ pub(crate) fn largest_buffer_per_neuron_of(desc: &PopulationDesc<'_>) -> u64 {
 /// kernel's periods and countdowns at rest (16), or the per-neuron constants when some
 /// parameter is given per neuron.
 pub(crate) fn largest_buffer_per_neuron(method: Method, each: &NeuronParams<'_>) -> u64 {
-    let thresholds = match method {
-        Method::Euler => 4,
-        Method::Exact => 16,
-    };
+    let thresholds = MethodLayout::of(method).threshold_bytes;
     if each.is_shared() {
         thresholds
     } else {
@@ -410,10 +436,10 @@ pub(super) struct Inputs {
 }
 
 impl Inputs {
-    pub(super) fn new(lowering: &Lowering<'_>, currents: &[f64]) -> Self {
+    pub(super) fn new(lowering: &Lowering<'_>, layout: MethodLayout, currents: &[f64]) -> Self {
         let inputs = lowering.all(currents);
         let words = |x: u64| [x as u32, (x >> 32) as u32];
-        let thresholds: Vec<u32> = if lowering.method() == Method::Euler {
+        let thresholds: Vec<u32> = if !layout.countdown {
             inputs.iter().map(|n| n.gap_th.to_bits()).collect()
         } else {
             let periods = inputs.iter().flat_map(|n| words(n.times.period));

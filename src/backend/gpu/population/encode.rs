@@ -1,7 +1,7 @@
 //! What a population records into a host's encoder: new inputs, steps, resets.
 
 use super::{
-    Error, GpuPopulation, Inputs, Lowering, Method, Result, STIMULUS_BYTES, STIMULUS_WINDOW,
+    Error, GpuPopulation, Inputs, Lowering, Result, STIMULUS_BYTES, STIMULUS_WINDOW,
     StimulusHeader, check_currents,
 };
 
@@ -16,7 +16,7 @@ impl GpuPopulation {
     pub fn write_currents(&self, queue: &wgpu::Queue, currents: &[f64]) -> Result<()> {
         check_currents(currents, self.len())?;
         let lowering = Lowering::new(self.method, &self.params, self.each.borrow());
-        let inputs = Inputs::new(&lowering, currents);
+        let inputs = Inputs::new(&lowering, self.layout, currents);
         queue.write_buffer(&self.current, 0, bytemuck::cast_slice(&inputs.current));
         queue.write_buffer(&self.thresholds, 0, &inputs.thresholds);
         Ok(())
@@ -75,7 +75,7 @@ impl GpuPopulation {
         encoder.copy_buffer_to_buffer(&self.current, 0, &self.gap, 0, None);
         encoder.copy_buffer_to_buffer(&self.current, 0, &self.drive, 0, None);
         encoder.clear_buffer(&self.refractory_left, 0, None);
-        if self.method == Method::Exact {
+        if self.layout.countdown {
             // Each countdown at rest, from the second half of the inputs.
             let row = self.len() as u64 * 4;
             let rests = 2 * row;

@@ -11,7 +11,7 @@ mod readback;
 
 use std::sync::{Arc, Mutex};
 
-use build::{Inputs, floor_log2};
+use build::{Inputs, MethodLayout, floor_log2};
 pub(crate) use build::{largest_buffer_per_neuron, largest_buffer_per_neuron_of};
 use encode::stimulus_window;
 pub(crate) use readback::map_blocking;
@@ -84,6 +84,8 @@ pub struct PopulationOptions {
 pub struct GpuPopulation {
     params: LifParams,
     method: Method,
+    /// What the method asks of the buffers.
+    layout: MethodLayout,
     each: OwnedNeuronParams,
     neuron_count: u32,
     shape: DispatchShape,
