@@ -112,17 +112,7 @@ pub struct CurveArgs {
     pub duration: f64,
 
     #[command(flatten)]
-    pub neuron: NeuronArgs,
-
-    /// How the neurons are integrated.
-    #[arg(long, value_enum, default_value_t = MethodArg::Euler)]
-    pub method: MethodArg,
-
-    #[command(flatten)]
-    pub noise: NoiseArgs,
-
-    #[command(flatten)]
-    pub stimulus: StimulusArgs,
+    pub run: RunArgs,
 
     #[command(flatten)]
     pub place: PlaceArgs,
@@ -170,26 +160,44 @@ pub struct StimulusArgs {
     pub stimulus: Option<PathBuf>,
 }
 
-/// The shared block of a run ([`RunSpec`]) from the flags every simulating command
-/// shares: the neuron, the noise and the stimulus file (read for the run's steps), for
-/// the command's method and duration.
-pub fn run_spec(
-    neuron: &NeuronArgs,
-    method: Method,
-    duration: f64,
-    noise: &NoiseArgs,
-    stimulus: &StimulusArgs,
-) -> Result<RunSpec, Failure> {
-    let params = neuron.params(method)?;
-    let run = Run::new(params, duration)?.with_method(method);
-    Ok(RunSpec {
-        params,
-        method,
-        duration,
-        noise: noise.noise(),
-        dt_correction: !noise.no_dt_correction,
-        stimulus: stimulus.read(&run)?,
-    })
+/// The flags of the shared block of a run ([`RunSpec`]) but its duration, whose
+/// default each command sets: the neuron, the method, the noise and the stimulus.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub neuron: NeuronArgs,
+
+    /// How the neurons are integrated.
+    #[arg(long, value_enum, default_value_t = MethodArg::Euler)]
+    pub method: MethodArg,
+
+    #[command(flatten)]
+    pub noise: NoiseArgs,
+
+    #[command(flatten)]
+    pub stimulus: StimulusArgs,
+}
+
+impl RunArgs {
+    /// The method.
+    pub fn method(&self) -> Method {
+        self.method.into()
+    }
+
+    /// The spec these flags give for `duration`, the stimulus file read for its steps.
+    pub fn spec(&self, duration: f64) -> Result<RunSpec, Failure> {
+        let method = self.method();
+        let params = self.neuron.params(method)?;
+        let run = Run::new(params, duration)?.with_method(method);
+        Ok(RunSpec {
+            params,
+            method,
+            duration,
+            noise: self.noise.noise(),
+            dt_correction: !self.noise.no_dt_correction,
+            stimulus: self.stimulus.read(&run)?,
+        })
+    }
 }
 
 impl StimulusArgs {
@@ -255,17 +263,7 @@ pub struct TraceArgs {
     pub duration: f64,
 
     #[command(flatten)]
-    pub neuron: NeuronArgs,
-
-    /// How the neurons are integrated.
-    #[arg(long, value_enum, default_value_t = MethodArg::Euler)]
-    pub method: MethodArg,
-
-    #[command(flatten)]
-    pub noise: NoiseArgs,
-
-    #[command(flatten)]
-    pub stimulus: StimulusArgs,
+    pub run: RunArgs,
 
     #[command(flatten)]
     pub place: PlaceArgs,

@@ -6,7 +6,7 @@ use gpulif::output::plot::{CurveFigure, MAX_LINE_POINTS, PlotOutput};
 use gpulif::output::{AtomicOutput, SpikesOutput};
 use gpulif::{Currents, CurveSpec, Run};
 
-use super::super::args::{CurveArgs, run_spec};
+use super::super::args::CurveArgs;
 use super::super::failure::{Failure, commit, usage};
 use super::super::print::{Progress, SUMMARY_ROWS, print_summary};
 
@@ -22,18 +22,11 @@ pub fn run(args: CurveArgs) -> Result<(), Failure> {
             None => Currents::List(Currents::parse_list(text)?),
         },
     };
-    let method = args.method.into();
     // The run and the currents are checked before the stimulus file is read.
-    Run::new(args.neuron.params(method)?, args.duration)?;
+    Run::new(args.run.neuron.params(args.run.method())?, args.duration)?;
     currents.validate()?;
     let spec = CurveSpec {
-        run: run_spec(
-            &args.neuron,
-            method,
-            args.duration,
-            &args.noise,
-            &args.stimulus,
-        )?,
+        run: args.run.spec(args.duration)?,
         currents,
     };
     let mut prepared = spec.prepare()?;

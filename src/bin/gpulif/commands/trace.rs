@@ -4,29 +4,23 @@ use gpulif::output::TraceOutput;
 use gpulif::output::plot::PlotOutput;
 use gpulif::{Run, Trace};
 
-use super::super::args::{TraceArgs, run_spec};
+use super::super::args::TraceArgs;
 use super::super::failure::{Failure, commit, usage};
 
 pub fn run(args: TraceArgs) -> Result<(), Failure> {
-    let params = args.neuron.params(args.method.into())?;
+    let params = args.run.neuron.params(args.run.method())?;
     if args.current.is_empty() {
         return Err(usage(
             "--current: give at least one input current, e.g. --current 1.1 (a list or \
              a repeated flag gives one neuron each)",
         ));
     }
-    let run = Run::new(params, args.duration)?.with_method(args.method.into());
+    let run = Run::new(params, args.duration)?.with_method(args.run.method());
     args.place.check()?;
     let output = args.out.as_deref().map(TraceOutput::create).transpose()?;
     let plot = args.plot.as_deref().map(PlotOutput::create).transpose()?;
     gpulif::experiment::trace::check(&run, &args.current)?;
-    let spec = run_spec(
-        &args.neuron,
-        args.method.into(),
-        args.duration,
-        &args.noise,
-        &args.stimulus,
-    )?;
+    let spec = args.run.spec(args.duration)?;
     let noise = spec.noise;
     let desc = spec.desc(&args.current);
     desc.validate()?;
