@@ -221,7 +221,7 @@ pub(crate) trait ParameterValue {
 
 impl ParameterValue for f64 {
     fn show(&self) -> String {
-        crate::model::params::shortest(*self)
+        shortest(*self)
     }
 }
 
@@ -249,5 +249,16 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl ParameterValue for &str {
     fn show(&self) -> String {
         (*self).to_owned()
+    }
+}
+
+/// A float64 in the shortest form that parses back to the same value: plain decimals
+/// for ordinary magnitudes, exponent notation for very large or small ones.
+pub(crate) fn shortest(value: f64) -> String {
+    let magnitude = value.abs();
+    if value == 0.0 || (1e-5..1e16).contains(&magnitude) {
+        format!("{value}")
+    } else {
+        format!("{value:e}")
     }
 }

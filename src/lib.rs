@@ -111,7 +111,8 @@ pub use experiment::spec::RunSpec;
 pub use experiment::trace::Trace;
 pub use input::{PopulationDesc, Signal, Stimulus};
 pub use model::noise::{self, Noise};
-pub use model::params::{LifParams, Method, NeuronParams, Run};
+pub use model::params::{LifParams, Method, NeuronParams};
+pub use model::run::Run;
 
 /// The wgpu this crate is built against, so that hosts can match its version.
 pub use wgpu;

@@ -3,8 +3,8 @@
 //! readable one-neuron `step_euler`.
 
 use gpulif::backend::cpu::{CpuPopulation, Kernel};
+use gpulif::model::euler::EulerConstants;
 use gpulif::model::euler::{NeuronState, step_euler};
-use gpulif::model::params::EulerConstants;
 use gpulif::{CpuStepper, LifParams, Run, Stepper};
 use gpulif::{NeuronParams, PopulationDesc};
 

@@ -4,8 +4,8 @@
 mod common;
 
 use gpulif::backend::gpu::PopulationOptions;
+use gpulif::model::euler::EulerConstants;
 use gpulif::model::euler::step_euler;
-use gpulif::model::params::EulerConstants;
 use gpulif::{CpuStepper, GpuOptions, GpuPopulation, LifParams, LifPipeline, Run, Stepper};
 use gpulif::{NeuronParams, PopulationDesc};
 

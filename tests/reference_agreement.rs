@@ -265,8 +265,8 @@ fn a_differing_neuron_is_one_step_off_per_interval() {
 
 #[test]
 fn the_gap_threshold_correction_is_what_keeps_small_steps_exact() {
+    use gpulif::model::euler::EulerConstants;
     use gpulif::model::euler::{NeuronState, step_euler};
-    use gpulif::model::params::EulerConstants;
 
     // dt/tau_rc = 1/3000. With the plain threshold I − v_th the float32 decay's
     // rounding error accumulates over each interval; the corrected threshold absorbs it.

@@ -13,7 +13,8 @@ use crate::error::{Error, Result};
 use crate::experiment::curve::sweep;
 use crate::input::PopulationDesc;
 use crate::model::noise::Noise;
-use crate::model::params::{LifParams, Method, NeuronParams, Run};
+use crate::model::params::{LifParams, Method, NeuronParams};
+use crate::model::run::Run;
 
 /// What every backend simulates: `neurons` neurons with currents evenly spread from
 /// `i_min` to `i_max`, for `steps` steps from rest.

@@ -44,7 +44,8 @@ use crate::error::{Error, Result};
 use crate::input::PopulationDesc;
 use crate::model::analytic::current_for_rate;
 use crate::model::noise::Noise;
-use crate::model::params::{LifParams, Method, NeuronParams, Run};
+use crate::model::params::{LifParams, Method, NeuronParams};
+use crate::model::run::Run;
 
 /// The most neuron-curves (neurons × x points) one ensemble simulates: all of them are
 /// held in memory (a current, a count and a rate each, 16 bytes), 800 MB at most.

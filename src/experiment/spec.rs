@@ -6,7 +6,8 @@
 use crate::error::Result;
 use crate::input::{PopulationDesc, Signal, Stimulus};
 use crate::model::noise::Noise;
-use crate::model::params::{LifParams, Method, NeuronParams, Run};
+use crate::model::params::{LifParams, Method, NeuronParams};
+use crate::model::run::Run;
 
 /// The neuron, how it is integrated, for how long, and what drives it besides its own
 /// current: noise and a stimulus shared by every neuron.

@@ -5,7 +5,8 @@
 use crate::backend::{BackendKind, Stepper};
 use crate::error::{Error, Result};
 use crate::input::PopulationDesc;
-use crate::model::params::{Run, validate_current};
+use crate::model::params::validate_current;
+use crate::model::run::Run;
 
 /// The most samples (steps × neurons) one trace records: each is kept in memory and
 /// becomes a row of the CSV output.

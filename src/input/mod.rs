@@ -15,7 +15,8 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::model::noise::Noise;
-use crate::model::params::{LifParams, Method, NeuronParams, Run, validate_current};
+use crate::model::params::{LifParams, Method, NeuronParams, validate_current};
+use crate::model::run::Run;
 
 /// The parameters, at least one neuron, every current, and the per-neuron parameters.
 pub(crate) fn check_population(

@@ -11,3 +11,4 @@ pub mod fastmath;
 pub mod noise;
 pub mod params;
 pub mod reference;
+pub mod run;

@@ -297,7 +297,8 @@ impl Noise {
     ///
     /// [`MAX_CURRENT`]: crate::model::params::MAX_CURRENT
     pub fn validate_amplitude(&self, params: &LifParams) -> Result<()> {
-        use crate::model::params::{MAX_CURRENT, shortest};
+        use crate::error::shortest;
+        use crate::model::params::MAX_CURRENT;
         if !self.is_on() {
             return Ok(());
         }

@@ -6,8 +6,6 @@
 
 use crate::error::{Error, Result};
 // Where they were before each method had a module of its own.
-pub use crate::model::euler::EulerConstants;
-pub use crate::model::exact::ExactConstants;
 
 /// Largest input current magnitude accepted (model units). Keeps every float32 the
 /// kernel forms finite and normal.
@@ -29,7 +27,7 @@ pub const MAX_REFRACTORY_STEPS: f64 = 1e8;
 pub const MAX_STEPS: u64 = u32::MAX as u64;
 
 /// Relative tolerance for "the duration is a whole number of steps".
-const WHOLE_STEPS_TOLERANCE: f64 = 1e-9;
+pub(crate) const WHOLE_STEPS_TOLERANCE: f64 = 1e-9;
 
 /// The parameters of the tutorial's `FirstOrderLIF` neuron, plus the time step.
 ///
@@ -256,115 +254,6 @@ pub fn validate_current(name: &'static str, current: f64) -> Result<()> {
     }
 }
 
-/// A validated run: the neuron parameters, how long it lasts, and the constants every
-/// backend steps with.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Run {
-    params: LifParams,
-    duration: f64,
-    steps: u32,
-    method: Method,
-    constants: EulerConstants,
-}
-
-impl Run {
-    /// A run of `duration` seconds: `round(duration / dt)` steps. A duration that is not
-    /// a whole number of steps (relative tolerance 1e-9) is rejected rather than guessed.
-    pub fn new(params: LifParams, duration: f64) -> Result<Run> {
-        params.validate()?;
-        if !(duration.is_finite() && duration > 0.0) {
-            return Err(Error::parameter(
-                "duration",
-                duration,
-                "a finite number > 0 (seconds)",
-            ));
-        }
-        let exact_steps = duration / params.dt;
-        let steps = exact_steps.round();
-        if steps < 1.0 {
-            return Err(Error::parameter(
-                "duration",
-                duration,
-                format!("at least one step of dt = {} s", params.dt),
-            ));
-        }
-        if (exact_steps - steps).abs() > WHOLE_STEPS_TOLERANCE * steps {
-            return Err(Error::parameter(
-                "duration",
-                duration,
-                format!(
-                    "a whole number of steps of dt = {} s (it is {exact_steps} steps)",
-                    params.dt
-                ),
-            ));
-        }
-        if steps > MAX_STEPS as f64 {
-            return Err(Error::parameter(
-                "duration",
-                duration,
-                format!(
-                    "at most {MAX_STEPS} steps of dt = {} s, i.e. {:e} s (counters are 32-bit)",
-                    params.dt,
-                    MAX_STEPS as f64 * params.dt
-                ),
-            ));
-        }
-        Ok(Run {
-            params,
-            duration,
-            steps: steps as u32,
-            method: Method::Euler,
-            constants: EulerConstants::new(&params),
-        })
-    }
-
-    /// A run of exactly `steps` steps.
-    pub fn with_steps(params: LifParams, steps: u32) -> Result<Run> {
-        params.validate()?;
-        if steps == 0 {
-            return Err(Error::parameter("steps", 0u32, "at least 1"));
-        }
-        Ok(Run {
-            params,
-            duration: f64::from(steps) * params.dt,
-            steps,
-            method: Method::Euler,
-            constants: EulerConstants::new(&params),
-        })
-    }
-
-    /// The same run integrated with `method` (runs are Euler unless told otherwise).
-    pub fn with_method(mut self, method: Method) -> Run {
-        self.method = method;
-        self
-    }
-
-    /// How the neurons are integrated.
-    pub fn method(&self) -> Method {
-        self.method
-    }
-
-    /// The neuron parameters.
-    pub fn params(&self) -> &LifParams {
-        &self.params
-    }
-
-    /// The run's length in seconds, as given.
-    pub fn duration(&self) -> f64 {
-        self.duration
-    }
-
-    /// The number of steps.
-    pub fn steps(&self) -> u32 {
-        self.steps
-    }
-
-    /// The float32 kernel's constants.
-    pub fn constants(&self) -> &EulerConstants {
-        &self.constants
-    }
-}
-
 /// Per-neuron parameters: `tau_rc`, `tau_ref` and `v_th` either shared by every neuron
 /// (the run's [`LifParams`]) or given one per neuron. `dt` is always shared.
 ///
@@ -487,20 +376,10 @@ impl OwnedNeuronParams {
     }
 }
 
-/// A float64 in the shortest form that parses back to the same value: plain decimals
-/// for ordinary magnitudes, exponent notation for very large or small ones.
-pub fn shortest(value: f64) -> String {
-    let magnitude = value.abs();
-    if value == 0.0 || (1e-5..1e16).contains(&magnitude) {
-        format!("{value}")
-    } else {
-        format!("{value:e}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::run::Run;
 
     fn with(tau_ref: f64, dt: f64) -> LifParams {
         LifParams {

@@ -17,7 +17,7 @@ use tempfile::NamedTempFile;
 
 use crate::error::{Error, Result};
 use crate::experiment::curve::{CurvePoint, CurveReport, TuningCurve};
-use crate::model::params::Run;
+use crate::model::run::Run;
 
 pub use self::csv::{write_csv, write_trace_csv};
 pub use self::ensemble::EnsembleOutput;
@@ -538,7 +538,7 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
-pub(crate) use crate::model::params::shortest;
+pub(crate) use crate::error::shortest;
 
 #[cfg(test)]
 mod tests {

@@ -19,7 +19,7 @@ use crate::experiment::curve::CurveReport;
 use crate::experiment::ensemble::{Ensemble, EnsembleCurves};
 use crate::experiment::trace::Trace;
 use crate::experiment::trains::SpikeTrains;
-use crate::model::params::Run;
+use crate::model::run::Run;
 
 /// The most points one line of a figure is drawn with; longer series are reduced to
 /// the minimum and maximum of each of this many buckets, which keeps every peak.

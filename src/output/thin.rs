@@ -1,6 +1,6 @@
 //! Figure decimation: the points of a streamed curve that a figure draws.
 
-use crate::model::params::Run;
+use crate::model::run::Run;
 
 /// Every `stride`-th neuron of a streamed curve, and the last, as `(current, rate)`:
 /// what a figure draws, so that it stays readable and quick whatever the number of

@@ -159,9 +159,9 @@ impl Kernel {
 /// Per-lane Euler constants, for a block whose neurons have their own parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LaneConstants {
-    /// Each lane's [`EulerConstants::decay`](crate::model::params::EulerConstants#structfield.decay).
+    /// Each lane's [`EulerConstants::decay`](crate::model::euler::EulerConstants#structfield.decay).
     pub decay: [f32; LANES],
-    /// Each lane's [`EulerConstants::frozen_steps`](crate::model::params::EulerConstants#structfield.frozen_steps).
+    /// Each lane's [`EulerConstants::frozen_steps`](crate::model::euler::EulerConstants#structfield.frozen_steps).
     pub frozen_steps: [u32; LANES],
 }
 

@@ -21,7 +21,8 @@ use crate::error::{Error, Result};
 use crate::experiment::spec::RunSpec;
 use crate::input::{PopulationDesc, Signal};
 use crate::model::noise::Noise;
-use crate::model::params::{NeuronParams, Run};
+use crate::model::params::NeuronParams;
+use crate::model::run::Run;
 
 /// What to simulate: the shared block ([`RunSpec`]: the neuron, the method, the run's
 /// length, its noise and stimulus) and the currents, one neuron each.

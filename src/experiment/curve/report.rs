@@ -7,7 +7,7 @@ use super::Analytic;
 use crate::backend::BackendKind;
 use crate::model::analytic;
 use crate::model::noise::Noise;
-use crate::model::params::Run;
+use crate::model::run::Run;
 
 /// `rows` indices evenly spread over `0..n`, first and last included (all of them
 /// when `n ≤ rows`).
