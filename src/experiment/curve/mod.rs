@@ -21,7 +21,6 @@ use crate::error::{Error, Result};
 use crate::experiment::spec::RunSpec;
 use crate::input::{PopulationDesc, Signal};
 use crate::model::noise::Noise;
-use crate::model::params::NeuronParams;
 use crate::model::run::Run;
 
 /// What to simulate: the shared block ([`RunSpec`]: the neuron, the method, the run's
@@ -68,9 +67,8 @@ impl CurveSpec {
         Ok(CurveRun {
             run,
             currents: self.currents.clone(),
-            noise: spec.noise,
+            spec: spec.clone(),
             analytic,
-            stimulus: spec.stimulus.clone(),
             span: 0..self.currents.len(),
             shard: None,
         })
@@ -82,11 +80,9 @@ impl CurveSpec {
 pub struct CurveRun {
     run: Run,
     currents: Currents,
-    /// The noise driving the neurons.
-    noise: Noise,
+    /// The spec it was prepared from: what drives the neurons besides their currents.
+    spec: RunSpec,
     analytic: Analytic,
-    /// Added to every neuron's current, one value per step.
-    stimulus: Option<Signal>,
     /// The neurons this run simulates: all of them, or one shard's.
     span: std::ops::Range<usize>,
     /// `(k, n)` when this is shard `k` of `n`.
@@ -144,14 +140,19 @@ impl CurveRun {
         })
     }
 
+    /// The spec it was prepared from.
+    pub fn spec(&self) -> &RunSpec {
+        &self.spec
+    }
+
     /// The stimulus added to every neuron's current, if any.
     pub fn stimulus(&self) -> Option<&Signal> {
-        self.stimulus.as_ref()
+        self.spec.stimulus.as_ref()
     }
 
     /// The noise driving the neurons.
     pub fn noise(&self) -> Noise {
-        self.noise
+        self.spec.noise
     }
 
     /// The rate the neurons are compared with.
@@ -170,16 +171,11 @@ impl CurveRun {
         stepper.simulate(&self.desc(start, currents), self.run.steps(), progress)
     }
 
-    /// The population of the neurons `start..` driven by `currents`: the run's
-    /// parameters and method, its noise and its stimulus.
+    /// The population of the neurons `start..` driven by `currents`: the spec's
+    /// ([`RunSpec::desc`]), each neuron drawing the random streams of its index in the
+    /// whole sweep.
     pub fn desc<'a>(&'a self, start: usize, currents: &'a [f64]) -> PopulationDesc<'a> {
-        let desc = PopulationDesc::for_run(&self.run, currents, NeuronParams::SHARED)
-            .with_noise(self.noise)
-            .with_first_index(start as u64);
-        match &self.stimulus {
-            Some(values) => desc.with_stimulus(crate::input::Stimulus { values, gain: None }),
-            None => desc,
-        }
+        self.spec.desc(currents).with_first_index(start as u64)
     }
 
     /// Neuron-steps the experiment takes: the unit of progress and speed.
@@ -251,7 +247,7 @@ impl CurveRun {
             summary: summary.finish(),
             sample,
             analytic: self.analytic,
-            noise: self.noise,
+            noise: self.spec.noise,
             trains: Vec::new(),
             devices: stepper.shares(),
         })

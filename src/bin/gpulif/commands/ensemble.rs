@@ -27,6 +27,7 @@ pub fn run(args: EnsembleArgs) -> Result<(), Failure> {
     let ensemble = spec.build()?;
     let run = Run::new(spec.params, args.duration)?.with_method(args.method.into());
     let noise = gpulif::Noise::coloured(args.sigma, args.noise_tau, args.seed);
+    noise.validate_for(run.method())?;
     if let Some(path) = &args.stimulus {
         return ensemble_signal(&args, &ensemble, &run, noise, path);
     }

@@ -11,8 +11,8 @@ use gpulif::output::AtomicOutput;
 use gpulif::output::Thinned;
 use gpulif::output::plot::{CurveFigure, MAX_LINE_POINTS, PlotOutput};
 use gpulif::{
-    BackendKind, CpuPopulation, CpuStepper, GpuPopulation, LifPipeline, Method, PopulationDesc,
-    PopulationOptions, Run, Trace,
+    BackendKind, CpuPopulation, CpuStepper, GpuPopulation, LifPipeline, Method, PopulationOptions,
+    Run, Trace,
 };
 
 use super::settings::Settings;
@@ -178,17 +178,15 @@ impl Explorer {
     }
 
     /// Follows neuron `k` alone for the whole run on the CPU backend, with its own
-    /// noise stream (the same draws as in the curve): its voltage, its spikes, and the
-    /// tutorial's sentence.
+    /// noise stream and the stimulus (the same drive as in the curve): its voltage, its
+    /// spikes, and the tutorial's sentence.
     pub fn select(&mut self, k: usize) -> gpulif::Result<()> {
         let Some(simulation) = &self.simulation else {
             return Ok(());
         };
         let run: Run = *simulation.run.run();
         let current = [simulation.currents[k]];
-        let desc = PopulationDesc::for_run(&run, &current, gpulif::NeuronParams::SHARED)
-            .with_noise(simulation.run.noise())
-            .with_first_index(k as u64);
+        let desc = simulation.run.desc(k, &current);
         let trace = Trace::record(&mut CpuStepper::new(), &run, &desc)?;
         self.selected = Some(Selected {
             neuron: k,
