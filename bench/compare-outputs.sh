@@ -36,11 +36,17 @@ outputs() {
     $bin curve --neurons 1000 --i-min 0.5 --i-max 3 --tau-rc 0.02 --duration 2 --noise 0.3 --seed 5 --record 100:1000 --spikes spikes.csv --backend cpu -q --out recorded.csv
     $bin ensemble --neurons 30 --method euler --stimulus "$sine" --spikes ensemble-spikes.csv --backend cpu -q
     $bin curve --neurons 5000 --shard 1/3 --backend cpu -q --out shard.npy
+    # Poisson input (0.3), alone and with noise and a stimulus, on every backend.
+    for b in reference cpu gpu; do
+        $bin curve --neurons 3000 --duration 1 --tau-rc 0.02 --poisson 2000:0.05 --seed 6 --backend $b -q --out poisson-$b.csv
+        $bin curve --neurons 2000 --duration 2 --poisson 900:0.08 --noise 0.3 --stimulus "$sine" --seed 7 --backend $b -q --out poisson-mixed-$b.csv
+    done
     # The README's figures.
     $bin trace --current 1.1 --tau-ref 0.2 --duration 20 --plot trace.png -q
     $bin trace --current 1.0000001,1.1,10,100,0.8 --tau-rc 0.02 --tau-ref 0.2 --duration 20 --plot raster.png -q
     $bin curve --neurons 1000000 --tau-rc 0.3 --tau-ref 0.2 --plot tuning-curve.png -q
     $bin ensemble --neurons 24 --plot ensemble.png -q
+    $bin curve --neurons 100000 --tau-rc 0.02 --dt 0.0001 --duration 2 --i-min -3.5 --i-max -2 --poisson 20000:0.01 --seed 1 --backend cpu --plot poisson-curve.png -q
     $bin curve --neurons 100000 --backend cpu --out big.npy -q
 }
 

@@ -1,16 +1,19 @@
-// The Euler neuron driven by noise and a stimulus besides its constant current: the
+// The Euler neuron driven by noise, a stimulus and Poisson input besides its constant
+// current: the
 // step of `noisy_step` in src/model/noise.rs, operation for operation, with the normals
 // of shaders/philox.wgsl; mirrored by src/backend/cpu/noisy_block.rs. Bit-identical
 // counts on any device whose compiler does not contract a·b + c into a fused
 // multiply-add (see src/model/noise.rs).
 //
-// The gap u = I − v is measured from the constant current I; the stimulus and the
-// noise enter as the voltage w they add in a step:
-//   white:    w = noise_gain·z (+ e)             (noise_gain = sigma·√(dt/tau_rc))
-//   coloured: w = drive_gain·η (+ e);  η ← η·noise_decay + noise_gain·z
+// The gap u = I − v is measured from the constant current I; the stimulus, the noise
+// and the Poisson events enter as the voltage w they add in a step:
+//   white:    w = noise_gain·z (+ e) (+ p)       (noise_gain = sigma·√(dt/tau_rc))
+//   coloured: w = drive_gain·η (+ e) (+ p);  η ← η·noise_decay + noise_gain·z
 //   u ← u·decay − w  unless refractory;  fire when u < gap_th
-// with e = stimulus_gain·x(t), added only when a stimulus drives the population, and z
-// the step's normal.
+// with e = stimulus_gain·x(t), added only when a stimulus drives the population, z the
+// step's normal, and p = weight·K for the step's K Poisson events, added only with
+// Poisson input (K: the table entries the step's word of the Poisson stream exceeds,
+// `PoissonTable::count` in src/input/poisson.rs).
 
 // Each neuron's gap threshold.
 @group(0) @binding(3) var<storage, read> gap_th: array<f32>;
@@ -30,7 +33,15 @@ struct Noise {
     stimulus: u32,
     // 1 when there is noise to draw.
     draws: u32,
-    _pad: u32,
+    // Poisson input: the entries of its table a word can exceed (0: none), and each
+    // event's voltage.
+    poisson_len: u32,
+    poisson_weight: f32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+    // The Poisson distribution function in 32-bit fixed point, rising, then 0xFFFFFFFF.
+    poisson_table: array<vec4<u32>, 16>,
 }
 
 // Must be kept in sync with `ClockUniforms` in src/backend/gpu/layout.rs: the step
@@ -54,6 +65,10 @@ struct Stimulus {
 }
 
 const STIMULUS_VEC4S: u32 = 4095u;
+
+// Whether the pipeline counts Poisson events: a pipeline of its own, so that the
+// kernel without them carries none of their code.
+override POISSON: bool = false;
 
 @group(0) @binding(10) var<uniform> noise: Noise;
 @group(0) @binding(11) var<uniform> clock: Clock;
@@ -98,7 +113,7 @@ fn step_noisy(@builtin(global_invocation_id) id: vec3<u32>) {
     var eta = 0.0;
     if coloured {
         if clock.lo == 0u && clock.hi == 0u {
-            let w = philox4x32_10(noise_counter(0u, 0u, index_lo, index_hi, true), key);
+            let w = philox4x32_10(noise_counter(0u, 0u, index_lo, index_hi, STREAM_START), key);
             eta = own.noise_spread * normals(w).x;
         } else {
             eta = gap[population.neuron_count + index];
@@ -107,12 +122,13 @@ fn step_noisy(@builtin(global_invocation_id) id: vec3<u32>) {
     var t_lo = clock.lo;
     var t_hi = clock.hi;
     var z = vec4<f32>();
+    var events = vec4<u32>();
     var fired = false;
     for (var s = 0u; s < chunk.steps; s += 1u) {
         if noise.draws != 0u && (s == 0u || (t_lo & 3u) == 0u) {
             let quad_lo = (t_lo >> 2u) | (t_hi << 30u);
             let quad_hi = t_hi >> 2u;
-            z = normals(philox4x32_10(noise_counter(quad_lo, quad_hi, index_lo, index_hi, false), key));
+            z = normals(philox4x32_10(noise_counter(quad_lo, quad_hi, index_lo, index_hi, STREAM_STEPS), key));
         }
         let n = z[t_lo & 3u];
         var w: f32;
@@ -124,6 +140,23 @@ fn step_noisy(@builtin(global_invocation_id) id: vec3<u32>) {
         }
         if noise.stimulus != 0u {
             w += own.stimulus_gain * stimulus_at(t_lo, t_hi);
+        }
+        if POISSON {
+            if s == 0u || (t_lo & 3u) == 0u {
+                let quad_lo = (t_lo >> 2u) | (t_hi << 30u);
+                let quad_hi = t_hi >> 2u;
+                events = philox4x32_10(noise_counter(quad_lo, quad_hi, index_lo, index_hi, STREAM_POISSON), key);
+            }
+            // The entries the word exceeds, by a binary search of the rising table (its
+            // last entry is 0xFFFFFFFF, never exceeded): six looks, the same for every
+            // invocation.
+            let word = events[t_lo & 3u];
+            var k = 0u;
+            for (var half = 32u; half > 0u; half >>= 1u) {
+                let j = k + half - 1u;
+                k += select(0u, half, word > noise.poisson_table[j / 4u][j % 4u]);
+            }
+            w += noise.poisson_weight * f32(k);
         }
         let refractory = left > 0u;
         let next = u * own.decay - w;

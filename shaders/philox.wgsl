@@ -98,9 +98,14 @@ fn normals(w: vec4<u32>) -> vec4<f32> {
     return vec4<f32>(box_muller(w.x, w.y), box_muller(w.z, w.w));
 }
 
+// The streams of `noise_counter`: the steps' normals, the Poisson events' words, and
+// the Ornstein–Uhlenbeck start draw (`Stream` in src/model/noise.rs).
+const STREAM_STEPS: u32 = 0u;
+const STREAM_POISSON: u32 = 0x40000000u;
+const STREAM_START: u32 = 0x80000000u;
+
 // The counter of the four steps 4·quad ..= 4·quad + 3 (quad as low and high words) of
-// the neuron with global index (index_lo, index_hi); start: the Ornstein–Uhlenbeck
-// start draw.
-fn noise_counter(quad_lo: u32, quad_hi: u32, index_lo: u32, index_hi: u32, start: bool) -> vec4<u32> {
-    return vec4<u32>(quad_lo, index_lo, index_hi, (quad_hi & 0x7FFFFFFFu) | select(0u, 0x80000000u, start));
+// the neuron with global index (index_lo, index_hi) on `stream`, one of the above.
+fn noise_counter(quad_lo: u32, quad_hi: u32, index_lo: u32, index_hi: u32, stream: u32) -> vec4<u32> {
+    return vec4<u32>(quad_lo, index_lo, index_hi, (quad_hi & 0x3FFFFFFFu) | stream);
 }

@@ -109,7 +109,7 @@ pub use experiment::curve::{
 };
 pub use experiment::spec::RunSpec;
 pub use experiment::trace::Trace;
-pub use input::{PopulationDesc, Signal, Stimulus};
+pub use input::{Poisson, PopulationDesc, Signal, Stimulus};
 pub use model::noise::{self, Noise};
 pub use model::params::{LifParams, Method, NeuronParams};
 pub use model::run::Run;

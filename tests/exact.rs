@@ -383,6 +383,7 @@ fn ensemble_neurons_start_at_their_intercepts_and_peak_at_their_max_rates() {
                 duration,
                 Method::Exact,
                 gpulif::Noise::NONE,
+                gpulif::Poisson::NONE,
                 &|_| {},
             )
             .unwrap();

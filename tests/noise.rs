@@ -41,7 +41,7 @@ fn draw(@builtin(global_invocation_id) id: vec3<u32>) {
     let c = input[id.x];
     // c: quad lo, quad hi, neuron lo, neuron hi; the seed in the first entry's place
     // is passed through the key below.
-    let w = philox4x32_10(noise_counter(c.x, c.y, c.z, c.w, false), vec2<u32>(SEED_LO, SEED_HI));
+    let w = philox4x32_10(noise_counter(c.x, c.y, c.z, c.w, STREAM_STEPS), vec2<u32>(SEED_LO, SEED_HI));
     words[id.x] = w;
     values[id.x] = normals(w);
 }

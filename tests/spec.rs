@@ -37,6 +37,18 @@ const FRONT_ENDS: &[(&str, &str, &str, &str)] = &[
     ),
     ("noise.seed", "--seed", "seed", "&mut s.run.noise.seed"),
     (
+        "poisson.rate",
+        "--poisson",
+        "poisson",
+        "&mut s.run.poisson.rate",
+    ),
+    (
+        "poisson.weight",
+        "--poisson",
+        "poisson",
+        "&mut s.run.poisson.weight",
+    ),
+    (
         "dt_correction",
         "--no-dt-correction",
         "dt_correction",

@@ -130,6 +130,16 @@ def _pair(name: str, value: Any) -> Tuple[float, float]:
     return float(array[0]), float(array[1])
 
 
+def _poisson(value: Any) -> Optional[Tuple[float, float]]:
+    """``None`` (no Poisson input) or ``(rate, weight)``, two real numbers."""
+    if value is None:
+        return None
+    array = _real_array("poisson", value)
+    if array.shape != (2,):
+        raise ValueError(f"poisson: expected two numbers (rate, weight), got {_short(value)}")
+    return float(array[0]), float(array[1])
+
+
 def _adapter(value: Any) -> Optional[str]:
     """``None`` or the text an adapter's name contains."""
     return None if value is None else _text("adapter", value)
@@ -249,6 +259,7 @@ class CurveResult:
     wall_seconds: float
     neuron_steps_per_second: float
     params: dict = field(default_factory=dict)
+    poisson: Optional[Tuple[float, float]] = None
 
     def __len__(self) -> int:
         return len(self.counts)
@@ -297,6 +308,7 @@ def curve(
     noise: float = 0.0,
     noise_tau: float = 0.0,
     seed: Optional[int] = None,
+    poisson: Optional[Tuple[float, float]] = None,
     stimulus: Optional[ArrayLike] = None,
     dt_correction: bool = True,
     progress: Progress = False,
@@ -325,7 +337,13 @@ def curve(
         White noise of amplitude ``noise`` (``noise_tau`` 0) or an Ornstein–Uhlenbeck
         current of time constant ``noise_tau`` seconds (Euler only).
     seed : int, optional
-        Seed of the noise streams; drawn (and returned in the result) when not given.
+        Seed of the noise streams and the Poisson input's; drawn (and returned in the
+        result) when not given.
+    poisson : (float, float), optional
+        ``(rate, weight)``: every neuron receives its own Poisson spike train of
+        ``rate`` Hz, each event adding ``weight`` to its voltage; events that arrive
+        while it is refractory are lost (Euler only; ``rate·dt`` at most 20). The
+        analytic rate is then the diffusion approximation's.
     stimulus : array_like, optional
         A signal added to every current, one value per step (at least as many as steps).
     dt_correction : bool
@@ -360,7 +378,7 @@ def curve(
         _text("method", method), _text("backend", backend), _adapter(adapter),
         _real("noise", noise), _real("noise_tau", noise_tau), _seed(seed), stimulus_array,
         bool(dt_correction), tau_rc_each, tau_ref_each, v_th_each, _progress(progress),
-        _whole("first_index", first_index, _U64_MAX),
+        _whole("first_index", first_index, _U64_MAX), _poisson(poisson),
     )
     counts = raw["counts"]
     return CurveResult(
@@ -376,6 +394,7 @@ def curve(
         seed=raw["seed"],
         noise=float(noise),
         noise_tau=float(noise_tau),
+        poisson=_poisson(poisson),
         wall_seconds=raw["wall_seconds"],
         neuron_steps_per_second=raw["neuron_steps_per_second"],
         params={"tau_rc": tau_rc_0 if tau_rc_each is None else "per neuron",
@@ -460,6 +479,7 @@ def trace(
     noise: float = 0.0,
     noise_tau: float = 0.0,
     seed: Optional[int] = None,
+    poisson: Optional[Tuple[float, float]] = None,
     stimulus: Optional[ArrayLike] = None,
 ) -> TraceResult:
     """Follows one neuron per current step by step from rest: voltages and spikes.
@@ -471,7 +491,7 @@ def trace(
     duration : float
         Simulated time, seconds; a whole number of ``dt`` steps. At most 2×10⁷ steps ×
         neurons are kept.
-    dt, tau_rc, tau_ref, v_th, method, backend, adapter, noise, noise_tau, seed, stimulus
+    dt, tau_rc, tau_ref, v_th, method, backend, adapter, noise, noise_tau, seed, poisson, stimulus
         As for :func:`curve` (shared by every neuron).
 
     Returns
@@ -486,7 +506,7 @@ def trace(
         currents, _real("duration", duration), _real("dt", dt), _real("tau_rc", tau_rc),
         _real("tau_ref", tau_ref), _real("v_th", v_th), _text("method", method),
         _text("backend", backend), _adapter(adapter), _real("noise", noise),
-        _real("noise_tau", noise_tau), _seed(seed), stimulus_array,
+        _real("noise_tau", noise_tau), _seed(seed), stimulus_array, _poisson(poisson),
     )
     return TraceResult(
         currents=currents,
@@ -556,6 +576,7 @@ def ensemble(
     adapter: Optional[str] = None,
     noise: float = 0.0,
     noise_tau: float = 0.0,
+    poisson: Optional[Tuple[float, float]] = None,
     progress: Progress = False,
 ) -> EnsembleResult:
     """Nengo-style ensemble tuning curves, as ``gpulif ensemble``.
@@ -573,8 +594,9 @@ def ensemble(
         Seed of the draws and of the noise: the same seed, the same ensemble.
     method : {"exact", "euler"}
         Exact by default, whose rates are the analytic ones.
-    duration, dt, tau_rc, tau_ref, v_th, backend, adapter, noise, noise_tau, progress
-        As for :func:`curve`; the neuron defaults are Nengo's (tau_rc 0.02 s).
+    duration, dt, tau_rc, tau_ref, v_th, backend, adapter, noise, noise_tau, poisson, progress
+        As for :func:`curve`; the neuron defaults are Nengo's (tau_rc 0.02 s). The
+        Poisson input is drawn with ``seed``.
 
     Returns
     -------
@@ -589,6 +611,7 @@ def ensemble(
         _real("dt", dt), _real("tau_rc", tau_rc), _real("tau_ref", tau_ref),
         _real("v_th", v_th), _text("backend", backend), _adapter(adapter),
         _real("noise", noise), _real("noise_tau", noise_tau), _progress(progress),
+        _poisson(poisson),
     )
     return EnsembleResult(**raw)
 
@@ -730,13 +753,15 @@ def analytic_rate(
     noise: float = 0.0,
     noise_tau: float = 0.0,
     dt_correction: bool = True,
+    poisson: Optional[Tuple[float, float]] = None,
 ) -> np.ndarray:
-    """The analytic rate (Hz) of each current: the LIF rate, or under noise the Siegert
-    rate (see the README's Noise section)."""
+    """The analytic rate (Hz) of each current: the LIF rate, or under noise and Poisson
+    input (``(rate, weight)``, as for :func:`curve`) the Siegert rate of the diffusion
+    approximation (see the README's Noise and Poisson input sections)."""
     return _gpulif.analytic_rate(
         _floats("currents", currents), _real("dt", dt), _real("tau_rc", tau_rc),
         _real("tau_ref", tau_ref), _real("v_th", v_th), _real("noise", noise),
-        _real("noise_tau", noise_tau), bool(dt_correction),
+        _real("noise_tau", noise_tau), bool(dt_correction), _poisson(poisson),
     )
 
 

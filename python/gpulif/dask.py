@@ -126,6 +126,7 @@ def _result(currents: np.ndarray, kwargs: Dict[str, Any], parts: Sequence[Dict[s
         seed=int(kwargs["seed"]),
         noise=float(kwargs.get("noise", 0.0)),
         noise_tau=float(kwargs.get("noise_tau", 0.0)),
+        poisson=None if kwargs.get("poisson") is None else tuple(map(float, kwargs["poisson"])),
         wall_seconds=wall,
         neuron_steps_per_second=len(currents) * steps / wall if wall > 0 else float("inf"),
         params={name: kwargs.get(name, default) for name, default in

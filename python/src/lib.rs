@@ -19,8 +19,8 @@ use gpulif::backend::ProgressSink;
 use gpulif::experiment::curve::Analytic;
 use gpulif::experiment::ensemble::EnsembleSpec;
 use gpulif::{
-    BackendChoice, LifParams, Method, NeuronParams, Noise, Population, Run, RunSpec, Signal,
-    Stepper,
+    BackendChoice, LifParams, Method, NeuronParams, Noise, Poisson, Population, Run, RunSpec,
+    Signal, Stepper,
 };
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -208,6 +208,11 @@ fn parameters<'a>(
     ))
 }
 
+/// Poisson input of `(rate, weight)`, or none.
+fn poisson(pair: Option<(f64, f64)>) -> Poisson {
+    pair.map_or(Poisson::NONE, |(rate, weight)| Poisson::new(rate, weight))
+}
+
 fn slice_of<'a>(array: &'a PyReadonlyArray1<'a, f64>) -> PyResult<&'a [f64]> {
     array
         .as_slice()
@@ -218,7 +223,7 @@ fn slice_of<'a>(array: &'a PyReadonlyArray1<'a, f64>) -> PyResult<&'a [f64]> {
 #[pyfunction]
 #[pyo3(signature = (currents, duration, dt, tau_rc, tau_ref, v_th, method, backend, adapter,
     noise, noise_tau, seed, stimulus, dt_correction, tau_rc_each, tau_ref_each, v_th_each,
-    progress, first_index = 0))]
+    progress, first_index = 0, poisson = None))]
 #[allow(clippy::too_many_arguments)]
 fn curve<'py>(
     py: Python<'py>,
@@ -241,6 +246,7 @@ fn curve<'py>(
     v_th_each: Option<PyReadonlyArray1<'py, f64>>,
     progress: Option<Bound<'py, PyAny>>,
     first_index: u64,
+    poisson: Option<(f64, f64)>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (params, each) = parameters(
         dt,
@@ -260,11 +266,13 @@ fn curve<'py>(
     let noise = Noise::coloured(noise, noise_tau, seed);
     let stimulus_values = stimulus.as_ref().map(slice_of).transpose()?;
     let stimulus_values = stimulus_values.map(|s| &s[..s.len().min(run.steps() as usize)]);
+    let poisson = self::poisson(poisson);
     let spec = RunSpec {
         params,
         method,
         duration,
         noise,
+        poisson,
         dt_correction,
         stimulus: signal(stimulus_values)?,
     };
@@ -293,7 +301,7 @@ fn curve<'py>(
     let wall = started.elapsed().as_secs_f64();
     // The analytic rate of each neuron, with its own parameters where given.
     let analytic_of = |p: LifParams| {
-        let analytic = Analytic::new(p, noise, dt_correction);
+        let analytic = Analytic::driven(p, noise, poisson, dt_correction);
         match stimulus_values {
             Some(values) => analytic.with_stimulus(values),
             None => analytic,
@@ -330,7 +338,7 @@ fn curve<'py>(
 /// Follows neurons step by step; see `gpulif.trace`.
 #[pyfunction]
 #[pyo3(signature = (currents, duration, dt, tau_rc, tau_ref, v_th, method, backend, adapter,
-    noise, noise_tau, seed, stimulus))]
+    noise, noise_tau, seed, stimulus, poisson = None))]
 #[allow(clippy::too_many_arguments)]
 fn trace<'py>(
     py: Python<'py>,
@@ -347,6 +355,7 @@ fn trace<'py>(
     noise_tau: f64,
     seed: Option<u64>,
     stimulus: Option<PyReadonlyArray1<'py, f64>>,
+    poisson: Option<(f64, f64)>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let params = neuron(dt, tau_rc, tau_ref, v_th)?;
     let method = self::method(method)?;
@@ -361,6 +370,7 @@ fn trace<'py>(
         method,
         duration,
         noise: Noise::coloured(noise, noise_tau, seed),
+        poisson: self::poisson(poisson),
         stimulus: signal(stimulus_values)?,
         ..RunSpec::default()
     };
@@ -411,7 +421,7 @@ fn trace<'py>(
 /// Nengo-style ensemble tuning curves; see `gpulif.ensemble`.
 #[pyfunction]
 #[pyo3(signature = (neurons, max_rates, intercepts, x_points, seed, method, duration, dt,
-    tau_rc, tau_ref, v_th, backend, adapter, noise, noise_tau, progress))]
+    tau_rc, tau_ref, v_th, backend, adapter, noise, noise_tau, progress, poisson = None))]
 #[allow(clippy::too_many_arguments)]
 fn ensemble<'py>(
     py: Python<'py>,
@@ -431,6 +441,7 @@ fn ensemble<'py>(
     noise: f64,
     noise_tau: f64,
     progress: Option<Bound<'py, PyAny>>,
+    poisson: Option<(f64, f64)>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let spec = EnsembleSpec {
         params: neuron(dt, tau_rc, tau_ref, v_th)?,
@@ -452,6 +463,7 @@ fn ensemble<'py>(
         method,
         duration,
         noise,
+        poisson: self::poisson(poisson),
         ..RunSpec::default()
     };
     let desc = drive.desc(&currents);
@@ -693,6 +705,7 @@ fn bench_backends<'py>(
         i_max,
         method: self::method(method)?,
         noise,
+        ..Default::default()
     };
     workload.run().map_err(to_py)?;
     workload.currents().map_err(to_py)?;
@@ -725,9 +738,11 @@ fn bench_backends<'py>(
     Ok(out)
 }
 
-/// The analytic rate of the continuous neuron (Hz), or the Siegert rate under noise.
+/// The analytic rate of the continuous neuron (Hz), or the Siegert rate under noise
+/// and Poisson input.
 #[pyfunction]
-#[pyo3(signature = (currents, dt, tau_rc, tau_ref, v_th, noise, noise_tau, dt_correction))]
+#[pyo3(signature = (currents, dt, tau_rc, tau_ref, v_th, noise, noise_tau, dt_correction,
+    poisson = None))]
 #[allow(clippy::too_many_arguments)]
 fn analytic_rate<'py>(
     py: Python<'py>,
@@ -739,12 +754,17 @@ fn analytic_rate<'py>(
     noise: f64,
     noise_tau: f64,
     dt_correction: bool,
+    poisson: Option<(f64, f64)>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let params = neuron(dt, tau_rc, tau_ref, v_th)?;
     let noise = Noise::coloured(noise, noise_tau, 0);
     noise.validate().map_err(to_py)?;
+    let poisson = self::poisson(poisson);
+    poisson
+        .validate_for(Method::Euler, &params)
+        .map_err(to_py)?;
     let currents = slice_of(&currents)?;
-    let analytic = Analytic::new(params, noise, dt_correction);
+    let analytic = Analytic::driven(params, noise, poisson, dt_correction);
     let rates: Vec<f64> = py.detach(|| currents.iter().map(|&i| analytic.rate(i)).collect());
     Ok(rates.into_pyarray(py))
 }

@@ -29,6 +29,7 @@ def test_dask_equals_local_bit_for_bit(client):
         {"duration": 1, "backend": "cpu"},
         {"duration": 1, "tau_rc": 0.02, "noise": 0.4, "seed": 5, "backend": "cpu"},
         {"duration": 1, "noise": 0.3, "noise_tau": 0.004, "seed": 6, "backend": "auto"},
+        {"duration": 1, "tau_rc": 0.02, "poisson": (2000, 0.05), "seed": 8, "backend": "cpu"},
         {"duration": 0.5, "method": "exact", "tau_rc": np.linspace(0.01, 0.1, 10_007), "backend": "cpu"},
     ]:
         local = gpulif.curve(currents, **kwargs)
@@ -37,6 +38,7 @@ def test_dask_equals_local_bit_for_bit(client):
         np.testing.assert_array_equal(remote.analytic, local.analytic)
         if "seed" in kwargs:
             assert remote.seed == local.seed == kwargs["seed"]
+        assert remote.poisson == local.poisson
 
 
 def test_a_drawn_seed_is_shared_by_every_task(client):

@@ -142,6 +142,38 @@ def test_population_life_cycle():
     assert spikes.sum() == pop.counts.sum() - 3 * gpulif.curve([3.0], duration=1, backend="cpu").counts[0]
 
 
+def test_poisson_input_is_reported_checked_and_shared_by_every_call():
+    currents = gpulif.sweep(0, 2, 300)
+    result = gpulif.curve(
+        currents, duration=1, tau_rc=0.02, poisson=(2000, 0.05), seed=4, backend="cpu"
+    )
+    assert result.poisson == (2000.0, 0.05)
+    # Events raise the rate below threshold, and the diffusion approximation says so.
+    assert result.counts[currents < 0.5].sum() > 0
+    assert result.analytic[currents < 0.5].min() > 0
+    np.testing.assert_array_equal(
+        gpulif.analytic_rate(currents, tau_rc=0.02, poisson=(2000, 0.05)), result.analytic
+    )
+    # Rate 0: no input.
+    none = gpulif.curve(currents, duration=1, tau_rc=0.02, seed=4, backend="cpu")
+    zero = gpulif.curve(currents, duration=1, tau_rc=0.02, poisson=(0, 0.05), seed=4, backend="cpu")
+    np.testing.assert_array_equal(none.counts, zero.counts)
+    for bad, part in [((-1, 0.1), "rate -1"), ((float("nan"), 0.1), "rate NaN"),
+                      ((100,), "two numbers"), ((100, "x"), "poisson")]:
+        with pytest.raises(ValueError, match=part):
+            gpulif.curve(currents, poisson=bad, backend="cpu")
+    with pytest.raises(ValueError, match="euler"):
+        gpulif.curve(currents, poisson=(100, 0.1), method="exact", backend="cpu")
+    trace = gpulif.trace([1.5], duration=0.5, tau_rc=0.02, poisson=(2000, 0.05), seed=4,
+                         backend="cpu")
+    assert len(trace.spikes[0]) == gpulif.curve(
+        [1.5], duration=0.5, tau_rc=0.02, poisson=(2000, 0.05), seed=4, backend="cpu"
+    ).counts[0]
+    ensemble = gpulif.ensemble(neurons=10, x_points=5, method="euler", poisson=(500, 0.02),
+                               backend="cpu")
+    assert ensemble.rates.shape == (5, 10)
+
+
 def test_recorded_spikes_sum_to_the_counts_with_noise():
     pop = gpulif.Population(gpulif.sweep(0.5, 3, 40), tau_rc=0.02, noise=0.3, seed=9, backend="cpu")
     _, spikes = pop.record(2000)

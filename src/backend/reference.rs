@@ -7,6 +7,8 @@ use rayon::prelude::*;
 use crate::backend::cpu::{NEURONS_PER_TASK, cpu_description};
 use crate::backend::{BackendKind, Population, Progress, Stepper, check_stop};
 use crate::error::Result;
+use crate::input::lower::poisson_drive;
+use crate::input::poisson::PoissonDrive;
 use crate::input::{PopulationDesc, check_currents};
 use crate::model::exact::ExactLif;
 use crate::model::noise::{self, Noise, Stream};
@@ -47,6 +49,8 @@ enum Neuron {
 #[derive(Clone, Debug, Default)]
 struct Drive {
     noise: Noise,
+    /// Poisson input, if any.
+    poisson: Option<PoissonDrive>,
     /// The stimulus, one value per step.
     stimulus: Option<Vec<f64>>,
     /// Each neuron's `(stimulus gain, global index)`.
@@ -93,6 +97,7 @@ impl ReferencePopulation {
             spiked: vec![0; len],
             drive: Drive {
                 noise: desc.noise,
+                poisson: poisson_drive(desc),
                 stimulus: desc.stimulus.map(|s| s.values.to_vec()),
                 neurons: (0..len)
                     .map(|k| (gain(k), desc.first_index + k as u64))
@@ -104,9 +109,10 @@ impl ReferencePopulation {
     }
 }
 
-/// One float64 neuron's noise and stimulus for the steps from `clock`.
+/// One float64 neuron's noise, Poisson input and stimulus for the steps from `clock`.
 struct NeuronDrive<'a> {
     noise: Noise,
+    poisson: Option<PoissonDrive>,
     stimulus: Option<&'a [f64]>,
     gain: f64,
     index: u64,
@@ -116,8 +122,9 @@ struct NeuronDrive<'a> {
 
 impl NeuronDrive<'_> {
     /// `steps` Euler–Maruyama steps of the tutorial's neuron under `current` plus the
-    /// stimulus and the noise, from step `clock`: the count after them and the last
-    /// step's spikes.
+    /// stimulus, the noise and the Poisson events (`weight` each, added to the voltage
+    /// of a step that is not refractory), from step `clock`: the count after them and
+    /// the last step's spikes.
     fn run(
         &mut self,
         neuron: &mut FirstOrderLif,
@@ -148,6 +155,7 @@ impl NeuronDrive<'_> {
             noise.sigma * ratio.sqrt()
         };
         let mut z = [0.0; 4];
+        let mut events = [0; 4];
         let mut last = 0;
         for s in 0..u64::from(steps) {
             let t = clock + s;
@@ -155,9 +163,17 @@ impl NeuronDrive<'_> {
                 z = noise::normals_f64(noise::words(noise.seed, self.index, t / 4, Stream::Steps));
             }
             let n = z[(t % 4) as usize];
+            let mut kick = white * n;
+            if let Some(poisson) = &self.poisson {
+                if s == 0 || t % 4 == 0 {
+                    events = noise::words(noise.seed, self.index, t / 4, Stream::Poisson);
+                }
+                let k = poisson.table.count(events[(t % 4) as usize]);
+                kick += poisson.weight_f64 * f64::from(k);
+            }
             let x = self.stimulus.map_or(0.0, |values| values[t as usize]);
             let input = current + self.gain * x + *self.eta;
-            last = u32::from(neuron.step_with_kick(input, dt, white * n) > 0.0);
+            last = u32::from(neuron.step_with_kick(input, dt, kick) > 0.0);
             count += last;
             if coloured {
                 *self.eta = *self.eta * ou_decay + ou_gain * n;
@@ -234,8 +250,13 @@ impl Population for ReferencePopulation {
             self.clock,
             steps,
         )?;
-        let plain = !drive.noise.is_on() && drive.stimulus.is_none();
-        let (noise, stimulus, clock) = (drive.noise, drive.stimulus.as_deref(), self.clock);
+        let plain = !drive.noise.is_on() && drive.stimulus.is_none() && drive.poisson.is_none();
+        let (noise, poisson, stimulus, clock) = (
+            drive.noise,
+            drive.poisson,
+            drive.stimulus.as_deref(),
+            self.clock,
+        );
         self.neurons
             .par_chunks_mut(NEURONS_PER_TASK)
             .zip(self.currents.par_chunks(NEURONS_PER_TASK))
@@ -262,6 +283,7 @@ impl Population for ReferencePopulation {
                         Neuron::Euler(lif, dt) if !plain => {
                             let mut drive = NeuronDrive {
                                 noise,
+                                poisson,
                                 stimulus,
                                 gain,
                                 index,

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::backend::{BackendKind, Stepper};
 use crate::error::{Error, Result};
 use crate::experiment::curve::sweep;
-use crate::input::PopulationDesc;
+use crate::input::{Poisson, PopulationDesc};
 use crate::model::noise::Noise;
 use crate::model::params::{LifParams, Method, NeuronParams};
 use crate::model::run::Run;
@@ -34,6 +34,8 @@ pub struct Workload {
     pub method: Method,
     /// Noise added to every neuron's input (Euler only).
     pub noise: Noise,
+    /// Poisson input into every neuron (Euler only), drawn with the noise's seed.
+    pub poisson: Poisson,
 }
 
 impl Default for Workload {
@@ -47,6 +49,7 @@ impl Default for Workload {
             i_max: 10.0,
             method: Method::Euler,
             noise: Noise::NONE,
+            poisson: Poisson::NONE,
         }
     }
 }
@@ -104,6 +107,9 @@ pub struct Measurement {
     pub setup_seconds: f64,
     /// The noise the neurons were driven by (`sigma` 0: none), with its seed.
     pub noise: Noise,
+    /// The Poisson input the neurons received (in the JSON when it is on).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "is_off"))]
+    pub poisson: Poisson,
     /// The spike counts of the last run, in input order.
     #[cfg_attr(feature = "serde", serde(skip))]
     pub counts: Vec<u32>,
@@ -131,9 +137,16 @@ impl Measurement {
             run_seconds,
             setup_seconds: setup.as_secs_f64(),
             noise: workload.noise,
+            poisson: workload.poisson,
             counts,
         }
     }
+}
+
+/// True when `poisson` is off (left out of the JSON).
+#[cfg(feature = "serde")]
+fn is_off(poisson: &Poisson) -> bool {
+    !poisson.is_on()
 }
 
 /// Times `body` `runs` times after one untimed warm-up.
@@ -158,8 +171,9 @@ pub fn measure(stepper: &mut dyn Stepper, workload: &Workload, runs: usize) -> R
     let (kind, device) = (stepper.kind(), stepper.device());
     let started = Instant::now();
     let currents = workload.currents()?;
-    let desc =
-        PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED).with_noise(workload.noise);
+    let desc = PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED)
+        .with_noise(workload.noise)
+        .with_poisson(workload.poisson);
     let mut population = stepper.population(&desc)?;
     // A readback waits until every upload has landed (on the GPU).
     population.counts()?;

@@ -17,7 +17,7 @@
 //!
 //! ```
 //! use gpulif::experiment::ensemble::EnsembleSpec;
-//! use gpulif::{CpuStepper, LifParams, Method, Noise};
+//! use gpulif::{CpuStepper, LifParams, Method, Noise, Poisson};
 //!
 //! let spec = EnsembleSpec {
 //!     params: LifParams { tau_rc: 0.02, tau_ref: 0.002, ..LifParams::default() },
@@ -28,8 +28,8 @@
 //!     seed: 1,
 //! };
 //! let ensemble = spec.build()?;
-//! let curves =
-//!     ensemble.simulate(&mut CpuStepper::new(), 1.0, Method::Exact, Noise::NONE, &|_| {})?;
+//! let (noise, poisson) = (Noise::NONE, Poisson::NONE);
+//! let curves = ensemble.simulate(&mut CpuStepper::new(), 1.0, Method::Exact, noise, poisson, &|_| {})?;
 //! // Each neuron reaches its maximum rate at its preferred end, x = encoder.
 //! let end = if ensemble.encoders[0] > 0.0 { 10 } else { 0 };
 //! let rate = f64::from(curves.rate(ensemble.len(), 0, end));
@@ -41,6 +41,7 @@ use std::time::{Duration, Instant};
 
 use crate::backend::{BackendKind, Progress, Stepper};
 use crate::error::{Error, Result};
+use crate::input::Poisson;
 use crate::input::PopulationDesc;
 use crate::model::analytic::current_for_rate;
 use crate::model::noise::Noise;
@@ -228,21 +229,25 @@ impl Ensemble {
     }
 
     /// Simulates every neuron at every `x` for `duration` seconds with `method`, in one
-    /// batched run on `stepper`, with `noise` ([`Noise::NONE`] for none; Euler only)
-    /// added to every neuron's input: the neuron at `x[k]`, neuron `n` draws the noise
-    /// stream of index `k·N + n`.
+    /// batched run on `stepper`, with `noise` ([`Noise::NONE`] for none) added to every
+    /// neuron's input and `poisson` ([`Poisson::NONE`] for none) into every neuron
+    /// (both Euler only): the neuron at `x[k]`, neuron `n` draws the random streams of
+    /// index `k·N + n`.
     pub fn simulate(
         &self,
         stepper: &mut dyn Stepper,
         duration: f64,
         method: Method,
         noise: Noise,
+        poisson: Poisson,
         progress: Progress<'_>,
     ) -> Result<EnsembleCurves> {
         let run = Run::new(self.params, duration)?.with_method(method);
         let currents = self.currents();
         let started = Instant::now();
-        let desc = PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED).with_noise(noise);
+        let desc = PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED)
+            .with_noise(noise)
+            .with_poisson(poisson);
         let counts = stepper.simulate(&desc, run.steps(), progress)?;
         let elapsed = started.elapsed();
         let rates = counts

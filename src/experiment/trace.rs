@@ -26,6 +26,8 @@ pub struct Trace {
     /// Added to every neuron's current, one value per step.
     stimulus: Option<crate::input::Signal>,
     noise: crate::model::noise::Noise,
+    /// The Poisson input.
+    poisson: crate::input::Poisson,
 }
 
 /// Checks the currents and that the trace fits in [`MAX_TRACE_SAMPLES`]: what
@@ -87,6 +89,7 @@ impl Trace {
             device,
             stimulus: desc.stimulus.map(|s| s.values.prefix(run.steps() as usize)),
             noise: desc.noise,
+            poisson: desc.poisson,
         })
     }
 
@@ -145,6 +148,11 @@ impl Trace {
     /// The noise the neurons were driven by.
     pub fn noise(&self) -> crate::model::noise::Noise {
         self.noise
+    }
+
+    /// The Poisson input the neurons received.
+    pub fn poisson(&self) -> crate::input::Poisson {
+        self.poisson
     }
 
     /// The tutorial's sentence for neuron `n`, e.g. `An input of 1.1 produces 82 spikes

@@ -11,12 +11,15 @@
 //!   countdown's fixed point, of [`ExactTimes::new`].
 //!
 //! A stimulus is lowered here too: its signal in float32, formed once per population
-//! ([`stimulus_signal`]), and each neuron's factor on it ([`stimulus_gain`]).
+//! ([`stimulus_signal`]), and each neuron's factor on it ([`stimulus_gain`]); and
+//! Poisson input: its table of the Poisson law and its weight in float32
+//! ([`poisson_drive`]).
 
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use super::poisson::PoissonDrive;
 use super::{PopulationDesc, Stimulus};
 use crate::model::exact::ExactTimes;
 use crate::model::params::{LifParams, Method, NeuronParams};
@@ -101,4 +104,10 @@ pub(crate) fn stimulus_signal(desc: &PopulationDesc<'_>) -> Option<Arc<[f32]>> {
 pub(crate) fn stimulus_gain(stimulus: Option<Stimulus<'_>>, p: &LifParams, k: usize) -> f32 {
     let gain = stimulus.and_then(|s| s.gain).map_or(1.0, |g| g[k]);
     (gain * p.dt / p.tau_rc) as f32
+}
+
+/// `desc`'s Poisson input lowered, if any: the table of its mean events per step and
+/// its weight in float32.
+pub(crate) fn poisson_drive(desc: &PopulationDesc<'_>) -> Option<PoissonDrive> {
+    PoissonDrive::new(&desc.poisson, desc.params.dt)
 }

@@ -1,6 +1,6 @@
 //! What drives the neurons: one constant current per neuron (which the caller may
-//! replace between runs of steps), noise, and a signal shared by every neuron (a
-//! stimulus), described here as a [`PopulationDesc`], checked here, and lowered here,
+//! replace between runs of steps), noise, a signal shared by every neuron (a
+//! stimulus), and Poisson spike trains ([`poisson`]), described here as a [`PopulationDesc`], checked here, and lowered here,
 //! per method, into the float32 values that every backend's kernel reads
 //! (`lower`). A backend reads the lowered form; it neither checks nor converts an
 //! input again.
@@ -10,6 +10,7 @@
 
 pub(crate) mod lower;
 pub(crate) mod npy;
+pub mod poisson;
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::model::noise::Noise;
 use crate::model::params::{LifParams, Method, NeuronParams, validate_current};
 use crate::model::run::Run;
+pub use poisson::Poisson;
 
 /// The parameters, at least one neuron, every current, and the per-neuron parameters.
 pub(crate) fn check_population(
@@ -115,7 +117,7 @@ pub struct Stimulus<'a> {
 }
 
 /// What a population simulates: its neurons' parameters and method, their first
-/// input currents, and what else drives them (noise, a stimulus). Every backend's
+/// input currents, and what else drives them (noise, a stimulus, Poisson input). Every backend's
 /// population is made from one.
 ///
 /// Made with [`PopulationDesc::new`] or [`PopulationDesc::for_run`] and the `with_`
@@ -135,6 +137,9 @@ pub struct PopulationDesc<'a> {
     pub noise: Noise,
     /// A signal added to every neuron's input (Euler only).
     pub stimulus: Option<Stimulus<'a>>,
+    /// A Poisson spike train into every neuron (Euler only), drawn with the noise's
+    /// seed on a stream of its own.
+    pub poisson: Poisson,
     /// The index of the first neuron in the experiment it belongs to: neuron `k` draws
     /// the noise stream of index `first_index + k`, so that an experiment split into
     /// populations draws the same numbers as one population would.
@@ -151,6 +156,7 @@ impl<'a> PopulationDesc<'a> {
             currents,
             noise: Noise::NONE,
             stimulus: None,
+            poisson: Poisson::NONE,
             first_index: 0,
         }
     }
@@ -193,6 +199,13 @@ impl<'a> PopulationDesc<'a> {
         }
     }
 
+    /// The same population with a Poisson spike train into each neuron, drawn with the
+    /// noise's seed ([`Noise::seed`]; set it with [`PopulationDesc::with_noise`], of
+    /// amplitude 0 for Poisson input alone).
+    pub fn with_poisson(self, poisson: Poisson) -> Self {
+        PopulationDesc { poisson, ..self }
+    }
+
     /// The same population, its first neuron at `first_index` of its experiment.
     pub fn with_first_index(self, first_index: u64) -> Self {
         PopulationDesc {
@@ -201,9 +214,10 @@ impl<'a> PopulationDesc<'a> {
         }
     }
 
-    /// True when only constant currents drive it (no noise, no stimulus).
+    /// True when only constant currents drive it (no noise, no stimulus, no Poisson
+    /// input).
     pub fn is_deterministic_constant(&self) -> bool {
-        !self.noise.is_on() && self.stimulus.is_none()
+        !self.noise.is_on() && self.stimulus.is_none() && !self.poisson.is_on()
     }
 
     /// Neurons `range` of this population, as a population of their own.
@@ -220,11 +234,12 @@ impl<'a> PopulationDesc<'a> {
         }
     }
 
-    /// Checks the parameters, the currents, the per-neuron parameters, the noise and
-    /// the stimulus.
+    /// Checks the parameters, the currents, the per-neuron parameters, the noise, the
+    /// Poisson input and the stimulus.
     pub fn validate(&self) -> Result<()> {
         check_population(self.params, self.currents, &self.each)?;
         self.noise.validate_for(self.method)?;
+        self.poisson.validate_for(self.method, self.params)?;
         if self.noise.is_on() {
             if self.each.is_shared() {
                 self.noise.validate_amplitude(self.params)?;

@@ -1,6 +1,7 @@
 //! The analytic LIF response: the firing rate of the continuous-time neuron under a
 //! constant input, and its inverse.
 
+use crate::input::poisson::Poisson;
 use crate::model::noise::Noise;
 use crate::model::params::LifParams;
 
@@ -148,6 +149,9 @@ pub struct NoisyRate {
     /// Threshold and reset, shifted.
     theta: f64,
     reset: f64,
+    /// The mean current Poisson input adds, 0 without.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    poisson_current: f64,
 }
 
 impl NoisyRate {
@@ -158,6 +162,7 @@ impl NoisyRate {
             sigma,
             theta,
             reset,
+            poisson_current: 0.0,
         };
         if !noise.is_on() {
             return plain(*params, 0.0, params.v_th, 0.0);
@@ -195,8 +200,39 @@ impl NoisyRate {
         )
     }
 
+    /// The rate of neurons with `params` under `noise` and Poisson input `poisson`, by
+    /// the diffusion approximation: the events act as the mean current
+    /// [`Poisson::mean_current`] and white noise of amplitude [`Poisson::sigma`], whose
+    /// variance adds to the noise's (with coloured noise, the sum is taken as the
+    /// coloured noise's amplitude: a rough approximation). Good where many small events
+    /// arrive in a membrane time constant; it fails for large weights (a few events
+    /// cross the threshold: `weight` a sizeable fraction of `v_th`) and low rates
+    /// (`rate·tau_rc` of order 1 or less), where the input is a train of distinct jumps.
+    pub fn with_poisson(
+        params: &LifParams,
+        noise: &Noise,
+        poisson: &Poisson,
+        dt_correction: bool,
+    ) -> Self {
+        if !poisson.is_on() {
+            return NoisyRate::new(params, noise, dt_correction);
+        }
+        let sigma = poisson.sigma(params.tau_rc);
+        let tau = if noise.is_on() { noise.tau } else { 0.0 };
+        let both = Noise::coloured(noise.sigma.hypot(sigma), tau, noise.seed);
+        NoisyRate {
+            poisson_current: poisson.mean_current(params.tau_rc),
+            ..NoisyRate::new(params, &both, dt_correction)
+        }
+    }
+
     /// The rate (Hz) of a neuron under `current`.
     pub fn rate(&self, current: f64) -> f64 {
+        let current = if self.poisson_current != 0.0 {
+            current + self.poisson_current
+        } else {
+            current
+        };
         if self.sigma == 0.0 {
             return rate(&self.params, current);
         }

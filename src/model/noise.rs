@@ -9,11 +9,13 @@
 //!
 //! ```text
 //! key     = [s mod 2³², s div 2³²]
-//! counter = [t div 4 mod 2³², n mod 2³², n div 2³², (t div 2³⁴) mod 2³¹ + 2³¹·stream]
+//! counter = [t div 4 mod 2³², n mod 2³², n div 2³², (t div 2³⁴) mod 2³⁰ + 2³⁰·stream]
 //! ```
 //!
-//! `stream` is 0 for the steps' draws and 1 for the draw that starts an
-//! Ornstein–Uhlenbeck current in its stationary distribution. The four 32-bit words
+//! `stream` is 0 for the steps' normals, 2 for the draw that starts an
+//! Ornstein–Uhlenbeck current in its stationary distribution, and 1 for the words that
+//! give Poisson input its events ([`crate::input::poisson`]). (`t div 2³⁴` is below 2³⁰
+//! for every 64-bit step.) The four 32-bit words
 //! become four normals by two Box–Muller transforms ([`normals`]), and step `t` takes
 //! normal `t mod 4`. A draw depends on `(s, n, t)` alone: not on the backend, the
 //! batch a neuron is simulated in, the dispatch or the thread.
@@ -72,6 +74,8 @@ pub enum Stream {
     Steps,
     /// The draw that starts an Ornstein–Uhlenbeck current.
     Start,
+    /// One word per step, which gives the step's Poisson events.
+    Poisson,
 }
 
 /// The Philox key of `seed`.
@@ -85,13 +89,14 @@ pub fn key(seed: u64) -> [u32; 2] {
 pub fn counter(block: u64, neuron: u64, stream: Stream) -> [u32; 4] {
     let tag = match stream {
         Stream::Steps => 0,
-        Stream::Start => 1 << 31,
+        Stream::Poisson => 1 << 30,
+        Stream::Start => 2 << 30,
     };
     [
         block as u32,
         neuron as u32,
         (neuron >> 32) as u32,
-        ((block >> 32) as u32 & 0x7FFF_FFFF) | tag,
+        ((block >> 32) as u32 & 0x3FFF_FFFF) | tag,
     ]
 }
 
@@ -397,7 +402,8 @@ impl NoiseConstants {
 /// `u` is the gap `I − v` to the neuron's constant current `current`; `eta` its
 /// Ornstein–Uhlenbeck current (coloured noise only); `z` this step's normal; `e` the
 /// voltage the stimulus adds this step (`stimulus gain·x(t)`), `None` without one (the
-/// add is then left out, here and in the shader).
+/// add is then left out, here and in the shader); `p` the voltage this step's Poisson
+/// events add (`weight·K` in float32), `None` without Poisson input (likewise).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn noisy_step(
@@ -406,6 +412,7 @@ pub fn noisy_step(
     eta: &mut f32,
     z: f32,
     e: Option<f32>,
+    p: Option<f32>,
     current: f32,
     gap_th: f32,
     decay: f32,
@@ -422,6 +429,10 @@ pub fn noisy_step(
     };
     let w = match e {
         Some(e) => w + e,
+        None => w,
+    };
+    let w = match p {
+        Some(p) => w + p,
         None => w,
     };
     let refractory = *left > 0;

@@ -31,6 +31,10 @@ struct Metadata<'a> {
     /// The noise (`sigma` 0: none), its seed, and whether the analytic rate carries the
     /// finite-step correction.
     noise: NoiseMetadata,
+    /// The Poisson input (`rate` Hz, `weight` per event; drawn with the noise's seed),
+    /// when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    poisson: Option<crate::input::Poisson>,
     /// The recorded neurons' spike counts, mean inter-spike intervals and CVs.
     spike_trains: &'a [crate::experiment::trains::TrainStats],
     /// Each device's share of a run on several: neurons, neuron-steps, seconds.
@@ -132,6 +136,7 @@ pub(super) fn write_with(
             seed: report.noise.seed,
             dt_correction: report.analytic.dt_correction(),
         },
+        poisson: report.poisson.is_on().then_some(report.poisson),
         spike_trains: &report.trains,
         devices: &report.devices,
         run: part.map(|p| &p.run),

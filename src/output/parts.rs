@@ -78,7 +78,7 @@ pub fn identity(run: &CurveRun) -> Value {
         } => json!({"sweep": [i_min, i_max, neurons]}),
         Currents::List(list) => json!({"list": list.len(), "fnv1a": fingerprint(list)}),
     };
-    json!({
+    let mut identity = json!({
         "gpulif_version": env!("CARGO_PKG_VERSION"),
         "method": r.method().name(),
         "params": {"tau_rc": p.tau_rc, "tau_ref": p.tau_ref, "v_th": p.v_th, "dt": p.dt},
@@ -93,7 +93,12 @@ pub fn identity(run: &CurveRun) -> Value {
             "dt_correction": run.analytic().dt_correction(),
         },
         "stimulus": run.stimulus().map(|s| json!({"len": s.len(), "fnv1a": fingerprint(s)})),
-    })
+    });
+    let poisson = run.poisson();
+    if poisson.is_on() {
+        identity["poisson"] = json!({"rate": poisson.rate, "weight": poisson.weight});
+    }
+    identity
 }
 
 /// One part of a sharded run, read back: the run it belongs to, which part it is, and

@@ -408,13 +408,22 @@ fn draw_curve<DB: DrawingBackend>(
         .map(|p| p.1)
         .fold(0.0f64, f64::max);
     let top = if top > 0.0 { top * 1.08 } else { 1.0 };
-    let noise = report.noise;
+    let (noise, poisson) = (report.noise, report.poisson);
+    let mut drive: Vec<String> = Vec::new();
+    match (noise.is_on(), noise.is_coloured()) {
+        (false, _) => {}
+        (true, false) => drive.push(format!("Noise {} (white)", noise.sigma)),
+        (true, true) => drive.push(format!("Noise {} (tau {} s)", noise.sigma, noise.tau)),
+    }
+    if poisson.is_on() {
+        drive.push(format!("Poisson {} Hz × {}", poisson.rate, poisson.weight));
+    }
     let title = format!(
         "{}: {}, {} s, {} neurons ({})",
-        match (noise.is_on(), noise.is_coloured()) {
-            (false, _) => "LIF tuning curve".to_owned(),
-            (true, false) => format!("Noise {} (white)", noise.sigma),
-            (true, true) => format!("Noise {} (tau {} s)", noise.sigma, noise.tau),
+        if drive.is_empty() {
+            "LIF tuning curve".to_owned()
+        } else {
+            drive.join(", ")
         },
         describe(&report.run),
         report.run.duration(),
@@ -459,6 +468,7 @@ fn draw_curve<DB: DrawingBackend>(
         ))
         .map_err(e)?
         .label(match (noise.is_on(), report.analytic.dt_correction()) {
+            _ if poisson.is_on() => "Diffusion approximation",
             (false, _) => "Analytical",
             (true, true) if !noise.is_coloured() => "Siegert, step-corrected",
             (true, _) => "Siegert",
@@ -523,7 +533,7 @@ fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) 
     // The title, and the legend in one row beneath it: above the data, never over it.
     let noise = trace.noise();
     let title = format!(
-        "LIF neuron, input {current}{}{}: {} ({})",
+        "LIF neuron, input {current}{}{}{}: {} ({})",
         if trace.stimulus().is_some() {
             " + stimulus"
         } else {
@@ -531,6 +541,15 @@ fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) 
         },
         if noise.is_on() {
             format!(", noise {}", noise.sigma)
+        } else {
+            String::new()
+        },
+        if trace.poisson().is_on() {
+            format!(
+                ", Poisson {} Hz × {}",
+                trace.poisson().rate,
+                trace.poisson().weight
+            )
         } else {
             String::new()
         },

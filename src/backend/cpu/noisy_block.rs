@@ -1,7 +1,8 @@
 //! The noisy Euler kernel on the CPU: Philox4x32-10 and the Box–Muller transform of
-//! [`crate::model::noise`] for a block of [`LANES`] neurons at once, then the step of
-//! [`noisy_step`], operation for operation as `shaders/lif_noisy.wgsl` writes them, so
-//! the counts are bit-identical to the GPU's.
+//! [`crate::model::noise`] and the Poisson events of [`crate::input::poisson`] for a
+//! block of [`LANES`] neurons at once, then the step of [`noisy_step`], operation for
+//! operation as `shaders/lif_noisy.wgsl` writes them, so the counts are bit-identical
+//! to the GPU's.
 //!
 //! Written as loops over lanes of plain integer and float32 operations, which the
 //! compiler turns into vector instructions for each `#[target_feature]` copy; on
@@ -10,6 +11,7 @@
 use super::LANES;
 use super::isa::set;
 use super::kernel::{Block, Kernel};
+use crate::input::poisson::PoissonDrive;
 use crate::model::noise::{self, NoiseConstants, Stream, noisy_step};
 
 /// Per-lane constants and state of a noisy block, beside its [`Block`].
@@ -75,8 +77,9 @@ impl NoisyLanes {
     }
 }
 
-/// What drives a noisy block besides its currents: the seed, the kind of noise, and
-/// the stimulus (one value per step from step 0, model units), if any.
+/// What drives a noisy block besides its currents: the seed, the kind of noise, the
+/// stimulus (one value per step from step 0, model units) and the Poisson input, if
+/// any.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Drive<'a> {
     pub seed: u64,
@@ -84,16 +87,22 @@ pub(crate) struct Drive<'a> {
     pub draws: bool,
     pub coloured: bool,
     pub stimulus: Option<&'a [f32]>,
+    pub poisson: Option<&'a PoissonDrive>,
 }
 
 impl<'a> Drive<'a> {
-    /// What `noise` and `stimulus` drive a block with.
-    pub fn new(noise: &crate::model::noise::Noise, stimulus: Option<&'a [f32]>) -> Self {
+    /// What `noise`, `stimulus` and `poisson` drive a block with.
+    pub fn new(
+        noise: &crate::model::noise::Noise,
+        stimulus: Option<&'a [f32]>,
+        poisson: Option<&'a PoissonDrive>,
+    ) -> Self {
         Drive {
             seed: noise.seed,
             draws: noise.is_on(),
             coloured: noise.is_coloured(),
             stimulus,
+            poisson,
         }
     }
 }
@@ -148,9 +157,18 @@ impl Drawn for set::Baseline {
 }
 
 /// How a kernel draws each lane's four normals of the steps `4·quad ..= 4·quad + 3`,
-/// by step: the same numbers, with or without hand-written vector instructions.
+/// by step, or their four 32-bit words: the same numbers, with or without
+/// hand-written vector instructions.
 trait Draw {
     fn draw(lanes: &NoisyLanes, seed: u64, quad: u64, stream: Stream, z: &mut [[f32; LANES]; 4]);
+
+    fn words(
+        lanes: &NoisyLanes,
+        seed: u64,
+        quad: u64,
+        stream: Stream,
+        words: &mut [[u32; LANES]; 4],
+    );
 }
 
 /// Philox and the transform lane by lane, as the compiler vectorises them.
@@ -166,6 +184,24 @@ impl Draw for Portable {
             let normals = noise::normals(noise::philox4x32_10(counter, key));
             for (z, normal) in z.iter_mut().zip(normals) {
                 z[lane] = normal;
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn words(
+        lanes: &NoisyLanes,
+        seed: u64,
+        quad: u64,
+        stream: Stream,
+        words: &mut [[u32; LANES]; 4],
+    ) {
+        let key = noise::key(seed);
+        let tag = noise::counter(quad, 0, stream)[3];
+        for lane in 0..LANES {
+            let counter = [quad as u32, lanes.index_lo[lane], lanes.index_hi[lane], tag];
+            for (words, word) in words.iter_mut().zip(noise::philox4x32_10(counter, key)) {
+                words[lane] = word;
             }
         }
     }
@@ -197,6 +233,18 @@ impl Draw for Avx512 {
                 z[lane] = normal;
             }
         }
+    }
+
+    #[inline(always)]
+    fn words(
+        lanes: &NoisyLanes,
+        seed: u64,
+        quad: u64,
+        stream: Stream,
+        words: &mut [[u32; LANES]; 4],
+    ) {
+        // SAFETY: as in `draw`.
+        unsafe { philox_avx512(lanes, seed, quad, stream, words) };
     }
 }
 
@@ -285,16 +333,46 @@ fn step_noisy_block<D: Draw>(
     if steps == 0 {
         return;
     }
-    match (drive.coloured, drive.stimulus.is_some()) {
-        (true, true) => run::<true, true, D>(block, lanes, drive, first, steps),
-        (true, false) => run::<true, false, D>(block, lanes, drive, first, steps),
-        (false, true) => run::<false, true, D>(block, lanes, drive, first, steps),
-        (false, false) => run::<false, false, D>(block, lanes, drive, first, steps),
+    match (
+        drive.coloured,
+        drive.stimulus.is_some(),
+        drive.poisson.is_some(),
+    ) {
+        (true, true, false) => run::<true, true, false, D>(block, lanes, drive, first, steps),
+        (true, false, false) => run::<true, false, false, D>(block, lanes, drive, first, steps),
+        (false, true, false) => run::<false, true, false, D>(block, lanes, drive, first, steps),
+        (false, false, false) => run::<false, false, false, D>(block, lanes, drive, first, steps),
+        (true, true, true) => run::<true, true, true, D>(block, lanes, drive, first, steps),
+        (true, false, true) => run::<true, false, true, D>(block, lanes, drive, first, steps),
+        (false, true, true) => run::<false, true, true, D>(block, lanes, drive, first, steps),
+        (false, false, true) => run::<false, false, true, D>(block, lanes, drive, first, steps),
     }
 }
 
+/// Each lane's Poisson events of one step, from its word: the entries of `drive`'s
+/// table that the word exceeds, counted for every lane at once until no lane exceeds
+/// the next entry (the table rises, so none exceeds a later one either). The count is
+/// [`PoissonTable::count`](crate::input::poisson::PoissonTable::count)'s.
 #[inline(always)]
-fn run<const COLOURED: bool, const STIMULUS: bool, D: Draw>(
+fn poisson_events(drive: &PoissonDrive, words: &[u32; LANES]) -> [u32; LANES] {
+    let mut events = [0u32; LANES];
+    let entries = drive.table.entries();
+    for &entry in &entries[..drive.table.len() as usize] {
+        let mut any = false;
+        for lane in 0..LANES {
+            let above = words[lane] > entry;
+            events[lane] += u32::from(above);
+            any |= above;
+        }
+        if !any {
+            break;
+        }
+    }
+    events
+}
+
+#[inline(always)]
+fn run<const COLOURED: bool, const STIMULUS: bool, const POISSON: bool, D: Draw>(
     block: &mut Block,
     lanes: &mut NoisyLanes,
     drive: &Drive<'_>,
@@ -316,10 +394,19 @@ fn run<const COLOURED: bool, const STIMULUS: bool, D: Draw>(
     let mut eta = lanes.eta;
     let mut fired = [false; LANES];
     let mut z = [[0.0f32; LANES]; 4];
+    let mut words = [[0u32; LANES]; 4];
+    let mut p = [0.0f32; LANES];
     for s in 0..u64::from(steps) {
         let t = first + s;
         if drive.draws && (s == 0 || t.is_multiple_of(4)) {
             D::draw(lanes, drive.seed, t / 4, Stream::Steps, &mut z);
+        }
+        if let Some(poisson) = drive.poisson.filter(|_| POISSON) {
+            if s == 0 || t.is_multiple_of(4) {
+                D::words(lanes, drive.seed, t / 4, Stream::Poisson, &mut words);
+            }
+            let events = poisson_events(poisson, &words[(t % 4) as usize]);
+            p = events.map(|k| poisson.weight * k as f32);
         }
         let z = &z[(t % 4) as usize];
         let x = drive.stimulus.map_or(0.0, |values| values[t as usize]);
@@ -337,6 +424,7 @@ fn run<const COLOURED: bool, const STIMULUS: bool, D: Draw>(
                 &mut eta[lane],
                 z[lane],
                 e,
+                POISSON.then_some(p[lane]),
                 current[lane],
                 gap_th[lane],
                 lanes.decay[lane],

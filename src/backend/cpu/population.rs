@@ -10,7 +10,8 @@ use super::kernel::{Block, Kernel, LaneConstants};
 use super::noisy_block::{Drive, NoisyLanes};
 use crate::backend::{Population, Progress, check_stop};
 use crate::error::Result;
-use crate::input::lower::{Lowering, stimulus_gain, stimulus_signal};
+use crate::input::lower::{Lowering, poisson_drive, stimulus_gain, stimulus_signal};
+use crate::input::poisson::PoissonDrive;
 use crate::input::{PopulationDesc, check_currents};
 use crate::model::euler::{EulerConstants, NeuronState};
 use crate::model::exact::{ExactLane, ExactTimes};
@@ -35,6 +36,8 @@ pub struct CpuPopulation {
     /// The neurons in tasks of [`NEURONS_PER_TASK`], each a unit of rayon's work.
     tasks: Vec<Task>,
     noise: Noise,
+    /// Poisson input, lowered, if any (its table boxed: a population stays small).
+    poisson: Option<Box<PoissonDrive>>,
     /// The stimulus, one float32 value per step.
     stimulus: Option<std::sync::Arc<[f32]>>,
     /// Steps since the start or the last reset: the noise streams' counter.
@@ -301,6 +304,7 @@ impl CpuPopulation {
             len: desc.currents.len(),
             tasks,
             noise: desc.noise,
+            poisson: poisson_drive(desc).map(Box::new),
             stimulus: stimulus_signal(desc),
             clock: 0,
         })
@@ -320,7 +324,8 @@ impl CpuPopulation {
         desc.check_stimulus_covers(0, steps)?;
         let lowering = Lowering::new(desc.method, desc.params, desc.each);
         let stimulus = stimulus_signal(desc);
-        let drive = Drive::new(&desc.noise, stimulus.as_deref());
+        let poisson = poisson_drive(desc);
+        let drive = Drive::new(&desc.noise, stimulus.as_deref(), poisson.as_ref());
         let mut counts = vec![0; desc.currents.len()];
         counts
             .par_chunks_mut(NEURONS_PER_TASK)
@@ -396,7 +401,11 @@ impl CpuPopulation {
             steps,
         )?;
         let (kernel, len, clock) = (self.kernel, self.len, self.clock);
-        let drive = Drive::new(&self.noise, self.stimulus.as_deref());
+        let drive = Drive::new(
+            &self.noise,
+            self.stimulus.as_deref(),
+            self.poisson.as_deref(),
+        );
         self.tasks.par_iter_mut().enumerate().for_each(|(t, task)| {
             let neurons = NEURONS_PER_TASK.min(len - t * NEURONS_PER_TASK);
             task.step_in_chunks(kernel, &drive, clock, steps, neurons, progress);

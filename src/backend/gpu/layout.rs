@@ -74,8 +74,15 @@ pub struct NoiseUniforms {
     pub stimulus: u32,
     /// 1 when there is noise to draw.
     pub draws: u32,
-    /// Uniform structs are 16-byte multiples.
-    pub _pad: u32,
+    /// Poisson input: the entries of its table a word can exceed (0: none).
+    pub poisson_len: u32,
+    /// Poisson input: each event's voltage, `weight as f32`.
+    pub poisson_weight: f32,
+    /// The table starts on a 16-byte boundary.
+    pub _pad: [u32; 3],
+    /// Poisson input: its table of the Poisson distribution function
+    /// ([`PoissonTable`](crate::input::poisson::PoissonTable)), four entries a vector.
+    pub poisson_table: [[u32; 4]; 16],
 }
 
 /// The step a dispatch starts at, low and high words.

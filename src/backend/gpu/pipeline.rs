@@ -57,7 +57,8 @@ pub const NOISY_WGSL: &str = concat!(
 /// own shaders.
 pub const PHILOX_WGSL: &str = include_str!("../../../shaders/philox.wgsl");
 
-/// The noisy Euler kernel's entry point.
+/// The noisy Euler kernel's entry point. Its override constant `POISSON` (default
+/// false) makes the pipeline that also counts Poisson input's events.
 pub const NOISY_ENTRY_POINT: &str = "step_noisy";
 
 /// The kernel that advances a noisy population's clock (`shaders/tick.wgsl`).
@@ -143,6 +144,8 @@ pub struct LifPipeline {
     pub(crate) form_exact: wgpu::ComputePipeline,
     pub(crate) noisy_layout: wgpu::BindGroupLayout,
     pub(crate) noisy: wgpu::ComputePipeline,
+    /// The noisy kernel that also counts Poisson events (`POISSON` true).
+    pub(crate) noisy_poisson: wgpu::ComputePipeline,
     pub(crate) tick_layout: wgpu::BindGroupLayout,
     pub(crate) tick: wgpu::ComputePipeline,
 }
@@ -281,6 +284,31 @@ impl LifPipeline {
             entries: &tick_entries(),
         });
         let sized: &[(&str, f64)] = &[("WORKGROUP_SIZE", f64::from(WORKGROUP_SIZE))];
+        let with_poisson: &[(&str, f64)] = &[
+            ("WORKGROUP_SIZE", f64::from(WORKGROUP_SIZE)),
+            ("POISSON", 1.0),
+        ];
+        let specialised = |layout: &wgpu::BindGroupLayout,
+                           module: &wgpu::ShaderModule,
+                           entry_point: &str,
+                           constants: &[(&str, f64)]| {
+            let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(entry_point),
+                bind_group_layouts: &[Some(layout)],
+                immediate_size: 0,
+            });
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry_point),
+                layout: Some(&layout),
+                module,
+                entry_point: Some(entry_point),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants,
+                    ..Default::default()
+                },
+                cache: None,
+            })
+        };
         let pipeline =
             |layout: &wgpu::BindGroupLayout, module: &wgpu::ShaderModule, entry_point: &str| {
                 let constants = if entry_point == "tick" {
@@ -288,22 +316,7 @@ impl LifPipeline {
                 } else {
                     sized
                 };
-                let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                    label: Some(entry_point),
-                    bind_group_layouts: &[Some(layout)],
-                    immediate_size: 0,
-                });
-                device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some(entry_point),
-                    layout: Some(&layout),
-                    module,
-                    entry_point: Some(entry_point),
-                    compilation_options: wgpu::PipelineCompilationOptions {
-                        constants,
-                        ..Default::default()
-                    },
-                    cache: None,
-                })
+                specialised(layout, module, entry_point, constants)
             };
         let module = |name: &str, source: &'static str| {
             device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -319,6 +332,7 @@ impl LifPipeline {
         let [form_euler, form_exact] = INPUTS_ENTRY_POINTS;
         LifPipeline {
             noisy: pipeline(&noisy_layout, &noisy, NOISY_ENTRY_POINT),
+            noisy_poisson: specialised(&noisy_layout, &noisy, NOISY_ENTRY_POINT, with_poisson),
             tick: pipeline(&tick_layout, &tick, "tick"),
             noisy_layout,
             tick_layout,

@@ -73,7 +73,19 @@ fn noise_uniforms_match_the_noisy_kernel() {
     assert_eq!(
         names,
         [
-            "seed_lo", "seed_hi", "first_lo", "first_hi", "coloured", "stimulus", "draws", "_pad"
+            "seed_lo",
+            "seed_hi",
+            "first_lo",
+            "first_hi",
+            "coloured",
+            "stimulus",
+            "draws",
+            "poisson_len",
+            "poisson_weight",
+            "_pad0",
+            "_pad1",
+            "_pad2",
+            "poisson_table",
         ]
     );
     let offsets: Vec<u32> = members.iter().map(|(_, o)| *o).collect();
@@ -87,7 +99,12 @@ fn noise_uniforms_match_the_noisy_kernel() {
             offset_of!(NoiseUniforms, coloured),
             offset_of!(NoiseUniforms, stimulus),
             offset_of!(NoiseUniforms, draws),
+            offset_of!(NoiseUniforms, poisson_len),
+            offset_of!(NoiseUniforms, poisson_weight),
             offset_of!(NoiseUniforms, _pad),
+            offset_of!(NoiseUniforms, _pad) + 4,
+            offset_of!(NoiseUniforms, _pad) + 8,
+            offset_of!(NoiseUniforms, poisson_table),
         ]
         .map(|o| o as u32)
     );

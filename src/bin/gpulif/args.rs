@@ -161,7 +161,8 @@ pub struct StimulusArgs {
 }
 
 /// The flags of the shared block of a run ([`RunSpec`]) but its duration, whose
-/// default each command sets: the neuron, the method, the noise and the stimulus.
+/// default each command sets: the neuron, the method, the noise, the Poisson input and
+/// the stimulus.
 #[derive(Args, Debug)]
 pub struct RunArgs {
     #[command(flatten)]
@@ -173,6 +174,9 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub noise: NoiseArgs,
+
+    #[command(flatten)]
+    pub poisson: PoissonArgs,
 
     #[command(flatten)]
     pub stimulus: StimulusArgs,
@@ -194,6 +198,7 @@ impl RunArgs {
             method,
             duration,
             noise: self.noise.noise(),
+            poisson: self.poisson.poisson(),
             dt_correction: !self.noise.no_dt_correction,
             stimulus: self.stimulus.read(&run)?,
         })
@@ -208,6 +213,24 @@ impl StimulusArgs {
             .as_deref()
             .map(|path| gpulif::experiment::stimulus::read(path, run.steps()))
             .transpose()?)
+    }
+}
+
+/// A Poisson spike train into every neuron (Euler only).
+#[derive(Args, Debug)]
+pub struct PoissonArgs {
+    /// Poisson input: every neuron receives its own Poisson spike train of RATE Hz, each
+    /// event adding WEIGHT to its voltage (events while refractory are lost; Euler only;
+    /// drawn with --seed); RATE·dt at most 20.
+    #[arg(long, value_name = "RATE:WEIGHT", allow_hyphen_values = true,
+          value_parser = parse_poisson)]
+    pub poisson: Option<gpulif::Poisson>,
+}
+
+impl PoissonArgs {
+    /// The Poisson input asked for, or none.
+    pub fn poisson(&self) -> gpulif::Poisson {
+        self.poisson.unwrap_or(gpulif::Poisson::NONE)
     }
 }
 
@@ -332,6 +355,9 @@ pub struct EnsembleArgs {
           value_parser = parse_number)]
     pub noise_tau: f64,
 
+    #[command(flatten)]
+    pub poisson: PoissonArgs,
+
     /// Drive the ensemble with this input signal x(t) instead of sweeping x: one value
     /// per step of --dt for --duration (.npy 1-D float32/float64, or one value per
     /// line), J = gain·encoder·x(t) + bias (Euler only). Prints each neuron's spikes,
@@ -450,6 +476,9 @@ pub struct BenchArgs {
 
     #[command(flatten)]
     pub noise: NoiseArgs,
+
+    #[command(flatten)]
+    pub poisson: PoissonArgs,
 
     /// How the neurons are integrated.
     #[arg(long, value_enum, default_value_t = MethodArg::Euler)]
@@ -666,6 +695,19 @@ impl PlaceArgs {
 }
 
 /// `K/N` of `--shard`.
+/// `RATE:WEIGHT`, two numbers (their ranges are the library's to check).
+pub fn parse_poisson(text: &str) -> Result<gpulif::Poisson, String> {
+    let bad = || {
+        format!(
+            "{text:?}: expected RATE:WEIGHT (events per second, voltage per event), e.g. 800:0.05"
+        )
+    };
+    let (rate, weight) = text.split_once(':').ok_or_else(bad)?;
+    let rate = parse_number(rate).map_err(|_| bad())?;
+    let weight = parse_number(weight).map_err(|_| bad())?;
+    Ok(gpulif::Poisson::new(rate, weight))
+}
+
 pub fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     let bad = || format!("{text:?}: expected K/N with 0 ≤ K < N, e.g. 0/4 (K counts from 0)");
     let (k, n) = text.split_once('/').ok_or_else(bad)?;

@@ -130,6 +130,17 @@ pub fn print_summary(report: &CurveReport) {
             }
         );
     }
+    let poisson = report.poisson;
+    if poisson.is_on() {
+        let tau_rc = report.run.params().tau_rc;
+        outln!(
+            "  poisson   {}; analytic: the diffusion approximation (mean current +{}, \
+             sigma {})",
+            poisson_input(poisson, report.noise.seed),
+            shortest(poisson.mean_current(tau_rc)),
+            shortest(poisson.sigma(tau_rc))
+        );
+    }
     outln!(
         "  time      {:.3} s simulating, {:.3e} neuron-steps/s; {:.3} s in all",
         report.elapsed.as_secs_f64(),
@@ -337,4 +348,19 @@ pub fn print_ensemble(
         mean,
         worst
     );
+}
+
+/// Poisson input in words: its rate, its weight and its seed.
+pub fn poisson_input(poisson: gpulif::Poisson, seed: u64) -> String {
+    format!(
+        "{} Hz of events of weight {} into each neuron, seed {} (--seed)",
+        poisson.rate, poisson.weight, seed
+    )
+}
+
+/// A value as the summary writes it: at most 4 significant digits.
+fn shortest(value: f64) -> String {
+    let text = format!("{value:.4}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    text.to_owned()
 }

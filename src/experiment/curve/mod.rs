@@ -19,7 +19,7 @@ pub use report::{CurvePoint, CurveReport, CurveSummary, TuningCurve};
 use crate::backend::{Progress, Stepper};
 use crate::error::{Error, Result};
 use crate::experiment::spec::RunSpec;
-use crate::input::{PopulationDesc, Signal};
+use crate::input::{Poisson, PopulationDesc, Signal};
 use crate::model::noise::Noise;
 use crate::model::run::Run;
 
@@ -59,7 +59,7 @@ impl CurveSpec {
         let run = spec.run()?;
         self.currents.validate()?;
         spec.validate_drive(&run)?;
-        let analytic = Analytic::new(spec.params, spec.noise, spec.dt_correction);
+        let analytic = Analytic::driven(spec.params, spec.noise, spec.poisson, spec.dt_correction);
         let analytic = match &spec.stimulus {
             Some(stimulus) => analytic.with_stimulus(stimulus),
             None => analytic,
@@ -155,6 +155,11 @@ impl CurveRun {
         self.spec.noise
     }
 
+    /// The Poisson input into the neurons.
+    pub fn poisson(&self) -> Poisson {
+        self.spec.poisson
+    }
+
     /// The rate the neurons are compared with.
     pub fn analytic(&self) -> &Analytic {
         &self.analytic
@@ -248,6 +253,7 @@ impl CurveRun {
             sample,
             analytic: self.analytic,
             noise: self.spec.noise,
+            poisson: self.spec.poisson,
             trains: Vec::new(),
             devices: stepper.shares(),
         })

@@ -1,5 +1,6 @@
 //! The rate a curve's neurons are compared with.
 
+use crate::input::poisson::Poisson;
 use crate::model::analytic;
 use crate::model::noise::Noise;
 use crate::model::params::LifParams;
@@ -26,9 +27,15 @@ impl Analytic {
     /// finite-step correction. The noise is the run's; the rate keeps only what it
     /// computes with.
     pub fn new(params: LifParams, noise: Noise, dt_correction: bool) -> Self {
+        Self::driven(params, noise, Poisson::NONE, dt_correction)
+    }
+
+    /// [`Analytic::new`] with Poisson input too: the diffusion approximation of
+    /// [`analytic::NoisyRate::with_poisson`].
+    pub fn driven(params: LifParams, noise: Noise, poisson: Poisson, dt_correction: bool) -> Self {
         Analytic {
             dt_correction,
-            model: analytic::NoisyRate::new(&params, &noise, dt_correction),
+            model: analytic::NoisyRate::with_poisson(&params, &noise, &poisson, dt_correction),
             levels: None,
         }
     }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::Analytic;
 use crate::backend::BackendKind;
+use crate::input::Poisson;
 use crate::model::analytic;
 use crate::model::noise::Noise;
 use crate::model::run::Run;
@@ -39,6 +40,8 @@ pub struct CurveReport {
     pub analytic: Analytic,
     /// The noise that drove the neurons.
     pub noise: Noise,
+    /// The Poisson input into the neurons.
+    pub poisson: Poisson,
     /// The recorded neurons' spike statistics ([`crate::experiment::trains`]), if any were
     /// recorded.
     pub trains: Vec<crate::experiment::trains::TrainStats>,
@@ -185,6 +188,7 @@ pub struct TuningCurve {
     summary: CurveSummary,
     analytic: Analytic,
     noise: Noise,
+    poisson: Poisson,
 }
 
 impl TuningCurve {
@@ -206,7 +210,7 @@ impl TuningCurve {
         Self::against(
             run,
             analytic,
-            Noise::NONE,
+            (Noise::NONE, Poisson::NONE),
             currents,
             counts,
             backend,
@@ -232,7 +236,7 @@ impl TuningCurve {
         Self::against(
             *curve.run(),
             *curve.analytic(),
-            curve.noise(),
+            (curve.noise(), curve.poisson()),
             currents,
             counts,
             backend,
@@ -245,7 +249,7 @@ impl TuningCurve {
     fn against(
         run: Run,
         analytic: Analytic,
-        noise: Noise,
+        (noise, poisson): (Noise, Poisson),
         currents: Vec<f64>,
         counts: Vec<u32>,
         backend: BackendKind,
@@ -267,6 +271,7 @@ impl TuningCurve {
             summary,
             analytic,
             noise,
+            poisson,
         }
     }
 
@@ -330,6 +335,7 @@ impl TuningCurve {
             sample: self.sample(sample_rows),
             analytic: self.analytic,
             noise: self.noise,
+            poisson: self.poisson,
             trains: Vec::new(),
             devices: Vec::new(),
         }

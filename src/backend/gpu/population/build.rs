@@ -7,7 +7,7 @@ use super::{
     ExactConstants, ExactLane, GpuPopulation, LifParams, LifPipeline, Lowering,
     MAX_STEPS_PER_DISPATCH, Method, Mutex, NeuronConstants, NeuronParams, NoiseConstants,
     NoiseUniforms, NoisyParts, OwnedNeuronParams, PopulationDesc, PopulationOptions,
-    PopulationUniforms, Result, STIMULUS_WINDOW, stimulus_gain, stimulus_window,
+    PopulationUniforms, Result, STIMULUS_WINDOW, poisson_drive, stimulus_gain, stimulus_window,
 };
 
 impl GpuPopulation {
@@ -203,13 +203,20 @@ impl GpuPopulation {
                 }),
         );
         let noisy_parts = noisy.then(|| {
+            let poisson = poisson_drive(desc);
+            let table = poisson.map(|p| *p.table.entries());
             let uniforms = NoiseUniforms {
                 seed: [noise.seed as u32, (noise.seed >> 32) as u32],
                 first_index: [first_index as u32, (first_index >> 32) as u32],
                 coloured: u32::from(noise.is_coloured()),
                 stimulus: u32::from(stimulus.is_some()),
                 draws: u32::from(noise.is_on()),
-                _pad: 0,
+                poisson_len: poisson.map_or(0, |p| p.table.len()),
+                poisson_weight: poisson.map_or(0.0, |p| p.weight),
+                _pad: [0; 3],
+                poisson_table: std::array::from_fn(|v| {
+                    std::array::from_fn(|j| table.map_or(u32::MAX, |t| t[4 * v + j]))
+                }),
             };
             let noise_uniforms = init(
                 "gpulif noise",
@@ -344,6 +351,7 @@ impl GpuPopulation {
             chunk_stride,
             chunk_log2: 0,
             pipeline: match method {
+                Method::Euler if noisy && desc.poisson.is_on() => pipeline.noisy_poisson.clone(),
                 Method::Euler if noisy => pipeline.noisy.clone(),
                 Method::Euler => pipeline.euler.clone(),
                 Method::Exact => pipeline.exact.clone(),

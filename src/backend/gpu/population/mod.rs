@@ -26,7 +26,7 @@ use super::pipeline::STIMULUS_BYTES;
 use crate::error::{Error, Result};
 use crate::input::PopulationDesc;
 use crate::input::check_currents;
-use crate::input::lower::{Lowering, stimulus_gain};
+use crate::input::lower::{Lowering, poisson_drive, stimulus_gain};
 use crate::model::euler::EulerConstants;
 use crate::model::exact::{ExactConstants, ExactLane};
 use crate::model::noise::{Noise, NoiseConstants};

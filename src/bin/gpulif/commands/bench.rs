@@ -21,11 +21,15 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
         i_max: args.i_max,
         method: args.method.into(),
         noise: args.noise.noise(),
+        poisson: args.poisson.poisson(),
     };
-    workload.run()?;
+    let run = workload.run()?;
     workload.currents()?;
     let noise = workload.noise;
     noise.validate_for(workload.method)?;
+    workload
+        .poisson
+        .validate_for(workload.method, run.params())?;
     let kernels = match args.cpu_kernel {
         KernelArg::Best => vec![Kernel::detect()],
         KernelArg::All => Kernel::available(),
@@ -49,13 +53,21 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
         }
     };
     let workload_text = format!(
-        "{} neurons × {} steps, {} timed {} each{}",
+        "{} neurons × {} steps, {} timed {} each{}{}",
         grouped(workload.neurons as u64),
         grouped(u64::from(workload.steps)),
         args.runs,
         if args.runs == 1 { "run" } else { "runs" },
         if noise.is_on() {
             format!(", noise sigma {} (seed {})", noise.sigma, noise.seed)
+        } else {
+            String::new()
+        },
+        if workload.poisson.is_on() {
+            format!(
+                ", Poisson {} Hz × {} (seed {})",
+                workload.poisson.rate, workload.poisson.weight, noise.seed
+            )
         } else {
             String::new()
         }

@@ -8,7 +8,7 @@ use gpulif::{LifParams, Run};
 
 use super::super::args::EnsembleArgs;
 use super::super::failure::{Failure, commit};
-use super::super::print::{Progress, print_ensemble, print_trains};
+use super::super::print::{Progress, poisson_input, print_ensemble, print_trains};
 
 pub fn run(args: EnsembleArgs) -> Result<(), Failure> {
     let spec = EnsembleSpec {
@@ -28,6 +28,9 @@ pub fn run(args: EnsembleArgs) -> Result<(), Failure> {
     let run = Run::new(spec.params, args.duration)?.with_method(args.method.into());
     let noise = gpulif::Noise::coloured(args.sigma, args.noise_tau, args.seed);
     noise.validate_for(run.method())?;
+    args.poisson
+        .poisson()
+        .validate_for(run.method(), run.params())?;
     if let Some(path) = &args.stimulus {
         return ensemble_signal(&args, &ensemble, &run, noise, path);
     }
@@ -49,6 +52,7 @@ pub fn run(args: EnsembleArgs) -> Result<(), Failure> {
         args.duration,
         args.method.into(),
         noise,
+        args.poisson.poisson(),
         &|done| bar.inc(done),
     )?;
     bar.finish();
@@ -80,6 +84,10 @@ pub fn run(args: EnsembleArgs) -> Result<(), Failure> {
                 noise.seed
             );
         }
+        let poisson = args.poisson.poisson();
+        if poisson.is_on() {
+            outln!("  poisson   {}", poisson_input(poisson, args.seed));
+        }
     }
     Ok(())
 }
@@ -94,7 +102,9 @@ pub fn ensemble_signal(
 ) -> Result<(), Failure> {
     let signal = gpulif::experiment::stimulus::read(path, run.steps())?;
     let gains = ensemble.signal_gains();
-    let desc = ensemble.driven_by(run, &signal, &gains, noise);
+    let desc = ensemble
+        .driven_by(run, &signal, &gains, noise)
+        .with_poisson(args.poisson.poisson());
     desc.validate()?;
     RecordSpec::All.indices(ensemble.len())?;
     let spikes = args
@@ -142,6 +152,10 @@ pub fn ensemble_signal(
         );
         if noise.is_on() {
             outln!("  noise     sigma {}, seed {}", noise.sigma, noise.seed);
+        }
+        let poisson = args.poisson.poisson();
+        if poisson.is_on() {
+            outln!("  poisson   {}", poisson_input(poisson, args.seed));
         }
         print_trains(&trains.stats(), "bias");
     }

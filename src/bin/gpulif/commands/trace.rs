@@ -45,6 +45,12 @@ pub fn run(args: TraceArgs) -> Result<(), Failure> {
         if noise.is_on() {
             outln!("noise sigma {}, seed {}", noise.sigma, noise.seed);
         }
+        if spec.poisson.is_on() {
+            outln!(
+                "poisson {}",
+                super::super::print::poisson_input(spec.poisson, noise.seed)
+            );
+        }
         for n in 0..trace.currents().len() {
             outln!("{}", trace.sentence(n));
         }

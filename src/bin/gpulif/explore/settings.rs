@@ -42,9 +42,10 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// The spec the controls describe: no noise while its sigma is 0.
+    /// The spec the controls describe: no noise while its sigma is 0 (but its seed
+    /// while there is Poisson input, which draws with it).
     pub fn spec(&self) -> CurveSpec {
-        let noise = if self.run.noise.is_on() {
+        let noise = if self.run.noise.is_on() || self.run.poisson.is_on() {
             self.run.noise
         } else {
             Noise::NONE
@@ -99,6 +100,13 @@ impl Settings {
             command += &format!(" --noise {} --seed {}", noise.sigma, noise.seed);
             if noise.tau > 0.0 {
                 command += &format!(" --noise-tau {}", noise.tau);
+            }
+        }
+        let poisson = self.run.poisson;
+        if poisson.is_on() {
+            command += &format!(" --poisson {}:{}", poisson.rate, poisson.weight);
+            if noise.sigma <= 0.0 {
+                command += &format!(" --seed {}", noise.seed);
             }
         }
         if !self.run.dt_correction {

@@ -230,6 +230,14 @@ fn a_stimulus_file_and_every_noise_control_reach_the_displayed_command() {
     });
 }
 
+#[test]
+fn poisson_input_alone_reaches_the_displayed_command_with_its_seed() {
+    saved_csv_equals_displayed_command(|settings| {
+        settings.run.noise = gpulif::Noise::coloured(0.0, 0.0, 11);
+        settings.run.poisson = gpulif::Poisson::new(900.0, 0.04);
+    });
+}
+
 /// The explorer at `small()` changed by `change` saves the CSV that its displayed
 /// command writes.
 fn saved_csv_equals_displayed_command(change: impl FnOnce(&mut Settings)) {

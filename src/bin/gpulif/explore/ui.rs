@@ -178,8 +178,8 @@ impl Explorer {
     }
 
     /// Follows neuron `k` alone for the whole run on the CPU backend, with its own
-    /// noise stream and the stimulus (the same drive as in the curve): its voltage, its
-    /// spikes, and the tutorial's sentence.
+    /// noise and Poisson streams and the stimulus (the same drive as in the curve): its
+    /// voltage, its spikes, and the tutorial's sentence.
     pub fn select(&mut self, k: usize) -> gpulif::Result<()> {
         let Some(simulation) = &self.simulation else {
             return Ok(());
@@ -316,6 +316,14 @@ impl Explorer {
         ui.add_enabled_ui(s.run.method == Method::Euler, |ui| {
             ui.add(egui::Slider::new(&mut s.run.noise.sigma, 0.0..=2.0).text("noise sigma"));
             ui.add(egui::Slider::new(&mut s.run.noise.tau, 0.0..=0.1).text("tau_noise (s)"));
+            ui.add(
+                egui::Slider::new(&mut s.run.poisson.rate, 0.0..=20_000.0)
+                    .logarithmic(true)
+                    .smallest_positive(1.0)
+                    .fixed_decimals(0)
+                    .text("poisson rate (Hz)"),
+            );
+            ui.add(egui::Slider::new(&mut s.run.poisson.weight, -0.5..=0.5).text("poisson weight"));
             ui.horizontal(|ui| {
                 let label = ui.label("seed");
                 ui.add(egui::DragValue::new(&mut s.run.noise.seed))
@@ -337,8 +345,9 @@ impl Explorer {
             });
         });
         if s.run.method == Method::Exact {
-            ui.label("Noise and stimuli need the Euler method.");
+            ui.label("Noise, Poisson input and stimuli need the Euler method.");
             s.run.noise.sigma = 0.0;
+            s.run.poisson.rate = 0.0;
             s.stimulus_file.clear();
         }
         if *s != before {
@@ -380,7 +389,9 @@ impl Explorer {
         };
         let rates = simulation.rates();
         let analytic = simulation.analytic.clone();
-        let dashed = if simulation.run.noise().is_on() {
+        let dashed = if simulation.run.poisson().is_on() {
+            "diffusion approximation"
+        } else if simulation.run.noise().is_on() {
             "Siegert rate"
         } else {
             "analytic rate"
