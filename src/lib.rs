@@ -36,6 +36,7 @@
 //!         ..RunSpec::default()
 //!     },
 //!     currents: Currents::List(vec![1.0000001, 1.1, 10.0, 100.0, 0.8]),
+//!     ..CurveSpec::default()
 //! };
 //! let curve = spec.prepare()?.simulate(&mut CpuStepper::new(), &|_| {})?;
 //! assert_eq!(curve.counts(), [39, 82, 99, 100, 0]);

@@ -75,6 +75,7 @@ fn curves_traces_and_benchmarks_have_one_entry_each() {
             ..RunSpec::default()
         },
         currents: Currents::List(vec![1.1]),
+        ..CurveSpec::default()
     };
     let prepared: CurveRun = spec.prepare().unwrap();
     let curve = prepared.simulate(&mut CpuStepper::new(), &|_| {}).unwrap();

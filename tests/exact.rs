@@ -380,10 +380,11 @@ fn ensemble_neurons_start_at_their_intercepts_and_peak_at_their_max_rates() {
         let curves = ensemble
             .simulate(
                 stepper.as_mut(),
-                duration,
-                Method::Exact,
-                gpulif::Noise::NONE,
-                gpulif::Poisson::NONE,
+                &gpulif::experiment::ensemble::EnsembleRun {
+                    duration,
+                    method: Method::Exact,
+                    ..Default::default()
+                },
                 &|_| {},
             )
             .unwrap();

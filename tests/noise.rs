@@ -421,6 +421,7 @@ fn recorded_spike_trains_sum_to_the_counts_on_every_backend_and_method() {
             i_max: 40.0,
             neurons: 300,
         },
+        ..CurveSpec::default()
     };
     let stimulus = Signal::new(
         (0..500)

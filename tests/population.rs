@@ -516,6 +516,7 @@ fn a_curve_spec_default_is_the_tutorials_neuron() {
             ..RunSpec::default()
         },
         currents: Currents::List(vec![1.0000001, 1.1, 10.0, 100.0, 0.8]),
+        ..CurveSpec::default()
     };
     let curve = spec
         .prepare()

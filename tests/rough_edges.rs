@@ -181,14 +181,29 @@ fn json_means_are_one_division() {
 
 #[test]
 fn the_summary_says_what_its_time_covers() {
-    let out = stdout_of(&["curve", "--neurons", "1000", "--backend", "cpu"]);
-    let line = out
-        .lines()
-        .find(|l| l.trim_start().starts_with("time"))
-        .unwrap();
+    let time_line = |args: &[&str]| {
+        let out = stdout_of(args);
+        out.lines()
+            .find(|l| l.trim_start().starts_with("time"))
+            .unwrap()
+            .to_owned()
+    };
+    let stepped = time_line(&[
+        "curve",
+        "--neurons",
+        "1000",
+        "--backend",
+        "cpu",
+        "--stepwise",
+    ]);
     assert!(
-        line.contains("s simulating") && line.contains("s in all"),
-        "{line}"
+        stepped.contains("s simulating") && stepped.contains("s in all"),
+        "{stepped}"
+    );
+    let counted = time_line(&["curve", "--neurons", "1000", "--backend", "cpu"]);
+    assert!(
+        counted.contains("s counting") && counted.contains("s in all"),
+        "{counted}"
     );
 }
 

@@ -21,6 +21,9 @@ impl Stepper for SmallBatches {
     fn batch_neurons(&self) -> usize {
         97
     }
+    fn counts_by_period(&self, desc: &PopulationDesc<'_>) -> bool {
+        self.0.counts_by_period(desc)
+    }
     fn population(&mut self, desc: &PopulationDesc<'_>) -> Result<Box<dyn Population>> {
         self.0.population(desc)
     }
@@ -53,6 +56,7 @@ fn streamed_files_equal_whole_ones() {
             i_max: 7.0,
             neurons: 1000,
         },
+        ..CurveSpec::default()
     };
     let prepared = spec.prepare().unwrap();
     let whole = prepared.simulate(&mut CpuStepper::new(), &|_| {}).unwrap();

@@ -241,7 +241,13 @@ class CurveResult:
         The seed of the noise streams (drawn when not given); pass it back to repeat a
         noisy run exactly.
     wall_seconds, neuron_steps_per_second : float
-        How long the simulation took, and its speed.
+        How long the simulation took, and its speed in stepped neuron-steps per second
+        (NaN when ``counted``: no step was stepped).
+    poisson : (float, float) or None
+        The Poisson input's ``(rate, weight)``, if any.
+    counted : bool
+        Whether the counts were computed from each neuron's period rather than by
+        stepping every step (the same counts; see ``stepwise``).
     """
 
     currents: np.ndarray
@@ -260,6 +266,7 @@ class CurveResult:
     neuron_steps_per_second: float
     params: dict = field(default_factory=dict)
     poisson: Optional[Tuple[float, float]] = None
+    counted: bool = False
 
     def __len__(self) -> int:
         return len(self.counts)
@@ -313,6 +320,7 @@ def curve(
     dt_correction: bool = True,
     progress: Progress = False,
     first_index: int = 0,
+    stepwise: bool = False,
 ) -> CurveResult:
     """Simulates one neuron per current from rest and counts its spikes.
 
@@ -355,6 +363,11 @@ def curve(
         The index of the first neuron in a larger sweep: neuron ``k`` draws the noise
         stream of neuron ``first_index + k``, so the parts of a split sweep draw what
         the whole would (:mod:`gpulif.dask` sets it).
+    stepwise : bool
+        Step every neuron through every step. By default a run driven by constant
+        currents alone (no noise, stimulus or Poisson input) is counted from each
+        neuron's period (on the CPU, the GPU, and for Euler the float64 reference): the
+        same counts, bit for bit (``result.counted`` says which).
 
     Returns
     -------
@@ -378,7 +391,7 @@ def curve(
         _text("method", method), _text("backend", backend), _adapter(adapter),
         _real("noise", noise), _real("noise_tau", noise_tau), _seed(seed), stimulus_array,
         bool(dt_correction), tau_rc_each, tau_ref_each, v_th_each, _progress(progress),
-        _whole("first_index", first_index, _U64_MAX), _poisson(poisson),
+        _whole("first_index", first_index, _U64_MAX), _poisson(poisson), bool(stepwise),
     )
     counts = raw["counts"]
     return CurveResult(
@@ -397,6 +410,7 @@ def curve(
         poisson=_poisson(poisson),
         wall_seconds=raw["wall_seconds"],
         neuron_steps_per_second=raw["neuron_steps_per_second"],
+        counted=raw["counted"],
         params={"tau_rc": tau_rc_0 if tau_rc_each is None else "per neuron",
                 "tau_ref": tau_ref_0 if tau_ref_each is None else "per neuron",
                 "v_th": v_th_0 if v_th_each is None else "per neuron",
@@ -806,7 +820,10 @@ def bench(
     -------
     list of dict
         One per backend: ``backend``, ``device``, ``neurons``, ``steps``, ``seconds``,
-        ``neuron_steps_per_second``, ``run_seconds``, ``setup_seconds``, ``noise``.
+        ``neuron_steps_per_second``, ``run_seconds``, ``setup_seconds``, ``noise``, and
+        ``counted``: ``None``, or for a run the backend counts from each neuron's period
+        its own ``seconds``, ``neuron_seconds_per_second``, ``speed_up`` over stepping
+        and whether its counts are ``identical`` to the stepped ones.
     """
     return list(
         _gpulif.bench(

@@ -53,6 +53,7 @@ def _chunk(currents: np.ndarray, first_index: int, kwargs: Dict[str, Any]) -> Di
         "backend": result.backend,
         "device": result.device,
         "wall_seconds": result.wall_seconds,
+        "counted": result.counted,
     }
 
 
@@ -113,6 +114,7 @@ def _result(currents: np.ndarray, kwargs: Dict[str, Any], parts: Sequence[Dict[s
     backends = sorted({p["backend"] for p in parts})
     devices = sorted({p["device"] for p in parts})
     steps = round(duration / dt)
+    counted = all(p["counted"] for p in parts)
     return CurveResult(
         currents=currents,
         counts=counts,
@@ -128,7 +130,10 @@ def _result(currents: np.ndarray, kwargs: Dict[str, Any], parts: Sequence[Dict[s
         noise_tau=float(kwargs.get("noise_tau", 0.0)),
         poisson=None if kwargs.get("poisson") is None else tuple(map(float, kwargs["poisson"])),
         wall_seconds=wall,
-        neuron_steps_per_second=len(currents) * steps / wall if wall > 0 else float("inf"),
+        neuron_steps_per_second=(
+            float("nan") if counted else len(currents) * steps / wall if wall > 0 else float("inf")
+        ),
+        counted=counted,
         params={name: kwargs.get(name, default) for name, default in
                 (("tau_rc", 0.2), ("tau_ref", 0.002), ("v_th", 1.0))},
     )

@@ -223,7 +223,7 @@ fn slice_of<'a>(array: &'a PyReadonlyArray1<'a, f64>) -> PyResult<&'a [f64]> {
 #[pyfunction]
 #[pyo3(signature = (currents, duration, dt, tau_rc, tau_ref, v_th, method, backend, adapter,
     noise, noise_tau, seed, stimulus, dt_correction, tau_rc_each, tau_ref_each, v_th_each,
-    progress, first_index = 0, poisson = None))]
+    progress, first_index = 0, poisson = None, stepwise = false))]
 #[allow(clippy::too_many_arguments)]
 fn curve<'py>(
     py: Python<'py>,
@@ -247,6 +247,7 @@ fn curve<'py>(
     progress: Option<Bound<'py, PyAny>>,
     first_index: u64,
     poisson: Option<(f64, f64)>,
+    stepwise: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (params, each) = parameters(
         dt,
@@ -279,7 +280,8 @@ fn curve<'py>(
     let desc = spec
         .desc(currents_slice)
         .with_each(each)
-        .with_first_index(first_index);
+        .with_first_index(first_index)
+        .with_stepwise(stepwise);
     desc.validate().map_err(to_py)?;
     if let Some(values) = stimulus_values
         && values.len() < run.steps() as usize
@@ -295,6 +297,7 @@ fn curve<'py>(
     let started = Instant::now();
     let steps = run.steps();
     let (kind, device) = (stepper.kind().name(), stepper.device());
+    let counted = stepper.counts_by_period(&desc);
     let counts = interruptible(py, total, progress.as_ref(), |control| {
         Ok(stepper.simulate(&desc, steps, control)?)
     })?;
@@ -330,7 +333,17 @@ fn curve<'py>(
     out.set_item("device", device)?;
     out.set_item("seed", seed)?;
     out.set_item("wall_seconds", wall)?;
-    out.set_item("neuron_steps_per_second", total as f64 / wall)?;
+    // Stepped neuron-steps per second: none were stepped when the counts came from
+    // each neuron's period.
+    out.set_item(
+        "neuron_steps_per_second",
+        if counted {
+            f64::NAN
+        } else {
+            total as f64 / wall
+        },
+    )?;
+    out.set_item("counted", counted)?;
     out.set_item("frozen_steps", params.frozen_steps())?;
     Ok(out)
 }
@@ -733,6 +746,18 @@ fn bench_backends<'py>(
         d.set_item("run_seconds", m.run_seconds.clone())?;
         d.set_item("setup_seconds", m.setup_seconds)?;
         d.set_item("noise", (m.noise.sigma, m.noise.tau, m.noise.seed))?;
+        let counted = m
+            .counted
+            .map(|c| -> PyResult<Bound<'_, PyDict>> {
+                let counted = PyDict::new(py);
+                counted.set_item("seconds", c.seconds)?;
+                counted.set_item("neuron_seconds_per_second", c.neuron_seconds_per_second)?;
+                counted.set_item("speed_up", c.speed_up)?;
+                counted.set_item("identical", c.identical)?;
+                Ok(counted)
+            })
+            .transpose()?;
+        d.set_item("counted", counted)?;
         out.append(d)?;
     }
     Ok(out)

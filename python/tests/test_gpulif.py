@@ -174,6 +174,19 @@ def test_poisson_input_is_reported_checked_and_shared_by_every_call():
     assert ensemble.rates.shape == (5, 10)
 
 
+def test_constant_currents_are_counted_from_periods_with_the_stepped_counts():
+    currents = gpulif.sweep(0, 20, 3000)
+    counted = gpulif.curve(currents, duration=5, tau_rc=0.02, backend="cpu")
+    stepped = gpulif.curve(currents, duration=5, tau_rc=0.02, backend="cpu", stepwise=True)
+    assert counted.counted and not stepped.counted
+    np.testing.assert_array_equal(counted.counts, stepped.counts)
+    assert np.isnan(counted.neuron_steps_per_second)
+    assert stepped.neuron_steps_per_second > 0
+    # Noise: stepped.
+    noisy = gpulif.curve(currents, duration=1, noise=0.3, seed=1, backend="cpu")
+    assert not noisy.counted
+
+
 def test_recorded_spikes_sum_to_the_counts_with_noise():
     pop = gpulif.Population(gpulif.sweep(0.5, 3, 40), tau_rc=0.02, noise=0.3, seed=9, backend="cpu")
     _, spikes = pop.record(2000)
@@ -212,7 +225,7 @@ def test_the_gil_is_released_while_simulating():
     ticker = threading.Thread(target=tick)
     ticker.start()
     started = time.perf_counter()
-    gpulif.curve(gpulif.sweep(0, 10, 1_000_000), duration=10, backend="cpu")
+    gpulif.curve(gpulif.sweep(0, 10, 1_000_000), duration=10, backend="cpu", stepwise=True)
     elapsed = time.perf_counter() - started
     done.set()
     ticker.join()
@@ -227,8 +240,9 @@ def test_ctrl_c_stops_a_long_run_quickly():
     started = time.perf_counter()
     timer.start()
     with pytest.raises(KeyboardInterrupt):
-        # About a minute of work on two cores.
-        gpulif.curve(gpulif.sweep(0, 10, 1_000_000), duration=100, backend="cpu")
+        # About a minute of stepping on two cores (counted from the neurons' periods it
+        # would take a tenth of a second).
+        gpulif.curve(gpulif.sweep(0, 10, 1_000_000), duration=100, backend="cpu", stepwise=True)
     stopped = time.perf_counter() - started
     timer.join()
     assert stopped < 0.3 + 0.5, stopped
@@ -258,6 +272,11 @@ def test_devices_and_bench():
     rows = gpulif.bench(10_000, 100, backends=["cpu", "reference"], runs=2)
     assert [r["backend"] for r in rows] == ["cpu", "reference"]
     assert all(r["neuron_steps_per_second"] > 0 for r in rows)
+    # Constant currents: both also counted from each neuron's period, with the stepped
+    # counts; noise: stepped only.
+    assert all(r["counted"]["identical"] and r["counted"]["seconds"] > 0 for r in rows)
+    noisy = gpulif.bench(10_000, 100, backends=["cpu"], runs=1, noise=0.3)
+    assert noisy[0]["counted"] is None
 
 
 def test_help_reads_well():

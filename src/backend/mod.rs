@@ -183,6 +183,14 @@ pub trait Stepper {
         Vec::new()
     }
 
+    /// Whether [`Stepper::simulate`] counts `desc`'s spikes from each neuron's period
+    /// rather than stepping every step (the same counts, bit for bit): only for a
+    /// population [`PopulationDesc::is_countable`] allows, on a backend that can.
+    fn counts_by_period(&self, desc: &PopulationDesc<'_>) -> bool {
+        let _ = desc;
+        false
+    }
+
     /// How many neurons a caller streaming a large experiment should hand to one
     /// [`Stepper::simulate`] call: enough to keep the device busy, few enough that
     /// memory stays bounded.

@@ -13,7 +13,7 @@ use crate::input::{PopulationDesc, check_currents};
 use crate::model::exact::ExactLif;
 use crate::model::noise::{self, Noise, Stream};
 use crate::model::params::Method;
-use crate::model::reference::FirstOrderLif;
+use crate::model::reference::{FirstOrderLif, spike_count_by_period};
 
 /// The reference as a [`Stepper`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -35,6 +35,50 @@ impl Stepper for ReferenceStepper {
     /// Experiments run in populations of 2¹⁶ neurons (about 9 MiB of float64 state).
     fn max_population(&self, _desc: &PopulationDesc<'_>) -> usize {
         1 << 16
+    }
+
+    /// Euler populations driven by constant currents alone: the tutorial's neuron is
+    /// in the same state after every spike. (The float64 exact neuron is not: its
+    /// refractory time after a spike depends on where in the step the spike fell.)
+    fn counts_by_period(&self, desc: &PopulationDesc<'_>) -> bool {
+        desc.is_countable() && desc.method == Method::Euler
+    }
+
+    /// Each neuron stepped to its second spike and counted from its period
+    /// ([`spike_count_by_period`]) where [`Stepper::counts_by_period`] allows, else
+    /// stepped every step.
+    fn simulate(
+        &mut self,
+        desc: &PopulationDesc<'_>,
+        steps: u32,
+        progress: Progress<'_>,
+    ) -> Result<Vec<u32>> {
+        desc.validate()?;
+        desc.check_stimulus_covers(0, steps)?;
+        if !self.counts_by_period(desc) {
+            return crate::backend::simulate_in_populations(self, desc, steps, progress);
+        }
+        let counts = desc
+            .currents
+            .par_chunks(NEURONS_PER_TASK)
+            .enumerate()
+            .map(|(t, currents)| {
+                let first = t * NEURONS_PER_TASK;
+                let counts: Vec<u32> = currents
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &current)| {
+                        let p = desc.each.of(desc.params, first + k);
+                        spike_count_by_period(&p, current, steps)
+                    })
+                    .collect();
+                progress.done(currents.len() as u64 * u64::from(steps));
+                counts
+            })
+            .flatten()
+            .collect();
+        check_stop(progress)?;
+        Ok(counts)
     }
 }
 

@@ -113,6 +113,26 @@ pub struct Measurement {
     /// The spike counts of the last run, in input order.
     #[cfg_attr(feature = "serde", serde(skip))]
     pub counts: Vec<u32>,
+    /// The same run counted from each neuron's period, where the backend can
+    /// ([`Stepper::counts_by_period`]): its own figure, never folded into
+    /// `neuron_steps_per_second`.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub counted: Option<Counted>,
+}
+
+/// A run counted from each neuron's period, timed from the currents to the counts
+/// (making the population included, as [`Stepper::simulate`] does it).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Counted {
+    /// Median wall time of the timed runs, seconds.
+    pub seconds: f64,
+    /// Simulated neuron-seconds per second of wall time.
+    pub neuron_seconds_per_second: f64,
+    /// How many times faster than stepping the same run, its setup included.
+    pub speed_up: f64,
+    /// Whether every count equals the stepped one (it must).
+    pub identical: bool,
 }
 
 impl Measurement {
@@ -139,6 +159,7 @@ impl Measurement {
             noise: workload.noise,
             poisson: workload.poisson,
             counts,
+            counted: None,
         }
     }
 }
@@ -165,7 +186,9 @@ fn time_runs(runs: usize, mut body: impl FnMut() -> Result<()>) -> Result<Vec<Du
 
 /// The backend `stepper`: its population is made once (the setup), then each timed
 /// run resets it and advances it by all the steps. On the GPU, advancing waits until
-/// the device has finished; the readback of the counts is not timed.
+/// the device has finished; the readback of the counts is not timed. Where the
+/// backend counts the run from each neuron's period, that is timed too, `runs` times,
+/// from the currents to the counts ([`Measurement::counted`]).
 pub fn measure(stepper: &mut dyn Stepper, workload: &Workload, runs: usize) -> Result<Measurement> {
     let run = workload.run()?;
     let (kind, device) = (stepper.kind(), stepper.device());
@@ -183,9 +206,28 @@ pub fn measure(stepper: &mut dyn Stepper, workload: &Workload, runs: usize) -> R
         population.advance(run.steps(), &|_| {})
     })?;
     let counts = population.counts()?;
-    Ok(Measurement::new(
-        kind, device, workload, times, setup, counts,
-    ))
+    let mut measurement = Measurement::new(kind, device, workload, times, setup, counts);
+    if stepper.counts_by_period(&desc) {
+        drop(population);
+        let mut counted = Vec::new();
+        let times = time_runs(runs, || {
+            counted = stepper.simulate(&desc, run.steps(), &|_| {})?;
+            Ok(())
+        })?;
+        let mut times: Vec<f64> = times.iter().map(Duration::as_secs_f64).collect();
+        times.sort_by(f64::total_cmp);
+        let seconds = times[times.len() / 2];
+        measurement.counted = Some(Counted {
+            seconds,
+            neuron_seconds_per_second: workload.neurons as f64
+                * f64::from(workload.steps)
+                * workload.params.dt
+                / seconds,
+            speed_up: (measurement.setup_seconds + measurement.seconds) / seconds,
+            identical: counted == measurement.counts,
+        });
+    }
+    Ok(measurement)
 }
 
 /// How two backends' counts compare.

@@ -16,8 +16,8 @@
 //! neuron of a single batched run.
 //!
 //! ```
-//! use gpulif::experiment::ensemble::EnsembleSpec;
-//! use gpulif::{CpuStepper, LifParams, Method, Noise, Poisson};
+//! use gpulif::experiment::ensemble::{EnsembleRun, EnsembleSpec};
+//! use gpulif::{CpuStepper, LifParams, Method};
 //!
 //! let spec = EnsembleSpec {
 //!     params: LifParams { tau_rc: 0.02, tau_ref: 0.002, ..LifParams::default() },
@@ -28,8 +28,8 @@
 //!     seed: 1,
 //! };
 //! let ensemble = spec.build()?;
-//! let (noise, poisson) = (Noise::NONE, Poisson::NONE);
-//! let curves = ensemble.simulate(&mut CpuStepper::new(), 1.0, Method::Exact, noise, poisson, &|_| {})?;
+//! let how = EnsembleRun { duration: 1.0, method: Method::Exact, ..EnsembleRun::default() };
+//! let curves = ensemble.simulate(&mut CpuStepper::new(), &how, &|_| {})?;
 //! // Each neuron reaches its maximum rate at its preferred end, x = encoder.
 //! let end = if ensemble.encoders[0] > 0.0 { 10 } else { 0 };
 //! let rate = f64::from(curves.rate(ensemble.len(), 0, end));
@@ -228,28 +228,26 @@ impl Ensemble {
             .collect()
     }
 
-    /// Simulates every neuron at every `x` for `duration` seconds with `method`, in one
-    /// batched run on `stepper`, with `noise` ([`Noise::NONE`] for none) added to every
-    /// neuron's input and `poisson` ([`Poisson::NONE`] for none) into every neuron
-    /// (both Euler only): the neuron at `x[k]`, neuron `n` draws the random streams of
-    /// index `k·N + n`.
+    /// Simulates every neuron at every `x` as `how` says, in one batched run on
+    /// `stepper`: the neuron at `x[k]`, neuron `n` draws the random streams of index
+    /// `k·N + n`.
     pub fn simulate(
         &self,
         stepper: &mut dyn Stepper,
-        duration: f64,
-        method: Method,
-        noise: Noise,
-        poisson: Poisson,
+        how: &EnsembleRun,
         progress: Progress<'_>,
     ) -> Result<EnsembleCurves> {
-        let run = Run::new(self.params, duration)?.with_method(method);
+        let duration = how.duration;
+        let run = Run::new(self.params, duration)?.with_method(how.method);
         let currents = self.currents();
         let started = Instant::now();
         let desc = PopulationDesc::for_run(&run, &currents, NeuronParams::SHARED)
-            .with_noise(noise)
-            .with_poisson(poisson);
+            .with_noise(how.noise)
+            .with_poisson(how.poisson)
+            .with_stepwise(how.stepwise);
         let counts = stepper.simulate(&desc, run.steps(), progress)?;
         let elapsed = started.elapsed();
+        let counted = stepper.counts_by_period(&desc);
         let rates = counts
             .iter()
             .map(|&c| (f64::from(c) / duration) as f32)
@@ -260,6 +258,7 @@ impl Ensemble {
             backend: stepper.kind(),
             device: stepper.device(),
             elapsed,
+            counted,
         })
     }
 }
@@ -306,6 +305,9 @@ pub struct EnsembleCurves {
     pub device: String,
     /// Wall time of the simulation.
     pub elapsed: Duration,
+    /// Whether the counts were computed from each neuron's period rather than by
+    /// stepping every step (the same counts).
+    pub counted: bool,
 }
 
 impl EnsembleCurves {
@@ -340,6 +342,43 @@ impl EnsembleCurves {
     /// Neuron-steps per second of wall time.
     pub fn neuron_steps_per_second(&self) -> f64 {
         self.rates.len() as f64 * f64::from(self.run.steps()) / self.elapsed.as_secs_f64()
+    }
+
+    /// Simulated neuron-seconds per second of wall time (the speed of counted curves).
+    pub fn neuron_seconds_per_second(&self) -> f64 {
+        self.rates.len() as f64 * self.run.duration() / self.elapsed.as_secs_f64()
+    }
+}
+
+/// How an ensemble's curves are simulated ([`Ensemble::simulate`]): for how long, by
+/// which method, what drives the neurons besides their currents (both Euler only), and
+/// whether every step is stepped. Its [`Default`] is `gpulif ensemble`'s: 1 s, exact,
+/// no noise, no Poisson input, counted from each neuron's period where the backend
+/// can.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EnsembleRun {
+    /// Simulated time, seconds.
+    pub duration: f64,
+    /// How the neurons are integrated.
+    pub method: Method,
+    /// Noise added to every neuron's input ([`Noise::NONE`] for none).
+    pub noise: Noise,
+    /// Poisson input into every neuron ([`Poisson::NONE`] for none).
+    pub poisson: Poisson,
+    /// Step every step even where the counts may be computed from each neuron's
+    /// period ([`PopulationDesc::stepwise`]).
+    pub stepwise: bool,
+}
+
+impl Default for EnsembleRun {
+    fn default() -> Self {
+        EnsembleRun {
+            duration: 1.0,
+            method: Method::Exact,
+            noise: Noise::NONE,
+            poisson: Poisson::NONE,
+            stepwise: false,
+        }
     }
 }
 

@@ -140,6 +140,11 @@ pub struct PopulationDesc<'a> {
     /// A Poisson spike train into every neuron (Euler only), drawn with the noise's
     /// seed on a stream of its own.
     pub poisson: Poisson,
+    /// Whether [`Stepper::simulate`](crate::Stepper::simulate) must step every step. By
+    /// default a population driven by constant currents alone (no noise, no stimulus,
+    /// no Poisson input) is counted from each neuron's period instead, with the same
+    /// counts, bit for bit, at the cost of its first interval.
+    pub stepwise: bool,
     /// The index of the first neuron in the experiment it belongs to: neuron `k` draws
     /// the noise stream of index `first_index + k`, so that an experiment split into
     /// populations draws the same numbers as one population would.
@@ -157,6 +162,7 @@ impl<'a> PopulationDesc<'a> {
             noise: Noise::NONE,
             stimulus: None,
             poisson: Poisson::NONE,
+            stepwise: false,
             first_index: 0,
         }
     }
@@ -204,6 +210,18 @@ impl<'a> PopulationDesc<'a> {
     /// amplitude 0 for Poisson input alone).
     pub fn with_poisson(self, poisson: Poisson) -> Self {
         PopulationDesc { poisson, ..self }
+    }
+
+    /// The same population, counted by stepping every step (`true`) or, where its
+    /// drive is constant, from each neuron's period (`false`, the default).
+    pub fn with_stepwise(self, stepwise: bool) -> Self {
+        PopulationDesc { stepwise, ..self }
+    }
+
+    /// True when its spike counts may be computed from each neuron's period: only
+    /// constant currents drive it, and it is not asked to step every step.
+    pub fn is_countable(&self) -> bool {
+        !self.stepwise && self.is_deterministic_constant()
     }
 
     /// The same population, its first neuron at `first_index` of its experiment.

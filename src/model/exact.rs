@@ -189,6 +189,17 @@ impl ExactTimes {
     pub fn fires(&self) -> bool {
         self.period != 0
     }
+
+    /// The spikes of a neuron at rest with these times after `steps` steps of the
+    /// countdown ([`count_down`] from `rest`): its spikes fall at `rest + k·period`
+    /// units, and those below `steps` whole steps are counted, in one division.
+    pub fn spikes_from_rest(&self, steps: u32) -> u32 {
+        let end = u64::from(steps) * UNITS_PER_STEP;
+        if !self.fires() || self.rest >= end {
+            return 0;
+        }
+        ((end - 1 - self.rest) / self.period + 1) as u32
+    }
 }
 
 /// The float32 constants an exact neuron converts its countdown with.

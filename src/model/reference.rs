@@ -78,6 +78,34 @@ pub fn spike_count(params: &LifParams, current: f64, steps: u32) -> u32 {
     count
 }
 
+/// [`spike_count`] at the cost of the neuron's first two spikes: after every spike the
+/// tutorial's neuron is in the same state (`v = 0`, the refractory time at `tau_ref`),
+/// so once it has fired twice it fires every `n₂ − n₁` steps. It is stepped until its
+/// second spike, or until its voltage stops moving without a spike (it never fires), or
+/// to the end.
+pub fn spike_count_by_period(params: &LifParams, current: f64, steps: u32) -> u32 {
+    let mut neuron = FirstOrderLif::new(params);
+    let mut spikes = [0u32; 2];
+    let mut found = 0;
+    let mut before = f64::NAN;
+    for step in 1..=steps {
+        let v = neuron.v;
+        if neuron.step(current, params.dt) > 0.0 {
+            spikes[found] = step;
+            found += 1;
+            if found == 2 {
+                let [first, second] = spikes;
+                return 1 + (steps - first) / (second - first);
+            }
+        } else if found == 0 && (neuron.v == v || neuron.v == before) {
+            // A fixed point (or a cycle of two values) below threshold: never fires.
+            return 0;
+        }
+        before = v;
+    }
+    found as u32
+}
+
 /// Spikes of one exact float64 neuron ([`ExactLif`]) under a constant `current` over
 /// `steps` steps.
 pub fn exact_spike_count(params: &LifParams, current: f64, steps: u32) -> u32 {

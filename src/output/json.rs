@@ -26,7 +26,14 @@ struct Metadata<'a> {
     backend: &'static str,
     device: &'a str,
     wall_seconds: f64,
-    neuron_steps_per_second: f64,
+    /// Stepped neuron-steps per second; `null` when the counts were computed from each
+    /// neuron's period.
+    neuron_steps_per_second: Option<f64>,
+    /// Whether the counts were computed from each neuron's period (the same counts as
+    /// stepping every step).
+    counted_from_periods: bool,
+    /// Simulated neuron-seconds per second of wall time.
+    neuron_seconds_per_second: f64,
     summary: &'a CurveSummary,
     /// The noise (`sigma` 0: none), its seed, and whether the analytic rate carries the
     /// finite-step correction.
@@ -128,7 +135,9 @@ pub(super) fn write_with(
         backend: report.backend.name(),
         device: &report.device,
         wall_seconds: report.elapsed.as_secs_f64(),
-        neuron_steps_per_second: report.neuron_steps_per_second(),
+        neuron_steps_per_second: (!report.counted).then(|| report.neuron_steps_per_second()),
+        counted_from_periods: report.counted,
+        neuron_seconds_per_second: report.neuron_seconds_per_second(),
         summary: &report.summary,
         noise: NoiseMetadata {
             sigma: report.noise.sigma,

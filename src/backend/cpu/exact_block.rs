@@ -97,7 +97,8 @@ impl CountdownBlock {
         self.due_hi[lane] = (due >> 32) as u32;
     }
 
-    fn times(&self, lane: usize) -> ExactTimes {
+    /// Lane `lane`'s times (those of an idle lane never fire).
+    pub(crate) fn times(&self, lane: usize) -> ExactTimes {
         ExactTimes {
             rest: self.rest[lane],
             period: u64::from(self.period_hi[lane]) << 32 | u64::from(self.period_lo[lane]),

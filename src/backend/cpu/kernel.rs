@@ -149,6 +149,46 @@ impl Kernel {
         })
     }
 
+    /// The spike counts of a block at rest after `steps` Euler steps under its
+    /// constant currents, all with the same constants: [`Kernel::step`]'s counts,
+    /// bit for bit, at the cost of each lane's first inter-spike interval
+    /// ([`count_block`]).
+    ///
+    /// # Panics
+    ///
+    /// As [`Kernel::step`].
+    pub fn count_from_rest(
+        self,
+        block: &Block,
+        constants: &EulerConstants,
+        steps: u32,
+    ) -> [u32; LANES] {
+        self.count_dispatch(block, constants, steps)
+    }
+
+    /// [`Kernel::count_from_rest`], each lane with its own constants.
+    ///
+    /// # Panics
+    ///
+    /// As [`Kernel::step`].
+    pub fn count_each_from_rest(
+        self,
+        block: &Block,
+        constants: &LaneConstants,
+        steps: u32,
+    ) -> [u32; LANES] {
+        self.count_dispatch(block, constants, steps)
+    }
+
+    fn count_dispatch(self, block: &Block, constants: &impl Constants, steps: u32) -> [u32; LANES] {
+        let mut counts = [0; LANES];
+        let out = &mut counts;
+        isa_dispatch!(self, |block: &Block, constants: &impl Constants, steps: u32, out: &mut [u32; LANES]| Set => {
+            *out = count_block(block, constants, steps)
+        });
+        counts
+    }
+
     fn dispatch(self, block: &mut Block, constants: &impl Constants, steps: u32) {
         isa_dispatch!(self, |block: &mut Block, constants: &impl Constants, steps: u32| Set => {
             step_block(block, constants, steps)
@@ -251,6 +291,45 @@ fn step_block<C: Constants>(block: &mut Block, constants: &C, steps: u32) {
     block.spiked = fired.map(u32::from);
 }
 
+/// The counts of a block at rest (each gap its current, not refractory, no spikes)
+/// after `steps` steps of [`step_block`], in closed form.
+///
+/// Under a constant current the float32 state after every spike is the same (the gap
+/// back at the current, the refractory countdown at `frozen`), so a lane that first
+/// fires on step `n` fires again every `frozen + n` steps, and after `steps` steps has
+/// fired `1 + (steps − n) div (frozen + n)` times. The lanes are stepped together, with
+/// [`lane_step`]'s multiply and compare, until each has fired once or is known never to
+/// fire: its gap at or above zero with a threshold at or below zero (the gap stays at
+/// or above zero), or a step that neither fires nor moves it toward the threshold (a
+/// gap that no longer changes, or a negative one, which only rises). The cost is the
+/// block's longest first interval, not `steps`.
+#[inline(always)]
+fn count_block<C: Constants>(block: &Block, constants: &C, steps: u32) -> [u32; LANES] {
+    let decay: [f32; LANES] = std::array::from_fn(|lane| constants.decay(lane));
+    let frozen: [u32; LANES] = std::array::from_fn(|lane| constants.frozen_steps(lane));
+    let gap_th = block.gap_th;
+    let mut u = block.gap;
+    let mut first = [0u32; LANES];
+    let mut open: [bool; LANES] =
+        std::array::from_fn(|lane| !(u[lane] >= 0.0 && gap_th[lane] <= 0.0));
+    let mut step = 0;
+    while step < steps && open.iter().any(|&o| o) {
+        step += 1;
+        for lane in 0..LANES {
+            let next = u[lane] * decay[lane];
+            let fire = open[lane] & (next < gap_th[lane]);
+            let never = !fire & ((next == u[lane]) | (next < 0.0));
+            first[lane] = if fire { step } else { first[lane] };
+            open[lane] &= !fire & !never;
+            u[lane] = next;
+        }
+    }
+    std::array::from_fn(|lane| match first[lane] {
+        0 => 0,
+        n => 1 + (steps - n) / (frozen[lane] + n),
+    })
+}
+
 /// Moves each gap whose current changed so that the voltage stays continuous: the
 /// shader's `apply_current`, same operations.
 #[inline(always)]
@@ -322,6 +401,91 @@ mod tests {
         sweep(-1.0, 25.0, 300)
             .chain(sweep(v_th, v_th * 1.001, 157))
             .collect()
+    }
+
+    #[test]
+    fn every_kernel_counts_from_rest_as_it_steps() {
+        // Each parameter set, tau_ref 0 and one step included, every current of a wide
+        // sweep (below zero to 50·v_th, a dense patch just above threshold), and run
+        // lengths around each neuron's first spike and period: the closed-form counts
+        // are the stepped ones, bit for bit, on every instruction set.
+        let mut sets = params();
+        sets.push(LifParams {
+            tau_rc: 0.02,
+            tau_ref: 0.001,
+            v_th: 1.0,
+            dt: 0.001,
+        });
+        sets.push(LifParams {
+            tau_rc: 0.02,
+            tau_ref: 0.0021,
+            v_th: 1.0,
+            dt: 0.0001,
+        });
+        for params in sets {
+            let constants = EulerConstants::new(&params);
+            let mut currents = currents(params.v_th);
+            currents.extend((0..200).map(|k| params.v_th * (1.0 + 0.25 * f64::from(k))));
+            currents.extend([0.0, params.v_th, -params.v_th, params.v_th * (1.0 + 1e-12)]);
+            let inputs: Vec<(f32, f32)> = currents
+                .iter()
+                .map(|&i| (i as f32, params.gap_threshold(i)))
+                .collect();
+            for kernel in Kernel::available() {
+                for chunk in inputs.chunks(LANES) {
+                    let (current, gap_th): (Vec<f32>, Vec<f32>) = chunk.iter().copied().unzip();
+                    let rest = Block::at_rest(&current, &gap_th);
+                    let mut stepped = rest;
+                    let mut done = 0;
+                    for steps in [
+                        1u32, 2, 3, 7, 19, 20, 21, 100, 211, 1000, 1001, 5000, 20_000,
+                    ] {
+                        kernel.step(&mut stepped, &constants, steps - done);
+                        done = steps;
+                        assert_eq!(
+                            kernel.count_from_rest(&rest, &constants, steps),
+                            stepped.spike_count,
+                            "{params:?}, {steps} steps, {kernel:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_kernel_counts_lanes_with_their_own_constants_from_rest() {
+        // Each lane its own tau_rc and tau_ref (frozen 0 to 300 steps), the currents
+        // spread over threshold: the closed-form counts are the stepped ones.
+        let lane_params = |lane: usize| LifParams {
+            tau_rc: 0.01 + 0.005 * lane as f64,
+            tau_ref: [0.0, 0.001, 0.0025, 0.3][lane % 4],
+            ..LifParams::default()
+        };
+        let mut constants = LaneConstants::default();
+        let mut current = [0.0f32; LANES];
+        let mut gap_th = [0.0f32; LANES];
+        for lane in 0..LANES {
+            let p = lane_params(lane);
+            let c = EulerConstants::new(&p);
+            constants.decay[lane] = c.decay;
+            constants.frozen_steps[lane] = c.frozen_steps;
+            let i = 0.8 + 0.07 * lane as f64;
+            current[lane] = i as f32;
+            gap_th[lane] = p.gap_threshold(i);
+        }
+        let rest = Block::at_rest(&current, &gap_th);
+        for kernel in Kernel::available() {
+            for steps in [1u32, 5, 64, 999, 3000, 12_345] {
+                let mut stepped = rest;
+                kernel.step_each(&mut stepped, &constants, steps);
+                assert_eq!(
+                    kernel.count_each_from_rest(&rest, &constants, steps),
+                    stepped.spike_count,
+                    "{steps} steps, {kernel:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -88,8 +88,16 @@ impl Stepper for CpuStepper {
         Ok(Box::new(CpuPopulation::from_desc(desc, self.kernel)?))
     }
 
+    /// Every population it may count: those driven by constant currents alone, of
+    /// either method.
+    fn counts_by_period(&self, desc: &PopulationDesc<'_>) -> bool {
+        desc.is_countable()
+    }
+
     /// What a [`CpuPopulation`] made, advanced and read would give, task by task:
-    /// each task's neurons are made, stepped and counted while in cache.
+    /// each task's neurons are made, stepped and counted while in cache; a population
+    /// driven by constant currents alone is counted from each neuron's period
+    /// ([`Stepper::counts_by_period`]) unless it asks to be stepped.
     fn simulate(
         &mut self,
         desc: &PopulationDesc<'_>,

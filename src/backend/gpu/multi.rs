@@ -139,6 +139,11 @@ impl Stepper for MultiGpuStepper {
         }))
     }
 
+    /// As each device counts (they are all GPUs).
+    fn counts_by_period(&self, desc: &PopulationDesc<'_>) -> bool {
+        self.steppers.iter().all(|s| s.counts_by_period(desc))
+    }
+
     fn max_population(&self, desc: &PopulationDesc<'_>) -> usize {
         self.steppers
             .iter()

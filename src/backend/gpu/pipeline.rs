@@ -76,6 +76,18 @@ pub const INPUTS_WGSL: &str = concat!(
     include_str!("../../../shaders/inputs.wgsl"),
 );
 
+/// The whole WGSL source of the kernels that count a population's spikes from each
+/// neuron's period: the common part, `shaders/countdown.wgsl`, then
+/// `shaders/count.wgsl`. They bind what the stepping kernels bind.
+pub const COUNT_WGSL: &str = concat!(
+    include_str!("../../../shaders/common.wgsl"),
+    include_str!("../../../shaders/countdown.wgsl"),
+    include_str!("../../../shaders/count.wgsl"),
+);
+
+/// The entry points of [`COUNT_WGSL`] for the Euler and the exact method.
+pub const COUNT_ENTRY_POINTS: [&str; 2] = ["count_euler", "count_exact"];
+
 /// The entry points of [`INPUTS_WGSL`] for the Euler and the exact method.
 pub const INPUTS_ENTRY_POINTS: [&str; 2] = ["form_euler_inputs", "form_exact_inputs"];
 
@@ -148,6 +160,9 @@ pub struct LifPipeline {
     pub(crate) noisy_poisson: wgpu::ComputePipeline,
     pub(crate) tick_layout: wgpu::BindGroupLayout,
     pub(crate) tick: wgpu::ComputePipeline,
+    /// The counting kernels (`shaders/count.wgsl`), on the stepping kernels' layout.
+    pub(crate) count_euler: wgpu::ComputePipeline,
+    pub(crate) count_exact: wgpu::ComputePipeline,
 }
 
 fn uniform_entry(
@@ -329,7 +344,9 @@ impl LifPipeline {
         let inputs = module("gpulif inputs.wgsl", INPUTS_WGSL);
         let noisy = module("gpulif lif_noisy.wgsl", NOISY_WGSL);
         let tick = module("gpulif tick.wgsl", TICK_WGSL);
+        let count = module("gpulif count.wgsl", COUNT_WGSL);
         let [form_euler, form_exact] = INPUTS_ENTRY_POINTS;
+        let [count_euler, count_exact] = COUNT_ENTRY_POINTS;
         LifPipeline {
             noisy: pipeline(&noisy_layout, &noisy, NOISY_ENTRY_POINT),
             noisy_poisson: specialised(&noisy_layout, &noisy, NOISY_ENTRY_POINT, with_poisson),
@@ -340,6 +357,8 @@ impl LifPipeline {
             exact: pipeline(&bind_group_layout, &exact, EXACT_ENTRY_POINT),
             form_euler: pipeline(&inputs_layout, &inputs, form_euler),
             form_exact: pipeline(&inputs_layout, &inputs, form_exact),
+            count_euler: pipeline(&bind_group_layout, &count, count_euler),
+            count_exact: pipeline(&bind_group_layout, &count, count_exact),
             bind_group_layout,
             inputs_layout,
         }

@@ -305,6 +305,45 @@ impl Stepper for GpuStepper {
     fn max_population(&self, desc: &PopulationDesc<'_>) -> usize {
         self.batch_for(super::population::largest_buffer_per_neuron_of(desc))
     }
+
+    /// Every population it may count, of either method: one dispatch in which each
+    /// invocation steps its neuron to its first spike (`shaders/count.wgsl`).
+    fn counts_by_period(&self, desc: &PopulationDesc<'_>) -> bool {
+        desc.is_countable()
+    }
+
+    /// In populations of at most [`Stepper::max_population`] neurons, each stepped, or
+    /// counted from each neuron's period where [`Stepper::counts_by_period`] allows.
+    fn simulate(
+        &mut self,
+        desc: &PopulationDesc<'_>,
+        steps: u32,
+        progress: Progress<'_>,
+    ) -> Result<Vec<u32>> {
+        desc.validate()?;
+        desc.check_stimulus_covers(0, steps)?;
+        if !self.counts_by_period(desc) {
+            return crate::backend::simulate_in_populations(self, desc, steps, progress);
+        }
+        let batch = self.max_population(desc).max(1);
+        let mut counts = Vec::with_capacity(desc.currents.len());
+        for start in (0..desc.currents.len()).step_by(batch) {
+            crate::backend::check_stop(progress)?;
+            // A device lost since the last batch fails here, before buffers are made on
+            // it.
+            self.context.check_errors()?;
+            let part = desc.slice(start..(start + batch).min(desc.currents.len()));
+            let runner = self.runner(&part)?;
+            runner.submit_and_wait(|encoder| {
+                runner
+                    .population
+                    .encode_counts_from_rest(&self.context.queue, encoder, steps);
+            })?;
+            progress.done(part.currents.len() as u64 * u64::from(steps));
+            counts.extend(runner.counts()?);
+        }
+        Ok(counts)
+    }
 }
 
 /// A [`GpuPopulation`] together with the device it lives on: a [`Population`] that

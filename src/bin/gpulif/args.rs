@@ -145,6 +145,12 @@ pub struct CurveArgs {
     #[arg(long, value_name = "PATH", requires = "record")]
     pub spikes: Option<PathBuf>,
 
+    /// Step every neuron through every step. Without it, a run driven by constant
+    /// currents alone (no noise, stimulus or Poisson input) is counted from each
+    /// neuron's period where the backend can (the CPU): the same counts, bit for bit.
+    #[arg(long)]
+    pub stepwise: bool,
+
     /// Print nothing but errors (no progress bar, no summary).
     #[arg(long, short)]
     pub quiet: bool,
@@ -357,6 +363,12 @@ pub struct EnsembleArgs {
 
     #[command(flatten)]
     pub poisson: PoissonArgs,
+
+    /// Step every neuron through every step. Without it, curves driven by constant
+    /// currents alone are counted from each neuron's period where the backend can:
+    /// the same counts, bit for bit.
+    #[arg(long)]
+    pub stepwise: bool,
 
     /// Drive the ensemble with this input signal x(t) instead of sweeping x: one value
     /// per step of --dt for --duration (.npy 1-D float32/float64, or one value per

@@ -141,12 +141,23 @@ pub fn print_summary(report: &CurveReport) {
             shortest(poisson.sigma(tau_rc))
         );
     }
-    outln!(
-        "  time      {:.3} s simulating, {:.3e} neuron-steps/s; {:.3} s in all",
-        report.elapsed.as_secs_f64(),
-        report.neuron_steps_per_second(),
-        started().elapsed().as_secs_f64()
-    );
+    if report.counted {
+        outln!(
+            "  time      {:.3} s counting, from each neuron's period: identical to stepping \
+             all {} steps ({:.3e} neuron-seconds a second); {:.3} s in all",
+            report.elapsed.as_secs_f64(),
+            grouped(u64::from(report.run.steps())),
+            report.neuron_seconds_per_second(),
+            started().elapsed().as_secs_f64()
+        );
+    } else {
+        outln!(
+            "  time      {:.3} s simulating, {:.3e} neuron-steps/s; {:.3} s in all",
+            report.elapsed.as_secs_f64(),
+            report.neuron_steps_per_second(),
+            started().elapsed().as_secs_f64()
+        );
+    }
     if let Some(kib) = peak_memory_kib() {
         outln!("  memory    peak resident {:.1} MiB", kib as f64 / 1024.0);
     }
@@ -286,6 +297,24 @@ pub fn print_bench(workload: &str, measurements: &[bench::Measurement]) {
             m.device
         );
     }
+    for m in measurements {
+        if let Some(c) = &m.counted {
+            outln!(
+                "  counted   {} ({}): {:.4} s from currents to counts, {:.3e} neuron-seconds \
+                 a second, {:.1}× stepping (setup and steps); counts {}",
+                m.backend.name(),
+                m.device,
+                c.seconds,
+                c.neuron_seconds_per_second,
+                c.speed_up,
+                if c.identical {
+                    "identical"
+                } else {
+                    "DIFFERENT"
+                }
+            );
+        }
+    }
 }
 
 pub fn print_ensemble(
@@ -312,11 +341,21 @@ pub fn print_ensemble(
         p.v_th
     );
     outln!("  backend   {}: {}", curves.backend, curves.device);
-    outln!(
-        "  time      {:.3} s, {:.3e} neuron-steps/s",
-        curves.elapsed.as_secs_f64(),
-        curves.neuron_steps_per_second()
-    );
+    if curves.counted {
+        outln!(
+            "  time      {:.3} s counting, from each neuron's period: identical to stepping \
+             all {} steps ({:.3e} neuron-seconds a second)",
+            curves.elapsed.as_secs_f64(),
+            grouped(u64::from(run.steps())),
+            curves.neuron_seconds_per_second()
+        );
+    } else {
+        outln!(
+            "  time      {:.3} s, {:.3e} neuron-steps/s",
+            curves.elapsed.as_secs_f64(),
+            curves.neuron_steps_per_second()
+        );
+    }
     let at_end = |n: usize| curves.rate_at_preferred_end(ensemble, n);
     let (mean, worst) = curves.max_rate_error(ensemble);
     outln!();

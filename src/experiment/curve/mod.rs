@@ -36,6 +36,9 @@ pub struct CurveSpec {
     pub run: RunSpec,
     /// The currents, one neuron each.
     pub currents: Currents,
+    /// Step every step even where the counts may be computed from each neuron's
+    /// period ([`PopulationDesc::stepwise`]); the counts are the same.
+    pub stepwise: bool,
 }
 
 impl Default for CurveSpec {
@@ -47,6 +50,7 @@ impl Default for CurveSpec {
                 i_max: 10.0,
                 neurons: 1000,
             },
+            stepwise: false,
         }
     }
 }
@@ -68,6 +72,7 @@ impl CurveSpec {
             run,
             currents: self.currents.clone(),
             spec: spec.clone(),
+            stepwise: self.stepwise,
             analytic,
             span: 0..self.currents.len(),
             shard: None,
@@ -82,6 +87,8 @@ pub struct CurveRun {
     currents: Currents,
     /// The spec it was prepared from: what drives the neurons besides their currents.
     spec: RunSpec,
+    /// Whether every step is stepped ([`CurveSpec::stepwise`]).
+    stepwise: bool,
     analytic: Analytic,
     /// The neurons this run simulates: all of them, or one shard's.
     span: std::ops::Range<usize>,
@@ -180,7 +187,16 @@ impl CurveRun {
     /// ([`RunSpec::desc`]), each neuron drawing the random streams of its index in the
     /// whole sweep.
     pub fn desc<'a>(&'a self, start: usize, currents: &'a [f64]) -> PopulationDesc<'a> {
-        self.spec.desc(currents).with_first_index(start as u64)
+        self.spec
+            .desc(currents)
+            .with_first_index(start as u64)
+            .with_stepwise(self.stepwise)
+    }
+
+    /// Whether `stepper` counts this run's spikes from each neuron's period
+    /// ([`Stepper::counts_by_period`]) rather than stepping every step.
+    pub fn counted_on(&self, stepper: &dyn Stepper) -> bool {
+        stepper.counts_by_period(&self.desc(self.span.start, &[]))
     }
 
     /// Neuron-steps the experiment takes: the unit of progress and speed.
@@ -198,14 +214,16 @@ impl CurveRun {
         let started = Instant::now();
         let counts = self.counts(stepper, self.span.start, &currents, progress)?;
         let elapsed = started.elapsed();
-        Ok(TuningCurve::of(
+        let mut curve = TuningCurve::of(
             self,
             currents,
             counts,
             stepper.kind(),
             stepper.device(),
             elapsed,
-        ))
+        );
+        curve.counted = self.counted_on(stepper);
+        Ok(curve)
     }
 
     /// Simulates every neuron on `stepper` in batches of its
@@ -254,6 +272,7 @@ impl CurveRun {
             analytic: self.analytic,
             noise: self.spec.noise,
             poisson: self.spec.poisson,
+            counted: self.counted_on(stepper),
             trains: Vec::new(),
             devices: stepper.shares(),
         })

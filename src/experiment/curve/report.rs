@@ -42,6 +42,9 @@ pub struct CurveReport {
     pub noise: Noise,
     /// The Poisson input into the neurons.
     pub poisson: Poisson,
+    /// Whether the counts were computed from each neuron's period rather than by
+    /// stepping every step (the same counts): `elapsed` is then no stepping time.
+    pub counted: bool,
     /// The recorded neurons' spike statistics ([`crate::experiment::trains`]), if any were
     /// recorded.
     pub trains: Vec<crate::experiment::trains::TrainStats>,
@@ -53,6 +56,13 @@ impl CurveReport {
     /// Neuron-steps per second of wall time.
     pub fn neuron_steps_per_second(&self) -> f64 {
         self.summary.neurons as f64 * f64::from(self.run.steps()) / self.elapsed.as_secs_f64()
+    }
+
+    /// Simulated neuron-seconds per second of wall time: the speed of a run whose
+    /// counts were computed from each neuron's period ([`CurveReport::counted`]), whose
+    /// neuron-steps were not stepped.
+    pub fn neuron_seconds_per_second(&self) -> f64 {
+        self.summary.neurons as f64 * self.run.duration() / self.elapsed.as_secs_f64()
     }
 }
 
@@ -189,6 +199,8 @@ pub struct TuningCurve {
     analytic: Analytic,
     noise: Noise,
     poisson: Poisson,
+    /// See [`CurveReport::counted`].
+    pub(crate) counted: bool,
 }
 
 impl TuningCurve {
@@ -272,6 +284,7 @@ impl TuningCurve {
             analytic,
             noise,
             poisson,
+            counted: false,
         }
     }
 
@@ -336,6 +349,7 @@ impl TuningCurve {
             analytic: self.analytic,
             noise: self.noise,
             poisson: self.poisson,
+            counted: self.counted,
             trains: Vec::new(),
             devices: Vec::new(),
         }

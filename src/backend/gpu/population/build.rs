@@ -3,8 +3,8 @@
 use wgpu::util::DeviceExt;
 
 use super::{
-    ChunkUniforms, ClockUniforms, DISPATCH_NEURON_STEPS, DispatchShape, Error, EulerConstants,
-    ExactConstants, ExactLane, GpuPopulation, LifParams, LifPipeline, Lowering,
+    ChunkUniforms, ClockUniforms, Counting, DISPATCH_NEURON_STEPS, DispatchShape, Error,
+    EulerConstants, ExactConstants, ExactLane, GpuPopulation, LifParams, LifPipeline, Lowering,
     MAX_STEPS_PER_DISPATCH, Method, Mutex, NeuronConstants, NeuronParams, NoiseConstants,
     NoiseUniforms, NoisyParts, OwnedNeuronParams, PopulationDesc, PopulationOptions,
     PopulationUniforms, Result, STIMULUS_WINDOW, poisson_drive, stimulus_gain, stimulus_window,
@@ -92,7 +92,9 @@ impl GpuPopulation {
             .min_uniform_buffer_offset_alignment
             .max(size_of::<ChunkUniforms>() as u32);
         let table_slots = floor_log2(MAX_STEPS_PER_DISPATCH) + 1;
-        let mut chunk_table = vec![0u8; (table_slots * chunk_stride) as usize];
+        // One more slot, last, for the steps a count from the neurons' periods stands
+        // for (written before each count).
+        let mut chunk_table = vec![0u8; ((table_slots + 1) * chunk_stride) as usize];
         for j in 0..table_slots {
             let slot = ChunkUniforms {
                 steps: 1 << j,
@@ -140,7 +142,7 @@ impl GpuPopulation {
         let chunk_uniforms = init(
             "gpulif chunk table",
             &chunk_table,
-            wgpu::BufferUsages::UNIFORM,
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         );
         let current_bytes = bytemuck::cast_slice(&inputs.current);
         let current = init("gpulif current", current_bytes, STATE_USAGE);
@@ -363,6 +365,14 @@ impl GpuPopulation {
                 Method::Exact => pipeline.form_exact.clone(),
             },
             staging: Mutex::new(None),
+            count: (!noisy).then(|| Counting {
+                pipeline: match method {
+                    Method::Euler => pipeline.count_euler.clone(),
+                    Method::Exact => pipeline.count_exact.clone(),
+                },
+                slot: table_slots * chunk_stride,
+            }),
+            chunks: chunk_uniforms.clone(),
             current,
             thresholds,
             gap,

@@ -1,7 +1,7 @@
 //! What a population records into a host's encoder: new inputs, steps, resets.
 
 use super::{
-    Error, GpuPopulation, Inputs, Lowering, Result, STIMULUS_BYTES, STIMULUS_WINDOW,
+    ChunkUniforms, Error, GpuPopulation, Inputs, Lowering, Result, STIMULUS_BYTES, STIMULUS_WINDOW,
     StimulusHeader, check_currents,
 };
 
@@ -20,6 +20,41 @@ impl GpuPopulation {
         queue.write_buffer(&self.current, 0, bytemuck::cast_slice(&inputs.current));
         queue.write_buffer(&self.thresholds, 0, &inputs.thresholds);
         Ok(())
+    }
+
+    /// Records one dispatch that sets every neuron's spike count to what `steps` steps
+    /// from rest would give, computed from its period (`shaders/count.wgsl`: the
+    /// stepping kernels' counts, bit for bit); writes the step count through `queue`.
+    /// For a population at rest driven by constant currents alone (no noise, stimulus
+    /// or Poisson input; `false`, and nothing recorded, otherwise). The count is all it
+    /// sets: the population's other state is left at rest, so step or read no more
+    /// than its counts before a [`reset`](Self::reset).
+    pub(crate) fn encode_counts_from_rest(
+        &self,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        steps: u32,
+    ) -> bool {
+        let Some(count) = &self.count else {
+            return false;
+        };
+        let slot = ChunkUniforms {
+            steps,
+            _pad: [0; 3],
+        };
+        queue.write_buffer(
+            &self.chunks,
+            u64::from(count.slot),
+            bytemuck::bytes_of(&slot),
+        );
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("gpulif count"),
+            timestamp_writes: None,
+        });
+        pass.set_pipeline(&count.pipeline);
+        pass.set_bind_group(0, &self.bind_group, &[count.slot]);
+        pass.dispatch_workgroups(self.shape.workgroups_x, self.shape.workgroups_y, 1);
+        true
     }
 
     /// Records dispatches that advance every neuron by `steps` steps into `encoder`, in

@@ -113,6 +113,20 @@ pub struct GpuPopulation {
     staging: Mutex<Option<wgpu::Buffer>>,
     /// The clock and stimulus of a population driven by noise or a stimulus.
     noisy: Option<NoisyParts>,
+    /// The chunk table (binding 1): the steps of each dispatch slot.
+    chunks: wgpu::Buffer,
+    /// How a population driven by constant currents alone is counted from each
+    /// neuron's period.
+    count: Option<Counting>,
+}
+
+/// The counting kernel of a population's method, and the chunk table slot that holds
+/// the steps a count stands for.
+#[derive(Debug)]
+struct Counting {
+    pipeline: wgpu::ComputePipeline,
+    /// The slot's byte offset in the chunk table.
+    slot: u32,
 }
 
 /// What a population driven by noise or a stimulus adds: a clock the dispatches read

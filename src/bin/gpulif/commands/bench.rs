@@ -117,6 +117,16 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
     } else {
         print_bench(&workload_text, &measurements);
     }
+    if let Some(m) = measurements
+        .iter()
+        .find(|m| m.counted.is_some_and(|c| !c.identical))
+    {
+        return Err(Failure::from(anyhow::anyhow!(
+            "{} ({}): the counts from the neurons' periods differ from the stepped ones",
+            m.backend.name(),
+            m.device
+        )));
+    }
     // The agreement is the benchmark's verdict: `--quiet` keeps it (it goes to stdout);
     // `--json` leaves stdout to the JSON, and the exit status carries the verdict.
     check_agreement(&measurements, workload.method, noise.is_on(), args.json)

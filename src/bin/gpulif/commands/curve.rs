@@ -28,6 +28,7 @@ pub fn run(args: CurveArgs) -> Result<(), Failure> {
     let spec = CurveSpec {
         run: args.run.spec(args.duration)?,
         currents,
+        stepwise: args.stepwise,
     };
     let mut prepared = spec.prepare()?;
     if let Some((k, n)) = args.shard {

@@ -1,6 +1,6 @@
 //! `gpulif ensemble`.
 
-use gpulif::experiment::ensemble::EnsembleSpec;
+use gpulif::experiment::ensemble::{EnsembleRun, EnsembleSpec};
 use gpulif::experiment::trains::{RecordSpec, SpikeTrains};
 use gpulif::output::plot::PlotOutput;
 use gpulif::output::{EnsembleOutput, SpikesOutput};
@@ -47,14 +47,14 @@ pub fn run(args: EnsembleArgs) -> Result<(), Failure> {
         (ensemble.len() * ensemble.x.len()) as u64 * steps,
         args.quiet,
     );
-    let curves = ensemble.simulate(
-        stepper.as_mut(),
-        args.duration,
-        args.method.into(),
+    let how = EnsembleRun {
+        duration: args.duration,
+        method: args.method.into(),
         noise,
-        args.poisson.poisson(),
-        &|done| bar.inc(done),
-    )?;
+        poisson: args.poisson.poisson(),
+        stepwise: args.stepwise,
+    };
+    let curves = ensemble.simulate(stepper.as_mut(), &how, &|done| bar.inc(done))?;
     bar.finish();
     let mut written = Vec::new();
     if let Some(output) = output {

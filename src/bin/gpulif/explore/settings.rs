@@ -60,6 +60,7 @@ impl Settings {
                 i_max: self.i_max,
                 neurons: self.neurons,
             },
+            ..CurveSpec::default()
         }
     }
 
