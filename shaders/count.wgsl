@@ -53,7 +53,14 @@ fn count_euler(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     var spikes = 0u;
     if first != 0u {
-        spikes = 1u + (count.steps - first) / (own.frozen_steps + first);
+        // The period frozen_steps + first wraps past 2³² only for a first spike within
+        // frozen_steps of the end of a run of nearly 2³² steps: then no second spike.
+        let period = own.frozen_steps + first;
+        if period >= first {
+            spikes = 1u + (count.steps - first) / period;
+        } else {
+            spikes = 1u;
+        }
     }
     spike_count[index] = spikes;
 }

@@ -324,10 +324,20 @@ fn count_block<C: Constants>(block: &Block, constants: &C, steps: u32) -> [u32; 
             u[lane] = next;
         }
     }
-    std::array::from_fn(|lane| match first[lane] {
-        0 => 0,
-        n => 1 + (steps - n) / (frozen[lane] + n),
-    })
+    std::array::from_fn(|lane| periodic_count(steps, first[lane], frozen[lane]))
+}
+
+/// The spikes in `steps` steps of a neuron that first fires on step `first` (0: never)
+/// and then every `frozen + first` steps. The period is formed in 64 bits: it exceeds
+/// `u32::MAX` when a neuron first fires within `frozen` steps of the end of a run of
+/// nearly 2³² steps.
+#[inline(always)]
+pub(crate) fn periodic_count(steps: u32, first: u32, frozen: u32) -> u32 {
+    if first == 0 {
+        return 0;
+    }
+    let period = u64::from(frozen) + u64::from(first);
+    1 + (u64::from(steps - first) / period) as u32
 }
 
 /// Moves each gap whose current changed so that the voltage stays continuous: the
@@ -451,6 +461,15 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_period_past_u32_counts_one_spike() {
+        // A first spike 10 steps before the end of a run of 2³² − 1 steps, a refractory
+        // period of 10⁸ steps: one spike (a 32-bit period would wrap and count more).
+        assert_eq!(periodic_count(u32::MAX, u32::MAX - 10, 100_000_000), 1);
+        assert_eq!(periodic_count(1000, 0, 5), 0);
+        assert_eq!(periodic_count(1000, 10, 5), 1 + 990 / 15);
     }
 
     #[test]
