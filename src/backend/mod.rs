@@ -209,7 +209,8 @@ pub trait Stepper {
     }
 
     /// The spike counts of `desc`'s neurons after `steps` steps from rest, in input
-    /// order, in populations of at most [`Stepper::max_population`] neurons.
+    /// order: [`Stepper::count_by_period`]'s where [`Stepper::counts_by_period`] allows,
+    /// else stepped in populations of at most [`Stepper::max_population`] neurons.
     fn simulate(
         &mut self,
         desc: &PopulationDesc<'_>,
@@ -218,6 +219,21 @@ pub trait Stepper {
     ) -> Result<Vec<u32>> {
         desc.validate()?;
         desc.check_stimulus_covers(0, steps)?;
+        if self.counts_by_period(desc) {
+            return self.count_by_period(desc, steps, progress);
+        }
+        simulate_in_populations(self, desc, steps, progress)
+    }
+
+    /// The spike counts of `desc` (checked, one that [`Stepper::counts_by_period`]
+    /// allows) after `steps` steps from rest, computed from each neuron's period: what
+    /// [`Stepper::simulate`] calls for such a population. By default it steps.
+    fn count_by_period(
+        &mut self,
+        desc: &PopulationDesc<'_>,
+        steps: u32,
+        progress: Progress<'_>,
+    ) -> Result<Vec<u32>> {
         simulate_in_populations(self, desc, steps, progress)
     }
 }

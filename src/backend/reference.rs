@@ -45,19 +45,13 @@ impl Stepper for ReferenceStepper {
     }
 
     /// Each neuron stepped to its second spike and counted from its period
-    /// ([`spike_count_by_period`]) where [`Stepper::counts_by_period`] allows, else
-    /// stepped every step.
-    fn simulate(
+    /// ([`spike_count_by_period`]).
+    fn count_by_period(
         &mut self,
         desc: &PopulationDesc<'_>,
         steps: u32,
         progress: Progress<'_>,
     ) -> Result<Vec<u32>> {
-        desc.validate()?;
-        desc.check_stimulus_covers(0, steps)?;
-        if !self.counts_by_period(desc) {
-            return crate::backend::simulate_in_populations(self, desc, steps, progress);
-        }
         let counts = desc
             .currents
             .par_chunks(NEURONS_PER_TASK)

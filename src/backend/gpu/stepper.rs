@@ -312,19 +312,14 @@ impl Stepper for GpuStepper {
         desc.is_countable()
     }
 
-    /// In populations of at most [`Stepper::max_population`] neurons, each stepped, or
-    /// counted from each neuron's period where [`Stepper::counts_by_period`] allows.
-    fn simulate(
+    /// In populations of at most [`Stepper::max_population`] neurons, each counted in
+    /// one dispatch.
+    fn count_by_period(
         &mut self,
         desc: &PopulationDesc<'_>,
         steps: u32,
         progress: Progress<'_>,
     ) -> Result<Vec<u32>> {
-        desc.validate()?;
-        desc.check_stimulus_covers(0, steps)?;
-        if !self.counts_by_period(desc) {
-            return crate::backend::simulate_in_populations(self, desc, steps, progress);
-        }
         let batch = self.max_population(desc).max(1);
         let mut counts = Vec::with_capacity(desc.currents.len());
         for start in (0..desc.currents.len()).step_by(batch) {
