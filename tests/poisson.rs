@@ -348,7 +348,8 @@ fn small_events_follow_the_diffusion_approximation() {
     // 1.5: 4,000 neurons for 2 s at dt = 0.1 ms each. The tolerance is five standard
     // errors of the mean rate (from the counts' own variance; a correct prediction
     // fails a point with probability below 10⁻⁶) plus 0.3 % of the rate, the
-    // approximation's own error at these weights (measured: at most 0.15 %). Below
+    // approximation's own error at these weights (measured differences, statistical
+    // error included: at most 0.22 % above 10 Hz, 0.40 % at 5.5 Hz). Below
     // μ = 0.9 the events' skew raises the rate above it (μ = 0.8: +2.5 % at weight
     // 0.005), and large weights fail it (`large_events_leave_the_diffusion_approximation`).
     let p = LifParams {
