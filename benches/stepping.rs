@@ -4,8 +4,9 @@
 //! and the GPU (the adapter `AdapterChoice::Any` opens, lavapipe included) on the
 //! tutorial's neuron with currents 0 to 10. Each GPU iteration records a reset and the
 //! steps, submits them and polls the device until they are done, so the time is the
-//! device's, launch overhead included. `gpulif bench` measures the same from the
-//! command line.
+//! device's, launch overhead included. Every run steps every step (stepwise): counting
+//! from each neuron's period is timed by `gpulif bench`, which measures the same from
+//! the command line.
 
 use std::hint::black_box;
 
@@ -35,7 +36,8 @@ fn reference(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("float64", neurons), |b| {
         b.iter(|| {
             ReferenceStepper.simulate(
-                &PopulationDesc::for_run(&run(), black_box(&currents), NeuronParams::SHARED),
+                &PopulationDesc::for_run(&run(), black_box(&currents), NeuronParams::SHARED)
+                    .with_stepwise(true),
                 run().steps(),
                 &|_| {},
             )
@@ -50,8 +52,9 @@ fn cpu(c: &mut Criterion) {
     let mut group = c.benchmark_group("cpu");
     group.throughput(Throughput::Elements(neurons as u64 * u64::from(STEPS)));
     for kernel in Kernel::available() {
-        let mut population = CpuPopulation::with_kernel(&LifParams::default(), &currents, kernel)
-            .expect("a valid population");
+        let params = LifParams::default();
+        let desc = PopulationDesc::new(&params, &currents).with_stepwise(true);
+        let mut population = CpuPopulation::from_desc(&desc, kernel).expect("a valid population");
         group.bench_function(BenchmarkId::new(kernel.name(), neurons), |b| {
             b.iter(|| {
                 population.reset();

@@ -14,7 +14,7 @@
 // the spikes before `steps` whole steps are counted in one division. Mirrored by
 // `ExactTimes::spikes_from_rest` in src/model/exact.rs.
 //
-// Common structs: shaders/common.wgsl; add64, sub64, greater64: shaders/countdown.wgsl.
+// Common structs: shaders/common.wgsl; sub64, greater64, div64: shaders/countdown.wgsl.
 
 @group(0) @binding(0) var<uniform> population: Population;
 // The steps from rest that the counts stand for.
@@ -65,25 +65,6 @@ fn count_euler(@builtin(global_invocation_id) id: vec3<u32>) {
     spike_count[index] = spikes;
 }
 
-// a / b for a quotient known to be below 2³² (b nonzero, below 2⁶³): restoring division,
-// one bit of `a` at a time.
-fn div64(a: vec2<u32>, b: vec2<u32>) -> u32 {
-    var rem = vec2<u32>(0u, 0u);
-    var quotient = 0u;
-    for (var bit = 63i; bit >= 0i; bit -= 1i) {
-        let word = select(a.x, a.y, bit >= 32i);
-        let next = (word >> u32(bit & 31i)) & 1u;
-        rem = vec2<u32>((rem.x << 1u) | next, (rem.y << 1u) | (rem.x >> 31u));
-        if !greater64(b, rem) {
-            rem = sub64(rem, b);
-            if bit < 32i {
-                quotient |= 1u << u32(bit);
-            }
-        }
-    }
-    return quotient;
-}
-
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn count_exact(@builtin(global_invocation_id) id: vec3<u32>) {
     let index = neuron_index(id);
@@ -97,7 +78,7 @@ fn count_exact(@builtin(global_invocation_id) id: vec3<u32>) {
     let end = vec2<u32>(0u, count.steps);
     var spikes = 0u;
     if (period.x != 0u || period.y != 0u) && greater64(end, rest) {
-        spikes = div64(sub64(sub64(end, vec2<u32>(1u, 0u)), rest), period) + 1u;
+        spikes = div64(sub64(sub64(end, vec2<u32>(1u, 0u)), rest), period).quotient + 1u;
     }
     spike_count[index] = spikes;
 }

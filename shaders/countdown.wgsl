@@ -1,7 +1,7 @@
 // The exact method's countdown in fixed point (2⁻³² step): vec2(low word, high word),
-// and its conversions to and from float32 steps, as `steps_f32` and `units_of` in
-// src/model/exact.rs form them. Shared by shaders/lif_exact.wgsl and
-// shaders/inputs.wgsl.
+// its arithmetic, and its conversions to and from float32 steps, as `steps_f32` and
+// `units_of` in src/model/exact.rs form them. Shared by shaders/lif_exact.wgsl,
+// shaders/inputs.wgsl and shaders/count.wgsl.
 
 // The high word of a countdown that never ends.
 const NEVER_HI: u32 = 0xFFFFFFFFu;
@@ -30,4 +30,28 @@ fn steps_f32(units: vec2<u32>) -> f32 {
 fn units_of(steps: f32) -> vec2<u32> {
     let whole = floor(steps);
     return vec2<u32>(u32((steps - whole) * 4294967296.0), u32(whole));
+}
+
+// a / b (b nonzero, below 2⁶³): the quotient's low word (the quotient modulo 2³²) and
+// the whole remainder, by restoring division, one bit of `a` at a time.
+struct DivMod {
+    quotient: u32,
+    remainder: vec2<u32>,
+}
+
+fn div64(a: vec2<u32>, b: vec2<u32>) -> DivMod {
+    var rem = vec2<u32>(0u, 0u);
+    var quotient = 0u;
+    for (var bit = 63i; bit >= 0i; bit -= 1i) {
+        let word = select(a.x, a.y, bit >= 32i);
+        let next = (word >> u32(bit & 31i)) & 1u;
+        rem = vec2<u32>((rem.x << 1u) | next, (rem.y << 1u) | (rem.x >> 31u));
+        if !greater64(b, rem) {
+            rem = sub64(rem, b);
+            if bit < 32i {
+                quotient |= 1u << u32(bit);
+            }
+        }
+    }
+    return DivMod(quotient, rem);
 }

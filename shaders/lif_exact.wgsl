@@ -49,6 +49,93 @@ fn settle(due: vec2<u32>, rest: vec2<u32>, i_in: f32, c: NeuronConstants) -> vec
     return vec2<f32>(i_in * exp_f32(-(elapsed * c.drive_gain)), 0.0);
 }
 
+// What a neuron is driven by, and where its countdown is kept.
+struct Inputs {
+    i_in: f32,
+    period: vec2<u32>,
+    rest: vec2<u32>,
+    fires: bool,
+    c: NeuronConstants,
+    // Its countdown's index in the refractory buffer.
+    at: u32,
+}
+
+fn inputs_of(index: u32) -> Inputs {
+    let n = population.neuron_count;
+    let period = times[index];
+    return Inputs(
+        current[index],
+        period,
+        times[n + index],
+        period.x != 0u || period.y != 0u,
+        constants[index * population.per_neuron],
+        n + 2u * index,
+    );
+}
+
+// A neuron's state as a dispatch starts.
+struct Start {
+    u: f32,
+    r: f32,
+    due: vec2<u32>,
+}
+
+// Reads neuron `index`'s state and takes its current: a new current moves the gap so that the voltage stays where it
+// was, and the countdown of a firing neuron is reckoned afresh when the current changed
+// or it crossed threshold without a change of its float32 current.
+fn take_current(index: u32, x: Inputs) -> Start {
+    var u = gap[index];
+    var r = bitcast<f32>(refractory[index]);
+    var due = vec2<u32>(refractory[x.at], refractory[x.at + 1u]);
+    var stale = due.y == NEVER_HI;
+    let was = drive[index];
+    if was != x.i_in {
+        u = x.i_in - (was - u);
+        drive[index] = x.i_in;
+        stale = true;
+    }
+    if !x.fires {
+        due = vec2<u32>(0u, NEVER_HI);
+    } else if stale {
+        due = reckon(u, r, x.i_in, x.rest, x.c);
+        r = 0.0;
+    }
+    return Start(u, r, due);
+}
+
+// One step of a firing neuron's countdown; returns the spikes in it: every period that
+// ends before the step does.
+fn count_down(due: ptr<function, vec2<u32>>, period: vec2<u32>) -> u32 {
+    let d = *due;
+    if d.y != 0u {
+        (*due).y = d.y - 1u;
+        return 0u;
+    }
+    if period.y != 0u {
+        let lo = d.x + period.x;
+        *due = vec2<u32>(lo, period.y + select(0u, 1u, lo < d.x) - 1u);
+        return 1u;
+    }
+    let spikes = (0xFFFFFFFFu - d.x) / period.x + 1u;
+    *due = vec2<u32>(d.x + spikes * period.x, 0u);
+    return spikes;
+}
+
+// One step of a neuron below threshold: (gap, refractory time left) after it.
+fn step_below(state: vec2<f32>, c: NeuronConstants) -> vec2<f32> {
+    let u = state.x;
+    let r = state.y;
+    let dt = population.dt;
+    if r == 0.0 {
+        return vec2<f32>(u * c.decay, 0.0);
+    }
+    if r >= dt {
+        return vec2<f32>(u, r - dt);
+    }
+    // The refractory period ends inside this step; integrate the rest of it.
+    return vec2<f32>(u * exp_f32(-(dt - r) / c.tau), 0.0);
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn step_exact(@builtin(global_invocation_id) id: vec3<u32>) {
     let index = neuron_index(id);
@@ -56,31 +143,17 @@ fn step_exact(@builtin(global_invocation_id) id: vec3<u32>) {
     if index >= n {
         return;
     }
-    let i_in = current[index];
-    let period = times[index];
-    let rest = times[n + index];
-    let fires = period.x != 0u || period.y != 0u;
-    let c = constants[index * population.per_neuron];
-    let dt = population.dt;
-    var u = gap[index];
-    var r = bitcast<f32>(refractory[index]);
-    let at = n + 2u * index;
-    var due = vec2<u32>(refractory[at], refractory[at + 1u]);
-    // A neuron that crossed threshold without a change of its float32 current.
-    var stale = due.y == NEVER_HI;
-    // A new current moves the gap so that the voltage stays where it was.
-    let was = drive[index];
-    if was != i_in {
-        u = i_in - (was - u);
-        drive[index] = i_in;
-        stale = true;
-    }
-    if !fires {
-        due = vec2<u32>(0u, NEVER_HI);
-    } else if stale {
-        due = reckon(u, r, i_in, rest, c);
-        r = 0.0;
-    }
+    let x = inputs_of(index);
+    let i_in = x.i_in;
+    let period = x.period;
+    let rest = x.rest;
+    let fires = x.fires;
+    let c = x.c;
+    let at = x.at;
+    let start = take_current(index, x);
+    var u = start.u;
+    var r = start.r;
+    var due = start.due;
     var spikes = spike_count[index];
     var last = 0u;
     // The common case, branch-free: a neuron above threshold fires at most once a step
@@ -103,28 +176,11 @@ fn step_exact(@builtin(global_invocation_id) id: vec3<u32>) {
         for (var s = 0u; s < chunk.steps; s += 1u) {
             last = 0u;
             if fires {
-                if due.y == 0u {
-                    // Spikes in this step: every period that ends before the step does.
-                    if period.y != 0u {
-                        let lo = due.x + period.x;
-                        due = vec2<u32>(lo, period.y + select(0u, 1u, lo < due.x) - 1u);
-                        last = 1u;
-                    } else {
-                        last = (0xFFFFFFFFu - due.x) / period.x + 1u;
-                        due = vec2<u32>(due.x + last * period.x, 0u);
-                    }
-                } else {
-                    due.y -= 1u;
-                }
-            } else if r == 0.0 {
-                u = u * c.decay;
-            } else if r >= dt {
-                r = r - dt;
+                last = count_down(&due, period);
             } else {
-                // The refractory period ends inside this step; integrate the rest of it.
-                let left = r;
-                r = 0.0;
-                u = u * exp_f32(-(dt - left) / c.tau);
+                let below = step_below(vec2<f32>(u, r), c);
+                u = below.x;
+                r = below.y;
             }
             spikes += last;
         }
@@ -133,6 +189,67 @@ fn step_exact(@builtin(global_invocation_id) id: vec3<u32>) {
         let settled = settle(due, rest, i_in, c);
         u = settled.x;
         r = settled.y;
+    }
+    gap[index] = u;
+    refractory[index] = bitcast<u32>(r);
+    refractory[at] = due.x;
+    refractory[at + 1u] = due.y;
+    spike_count[index] = spikes;
+    spiked[index] = last;
+}
+
+// Advances each neuron by `chunk.steps` steps under its constant current in closed
+// form, leaving step_exact's state bit for bit: a firing neuron's spikes fall at its
+// countdown and every period after, so all steps but the last are one division and the
+// last is count_down, for the spikes on it; a neuron below threshold is stepped until a
+// step leaves it as it was (not refractory, its gap no longer changing). Mirrored by
+// `advance_countdown_block` in src/backend/cpu/exact_block.rs.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn advance_exact(@builtin(global_invocation_id) id: vec3<u32>) {
+    let index = neuron_index(id);
+    let n = population.neuron_count;
+    if index >= n {
+        return;
+    }
+    let x = inputs_of(index);
+    let i_in = x.i_in;
+    let period = x.period;
+    let rest = x.rest;
+    let fires = x.fires;
+    let c = x.c;
+    let at = x.at;
+    let start = take_current(index, x);
+    var u = start.u;
+    var r = start.r;
+    var due = start.due;
+    var spikes = spike_count[index];
+    var last = 0u;
+    if fires {
+        // All steps but the last: the spikes before their end, and the countdown from
+        // it to the next.
+        let end = vec2<u32>(0u, chunk.steps - 1u);
+        if greater64(end, due) {
+            let to_end = sub64(sub64(end, vec2<u32>(1u, 0u)), due);
+            let split = div64(to_end, period);
+            spikes += split.quotient + 1u;
+            due = sub64(sub64(period, vec2<u32>(1u, 0u)), split.remainder);
+        } else {
+            due = sub64(due, end);
+        }
+        last = count_down(&due, period);
+        spikes += last;
+        let settled = settle(due, rest, i_in, c);
+        u = settled.x;
+        r = settled.y;
+    } else {
+        for (var s = 0u; s < chunk.steps; s += 1u) {
+            let next = step_below(vec2<f32>(u, r), c);
+            if next.x == u && next.y == r {
+                break;
+            }
+            u = next.x;
+            r = next.y;
+        }
     }
     gap[index] = u;
     refractory[index] = bitcast<u32>(r);

@@ -1,13 +1,15 @@
 //! Counting from each neuron's period: the counts of a population driven by constant
 //! currents alone, computed without stepping every step, equal full stepping bit for bit
-//! on every backend and method; runs that cannot be counted step and say so.
+//! on every backend and method; so does the whole state of a population advanced that
+//! way (counts, last-step spikes, voltages), which may then be stepped, re-driven and
+//! read; runs that cannot be counted step and say so.
 
 mod common;
 
 use gpulif::backend::cpu::Kernel;
 use gpulif::{
-    CpuStepper, GpuOptions, LifParams, Method, NeuronParams, Noise, Poisson, PopulationDesc,
-    ReferenceStepper, Stepper,
+    CpuStepper, GpuOptions, LifParams, Method, NeuronParams, Noise, Poisson, Population,
+    PopulationDesc, ReferenceStepper, Stepper,
 };
 
 /// Parameter sets with refractory periods of none, one step, 2 ms and 0.2 s, at dt 0.1
@@ -92,7 +94,7 @@ fn every_run_length_is_counted_as_stepped() {
         for method in [Method::Euler, Method::Exact] {
             let desc = PopulationDesc::new(&params, &currents).with_method(method);
             let mut stepper = CpuStepper::new();
-            let mut population = stepper.population(&desc).unwrap();
+            let mut population = stepper.population(&desc.with_stepwise(true)).unwrap();
             for steps in 1..=600 {
                 population.advance(1, &|_| {}).unwrap();
                 let counted = stepper.simulate(&desc, steps, &|_| {}).unwrap();
@@ -200,6 +202,205 @@ fn runs_that_are_not_driven_by_constant_currents_alone_step() {
         }
     }
     assert!(plain.is_countable());
+}
+
+/// A population's state: counts, last-step spikes and voltages (their bits).
+fn state(population: &dyn Population) -> (Vec<u32>, Vec<u32>, Vec<u64>) {
+    let voltages = population.voltages().unwrap();
+    (
+        population.counts().unwrap(),
+        population.spiked().unwrap(),
+        voltages.iter().map(|v| v.to_bits()).collect(),
+    )
+}
+
+/// Gives a population counted from the periods and one that steps every step of
+/// `desc` the same runs, currents changed between them (the sweep reversed, then every
+/// current a tenth: neurons crossing threshold both ways, some while refractory, some
+/// with voltages above threshold under currents below it), and asserts after each
+/// run that their states are the same, bit for bit.
+fn advance_both(stepper: &mut dyn Stepper, desc: &PopulationDesc<'_>, runs: &[u32], what: &str) {
+    let mut counted = stepper.population(desc).unwrap();
+    let mut stepped = stepper.population(&desc.with_stepwise(true)).unwrap();
+    assert!(counted.counts_by_period(), "{what}");
+    assert!(!stepped.counts_by_period(), "{what}");
+    let reversed: Vec<f64> = desc.currents.iter().rev().copied().collect();
+    let tenth: Vec<f64> = desc.currents.iter().map(|i| i / 10.0).collect();
+    for (k, &steps) in runs.iter().enumerate() {
+        if k == runs.len() / 3 {
+            counted.write_currents(&reversed).unwrap();
+            stepped.write_currents(&reversed).unwrap();
+        }
+        if k == 2 * runs.len() / 3 {
+            counted.write_currents(&tenth).unwrap();
+            stepped.write_currents(&tenth).unwrap();
+        }
+        counted.advance(steps, &|_| {}).unwrap();
+        stepped.advance(steps, &|_| {}).unwrap();
+        assert!(
+            state(counted.as_ref()) == state(stepped.as_ref()),
+            "{what}: run {k} ({steps} steps)"
+        );
+    }
+    let counts = counted.counts().unwrap();
+    assert!(counts.iter().any(|&c| c >= 3), "{what}: the runs fire");
+}
+
+/// Runs of a few steps and of many, in an order that ends some inside refractory
+/// periods and some on spikes.
+const RUNS: [u32; 9] = [1, 37, 2000, 3, 999, 1, 5000, 2, 777];
+
+#[test]
+fn a_population_advanced_by_period_is_in_the_state_stepping_leaves() {
+    for params in parameter_sets() {
+        let currents = currents(params.v_th);
+        for method in [Method::Euler, Method::Exact] {
+            let desc = PopulationDesc::new(&params, &currents).with_method(method);
+            for kernel in Kernel::available() {
+                let what = format!("{params:?}, {method}, {kernel:?}");
+                advance_both(&mut CpuStepper::with_kernel(kernel), &desc, &RUNS, &what);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_gpu_population_advanced_by_period_is_in_the_state_stepping_leaves() {
+    // One dispatch of advance_euler or advance_exact against the stepping kernels, the
+    // parameter sets of both time steps, shared and per-neuron parameters.
+    let Some(mut gpu) = common::gpu_stepper(GpuOptions::default()) else {
+        return;
+    };
+    for params in parameter_sets() {
+        let currents = currents(params.v_th);
+        for method in [Method::Euler, Method::Exact] {
+            let desc = PopulationDesc::new(&params, &currents).with_method(method);
+            advance_both(&mut gpu, &desc, &RUNS, &format!("{params:?}, {method}"));
+        }
+    }
+    let params = LifParams::default();
+    let currents = currents(1.0);
+    let n = currents.len();
+    let tau_rc: Vec<f64> = (0..n).map(|k| 0.01 + 0.3 * (k % 7) as f64 / 7.0).collect();
+    let tau_ref: Vec<f64> = (0..n).map(|k| [0.0, 0.001, 0.002, 0.05][k % 4]).collect();
+    let each = NeuronParams {
+        tau_rc: Some(&tau_rc),
+        tau_ref: Some(&tau_ref),
+        v_th: None,
+    };
+    for method in [Method::Euler, Method::Exact] {
+        let desc = PopulationDesc::new(&params, &currents)
+            .with_method(method)
+            .with_each(each);
+        advance_both(&mut gpu, &desc, &RUNS, &format!("{method}, per neuron"));
+        advance_both(
+            &mut CpuStepper::new(),
+            &desc,
+            &RUNS,
+            &format!("{method}, per neuron, CPU"),
+        );
+    }
+}
+
+#[test]
+fn a_population_counted_then_stepped_equals_one_stepped_all_the_way() {
+    // Counted for 1,234 steps, then recorded a step at a time for 300 (the GPU records
+    // with its stepping kernel), then counted again: the state at every recorded step
+    // and at the end is the population's that stepped all the way.
+    let params = LifParams {
+        tau_ref: 0.005,
+        ..LifParams::default()
+    };
+    let currents = currents(1.0);
+    let mut steppers: Vec<(String, Box<dyn Stepper>)> =
+        vec![("cpu".into(), Box::new(CpuStepper::new()))];
+    if let Some(gpu) = common::gpu_stepper(GpuOptions::default()) {
+        steppers.push(("gpu".into(), Box::new(gpu)));
+    }
+    for (name, stepper) in &mut steppers {
+        for method in [Method::Euler, Method::Exact] {
+            let desc = PopulationDesc::new(&params, &currents).with_method(method);
+            let mut counted = stepper.population(&desc).unwrap();
+            let mut stepped = stepper.population(&desc.with_stepwise(true)).unwrap();
+            counted.advance(1234, &|_| {}).unwrap();
+            stepped.advance(1234, &|_| {}).unwrap();
+            let mut recorded = Vec::new();
+            counted
+                .record(300, &mut |_, voltages, spiked| {
+                    recorded.push((voltages.to_vec(), spiked.to_vec()))
+                })
+                .unwrap();
+            for (k, (voltages, spiked)) in recorded.iter().enumerate() {
+                stepped.advance(1, &|_| {}).unwrap();
+                assert!(
+                    *voltages == stepped.voltages().unwrap()
+                        && *spiked == stepped.spiked().unwrap(),
+                    "{name}, {method}: step {k} of the recording"
+                );
+            }
+            counted.advance(4321, &|_| {}).unwrap();
+            stepped.advance(4321, &|_| {}).unwrap();
+            assert!(
+                state(counted.as_ref()) == state(stepped.as_ref()),
+                "{name}, {method}: counted again"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_embedding_api_counts_by_period_only_when_asked() {
+    // encode_steps steps; encode_steps_by_period, recorded twice into one encoder with
+    // different step counts, leaves the state of the stepped sum; a noisy population
+    // refuses it and records nothing.
+    let Some(context) = common::gpu() else {
+        return;
+    };
+    let (device, queue) = (&context.device, &context.queue);
+    let pipeline = gpulif::LifPipeline::new(device);
+    let params = LifParams::default();
+    let currents = currents(1.0);
+    for method in [Method::Euler, Method::Exact] {
+        let desc = PopulationDesc::new(&params, &currents).with_method(method);
+        let make = || {
+            gpulif::GpuPopulation::from_desc(device, &pipeline, &desc, &Default::default()).unwrap()
+        };
+        let (counted, stepped) = (make(), make());
+        assert!(counted.can_count_by_period());
+        let mut encoder = device.create_command_encoder(&Default::default());
+        counted
+            .encode_steps_by_period(device, &mut encoder, 1500)
+            .unwrap();
+        counted
+            .encode_steps_by_period(device, &mut encoder, 2222)
+            .unwrap();
+        stepped.encode_steps(&mut encoder, 3722);
+        queue.submit([encoder.finish()]);
+        let read = |p: &gpulif::GpuPopulation| {
+            (
+                p.read_counts(device, queue).unwrap(),
+                p.read_spiked(device, queue).unwrap(),
+                p.read_voltages(device, queue)
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        assert!(read(&counted) == read(&stepped), "{method}");
+    }
+    let noisy = PopulationDesc::new(&params, &currents).with_noise(Noise::white(0.3, 1));
+    let noisy =
+        gpulif::GpuPopulation::from_desc(device, &pipeline, &noisy, &Default::default()).unwrap();
+    assert!(!noisy.can_count_by_period());
+    let mut encoder = device.create_command_encoder(&Default::default());
+    let error = noisy
+        .encode_steps_by_period(device, &mut encoder, 10)
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("constant currents alone"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -549,6 +549,9 @@ class EnsembleResult:
         ``(x_points, neurons)``: row k is every neuron's rate at ``x[k]``, Hz.
     gains, biases, encoders, intercepts, max_rates : numpy.ndarray
         Each neuron's: ``J(x) = gain·encoder·x + bias``.
+    counted : bool
+        True when the counts were computed from each neuron's period rather than by
+        stepping every step (the same counts; see ``stepwise``).
     """
 
     x: np.ndarray
@@ -560,6 +563,7 @@ class EnsembleResult:
     max_rates: np.ndarray
     backend: str
     device: str
+    counted: bool = False
 
     def plot(self, ax: Any = None, neurons: int = 40) -> Any:
         """Draws up to ``neurons`` of the curves against x; returns the axes."""
@@ -592,6 +596,7 @@ def ensemble(
     noise_tau: float = 0.0,
     poisson: Optional[Tuple[float, float]] = None,
     progress: Progress = False,
+    stepwise: bool = False,
 ) -> EnsembleResult:
     """Nengo-style ensemble tuning curves, as ``gpulif ensemble``.
 
@@ -611,6 +616,10 @@ def ensemble(
     duration, dt, tau_rc, tau_ref, v_th, backend, adapter, noise, noise_tau, poisson, progress
         As for :func:`curve`; the neuron defaults are Nengo's (tau_rc 0.02 s). The
         Poisson input is drawn with ``seed``.
+    stepwise : bool
+        As for :func:`curve`: step every step rather than count from each neuron's
+        period where constant currents alone drive the neurons (the same rates;
+        ``result.counted`` says which).
 
     Returns
     -------
@@ -625,7 +634,7 @@ def ensemble(
         _real("dt", dt), _real("tau_rc", tau_rc), _real("tau_ref", tau_ref),
         _real("v_th", v_th), _text("backend", backend), _adapter(adapter),
         _real("noise", noise), _real("noise_tau", noise_tau), _progress(progress),
-        _poisson(poisson),
+        _poisson(poisson), bool(stepwise),
     )
     return EnsembleResult(**raw)
 
@@ -640,6 +649,10 @@ class Population:
         Input currents, one neuron each.
     dt, tau_rc, tau_ref, v_th, method, backend, adapter, noise, noise_tau, seed, stimulus
         As for :func:`curve`; ``tau_rc``, ``tau_ref`` and ``v_th`` may be arrays.
+    stepwise : bool
+        Step every step. By default a population driven by constant currents alone (no
+        noise or stimulus) is advanced from each neuron's period instead, with the same
+        state after every :meth:`step`, bit for bit (:attr:`counted` says which).
 
     Notes
     -----
@@ -672,6 +685,7 @@ class Population:
         noise_tau: float = 0.0,
         seed: Optional[int] = None,
         stimulus: Optional[ArrayLike] = None,
+        stepwise: bool = False,
     ) -> None:
         currents = _currents(currents)
         n = len(currents)
@@ -683,7 +697,7 @@ class Population:
             currents, _real("dt", dt), tau_rc_0, tau_ref_0, v_th_0, _text("method", method),
             _text("backend", backend), _adapter(adapter), _real("noise", noise),
             _real("noise_tau", noise_tau), _seed(seed), stimulus_array, tau_rc_each,
-            tau_ref_each, v_th_each,
+            tau_ref_each, v_th_each, bool(stepwise),
         )
         self.dt = float(dt)
         self.steps_done = 0
@@ -708,6 +722,12 @@ class Population:
     def seed(self) -> int:
         """The seed of its noise streams."""
         return self._inner.seed
+
+    @property
+    def counted(self) -> bool:
+        """True when :meth:`step` advances from each neuron's period rather than
+        stepping every step (the same state either way; see ``stepwise``)."""
+        return self._inner.counted
 
     def step(self, steps: int = 1) -> None:
         """Advances every neuron by ``steps`` steps (releasing the GIL)."""

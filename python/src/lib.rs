@@ -434,7 +434,8 @@ fn trace<'py>(
 /// Nengo-style ensemble tuning curves; see `gpulif.ensemble`.
 #[pyfunction]
 #[pyo3(signature = (neurons, max_rates, intercepts, x_points, seed, method, duration, dt,
-    tau_rc, tau_ref, v_th, backend, adapter, noise, noise_tau, progress, poisson = None))]
+    tau_rc, tau_ref, v_th, backend, adapter, noise, noise_tau, progress, poisson = None,
+    stepwise = false))]
 #[allow(clippy::too_many_arguments)]
 fn ensemble<'py>(
     py: Python<'py>,
@@ -455,6 +456,7 @@ fn ensemble<'py>(
     noise_tau: f64,
     progress: Option<Bound<'py, PyAny>>,
     poisson: Option<(f64, f64)>,
+    stepwise: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let spec = EnsembleSpec {
         params: neuron(dt, tau_rc, tau_ref, v_th)?,
@@ -479,10 +481,11 @@ fn ensemble<'py>(
         poisson: self::poisson(poisson),
         ..RunSpec::default()
     };
-    let desc = drive.desc(&currents);
+    let desc = drive.desc(&currents).with_stepwise(stepwise);
     desc.validate().map_err(to_py)?;
     let mut stepper = open(backend, adapter)?;
     let (kind, device) = (stepper.kind().name(), stepper.device());
+    let counted = stepper.counts_by_period(&desc);
     let total = currents.len() as u64 * u64::from(run.steps());
     let steps = run.steps();
     let counts = interruptible(py, total, progress.as_ref(), |control| {
@@ -504,6 +507,7 @@ fn ensemble<'py>(
     out.set_item("max_rates", ensemble.max_rates.clone().into_pyarray(py))?;
     out.set_item("backend", kind)?;
     out.set_item("device", device)?;
+    out.set_item("counted", counted)?;
     Ok(out)
 }
 
@@ -521,7 +525,7 @@ struct PyPopulation {
 impl PyPopulation {
     #[new]
     #[pyo3(signature = (currents, dt, tau_rc, tau_ref, v_th, method, backend, adapter, noise,
-        noise_tau, seed, stimulus, tau_rc_each, tau_ref_each, v_th_each))]
+        noise_tau, seed, stimulus, tau_rc_each, tau_ref_each, v_th_each, stepwise = false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -540,6 +544,7 @@ impl PyPopulation {
         tau_rc_each: Option<PyReadonlyArray1<'_, f64>>,
         tau_ref_each: Option<PyReadonlyArray1<'_, f64>>,
         v_th_each: Option<PyReadonlyArray1<'_, f64>>,
+        stepwise: bool,
     ) -> PyResult<Self> {
         let (params, each) = parameters(
             dt,
@@ -560,7 +565,7 @@ impl PyPopulation {
             stimulus: signal(stimulus)?,
             ..RunSpec::default()
         };
-        let desc = spec.desc(currents).with_each(each);
+        let desc = spec.desc(currents).with_each(each).with_stepwise(stepwise);
         let mut stepper = open(backend, adapter)?;
         let population = py.detach(|| stepper.population(&desc)).map_err(to_py)?;
         Ok(PyPopulation {
@@ -589,6 +594,11 @@ impl PyPopulation {
     #[getter]
     fn seed(&self) -> u64 {
         self.seed
+    }
+
+    #[getter]
+    fn counted(&self) -> bool {
+        self.lock().counts_by_period()
     }
 
     fn step(&self, py: Python<'_>, steps: u32) -> PyResult<()> {

@@ -185,6 +185,34 @@ def test_constant_currents_are_counted_from_periods_with_the_stepped_counts():
     # Noise: stepped.
     noisy = gpulif.curve(currents, duration=1, noise=0.3, seed=1, backend="cpu")
     assert not noisy.counted
+    # The ensemble likewise, both methods.
+    for method in ["exact", "euler"]:
+        counted = gpulif.ensemble(40, x_points=11, method=method, duration=3, backend="cpu")
+        stepped = gpulif.ensemble(40, x_points=11, method=method, duration=3, backend="cpu",
+                                  stepwise=True)
+        assert counted.counted and not stepped.counted
+        np.testing.assert_array_equal(counted.rates, stepped.rates)
+
+
+def test_a_population_counted_by_period_reads_as_one_stepped():
+    # A Population driven by constant currents alone advances by period; its counts,
+    # voltages and spikes after each run, currents changed between runs, are those of
+    # the step-by-step record of the same runs.
+    currents = gpulif.sweep(0, 8, 500)
+    pop = gpulif.Population(currents, tau_rc=0.02, tau_ref=0.004, backend="cpu")
+    stepped = gpulif.Population(currents, tau_rc=0.02, tau_ref=0.004, backend="cpu",
+                                stepwise=True)
+    assert pop.counted and not stepped.counted
+    for steps, new in [(1234, None), (777, currents[::-1].copy()), (3000, currents / 10)]:
+        if new is not None:
+            pop.set_currents(new)
+            stepped.set_currents(new)
+        pop.step(steps)
+        voltages, spikes = stepped.record(steps)
+        np.testing.assert_array_equal(pop.voltages, voltages[-1])
+        np.testing.assert_array_equal(pop.spiked, spikes[-1])
+    np.testing.assert_array_equal(pop.counts, stepped.counts)
+    assert pop.counts.max() > 100
 
 
 def test_recorded_spikes_sum_to_the_counts_with_noise():

@@ -139,8 +139,19 @@ pub trait Population: Send {
     fn write_currents(&mut self, currents: &[f64]) -> Result<()>;
 
     /// Advances every neuron by `steps` steps, reporting the neuron-steps done as it
-    /// goes.
+    /// goes. Where [`Population::counts_by_period`], the steps are counted from each
+    /// neuron's period rather than stepped one by one; the state after them (voltages,
+    /// refractory times, counts, last-step spikes) is the same, bit for bit.
     fn advance(&mut self, steps: u32, progress: Progress<'_>) -> Result<()>;
+
+    /// Whether [`Population::advance`] counts from each neuron's period: a population
+    /// driven by constant currents alone, whose description did not ask to step every
+    /// step ([`PopulationDesc::is_countable`]), on a backend that can. Its currents are
+    /// constant within each run of steps, whatever [`Population::write_currents`]
+    /// writes between them.
+    fn counts_by_period(&self) -> bool {
+        false
+    }
 
     /// Spikes of each neuron since the start or the last reset or clear.
     fn counts(&self) -> Result<Vec<u32>>;

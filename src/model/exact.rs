@@ -331,6 +331,23 @@ pub(crate) fn count_down(due: &mut u64, period: u64) -> u32 {
     spikes as u32
 }
 
+/// `steps` steps of a firing neuron's countdown `due` at once: [`count_down`] `steps`
+/// times, in one division. Returns the spikes in them (the spikes at `due`, `due +
+/// period`, … below `steps` whole steps), which may exceed `u32::MAX`.
+#[inline(always)]
+pub(crate) fn count_down_steps(due: &mut u64, period: u64, steps: u32) -> u64 {
+    let end = u64::from(steps) * UNITS_PER_STEP;
+    if *due >= end {
+        *due -= end;
+        return 0;
+    }
+    // The last spike before the end is `(end − 1 − due) mod period` units before it;
+    // the next, that much less one before a period after it.
+    let to_end = end - 1 - *due;
+    *due = period - 1 - to_end % period;
+    to_end / period + 1
+}
+
 /// The gap and refractory time left of a firing neuron whose countdown is `due`: while
 /// `due` exceeds `rest` the neuron is refractory for the difference, else it has
 /// integrated from rest for `rest − due`. Branch-free (both cases are formed, one

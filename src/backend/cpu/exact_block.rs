@@ -5,7 +5,9 @@
 //! run of steps. Both give the same results bit for bit.
 
 use super::LANES;
-use crate::model::exact::{ExactCountdown, ExactLane, ExactTimes, reckon, settle};
+use crate::model::exact::{
+    ExactCountdown, ExactLane, ExactTimes, count_down, count_down_steps, reckon, settle,
+};
 
 /// [`LANES`] neurons of the exact kernel, as struct of arrays.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -209,6 +211,81 @@ pub(crate) fn step_countdown_block(
     }
     block.settle(&lanes);
 }
+
+/// Advances a block from any state by `steps` exact steps under its constant currents,
+/// in closed form: [`step_countdown_block`]'s state (countdowns, gaps, refractory
+/// times, counts, last-step spikes), bit for bit.
+///
+/// A neuron above threshold fires at its countdown and every period after it, so all
+/// its steps but the last are one division ([`count_down_steps`]) and the last is
+/// [`count_down`], for the spikes on it. A neuron below threshold is stepped with
+/// [`ExactCountdown`]'s step until its refractory period ends; then its gap decays,
+/// all such lanes together, until the steps run out or it no longer changes (it stays
+/// so).
+#[inline(always)]
+pub(crate) fn advance_countdown_block(
+    block: &mut CountdownBlock,
+    lanes: impl Fn(usize) -> ExactLane,
+    steps: u32,
+) {
+    if steps == 0 {
+        return;
+    }
+    block.take_currents(&lanes);
+    // The decays each lane below threshold has left once it is not refractory.
+    let mut budget = [0u32; LANES];
+    #[allow(clippy::needless_range_loop)] // one lane of the block's arrays at a time
+    for lane in 0..LANES {
+        let times = block.times(lane);
+        let mut due = block.due(lane);
+        if block.tick[lane] == 1 {
+            let spikes = count_down_steps(&mut due, times.period, steps - 1) as u32;
+            let last = count_down(&mut due, times.period);
+            block.spike_count[lane] = block.spike_count[lane]
+                .wrapping_add(spikes)
+                .wrapping_add(last);
+            block.spiked[lane] = last;
+            block.set_due(lane, due);
+            continue;
+        }
+        let constants = lanes(lane);
+        let mut neuron = ExactCountdown {
+            due,
+            gap: block.gap[lane],
+            refractory: block.refractory[lane],
+        };
+        let mut step = 0;
+        while step < steps && neuron.refractory != 0.0 {
+            neuron.step(&times, &constants);
+            step += 1;
+        }
+        block.gap[lane] = neuron.gap;
+        block.refractory[lane] = neuron.refractory;
+        block.spiked[lane] = 0;
+        budget[lane] = steps - step;
+    }
+    let decay: [f32; LANES] = std::array::from_fn(|lane| lanes(lane).decay);
+    let mut open: [bool; LANES] = std::array::from_fn(|lane| budget[lane] > 0);
+    let mut gap = block.gap;
+    let mut decays = 0u32;
+    while open.iter().any(|&o| o) {
+        for _ in 0..LOOK_EVERY {
+            decays += 1;
+            for lane in 0..LANES {
+                let next = gap[lane] * decay[lane];
+                let changed = next != gap[lane];
+                gap[lane] = if open[lane] { next } else { gap[lane] };
+                open[lane] &= (decays < budget[lane]) & changed;
+            }
+        }
+    }
+    block.gap = gap;
+    block.settle(&lanes);
+}
+
+/// Decays [`advance_countdown_block`] runs between two looks at whether every lane is
+/// done.
+const LOOK_EVERY: u32 = 16;
 
 /// One step of every lane, branch-free: a neuron below threshold multiplies its gap by
 /// the decay (so does one above, whose gap is formed again when the run ends); one above

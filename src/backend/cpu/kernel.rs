@@ -10,7 +10,7 @@
 //! processor supports is chosen at run time.
 
 use super::LANES;
-use super::exact_block::{CountdownBlock, step_countdown_block};
+use super::exact_block::{CountdownBlock, advance_countdown_block, step_countdown_block};
 use crate::model::euler::EulerConstants;
 use crate::model::exact::ExactLane;
 
@@ -149,6 +149,24 @@ impl Kernel {
         })
     }
 
+    /// Advances every neuron of a countdown block, from any state, by `steps` exact
+    /// steps under its constant currents: [`Kernel::step_countdown`]'s state, bit for
+    /// bit, in closed form ([`advance_countdown_block`]).
+    ///
+    /// # Panics
+    ///
+    /// As [`Kernel::step`].
+    pub(crate) fn advance_countdown_by_period(
+        self,
+        block: &mut CountdownBlock,
+        lanes: impl Fn(usize) -> ExactLane,
+        steps: u32,
+    ) {
+        isa_dispatch!(self, |block: &mut CountdownBlock, lanes: impl Fn(usize) -> ExactLane, steps: u32| Set => {
+            advance_countdown_block(block, lanes, steps)
+        })
+    }
+
     /// The spike counts of a block at rest after `steps` Euler steps under its
     /// constant currents, all with the same constants: [`Kernel::step`]'s counts,
     /// bit for bit, at the cost of each lane's first inter-spike interval
@@ -178,6 +196,33 @@ impl Kernel {
         steps: u32,
     ) -> [u32; LANES] {
         self.count_dispatch(block, constants, steps)
+    }
+
+    /// Advances every neuron of `block`, from any state, by `steps` Euler steps under
+    /// its constant currents, all with the same constants: [`Kernel::step`]'s state
+    /// (gaps, refractory countdowns, counts, last-step spikes), bit for bit, at the cost
+    /// of a few of each lane's intervals rather than `steps` ([`advance_block`]).
+    ///
+    /// # Panics
+    ///
+    /// As [`Kernel::step`].
+    pub fn advance_by_period(self, block: &mut Block, constants: &EulerConstants, steps: u32) {
+        self.advance_dispatch(block, constants, steps);
+    }
+
+    /// [`Kernel::advance_by_period`], each lane with its own constants.
+    ///
+    /// # Panics
+    ///
+    /// As [`Kernel::step`].
+    pub fn advance_each_by_period(self, block: &mut Block, constants: &LaneConstants, steps: u32) {
+        self.advance_dispatch(block, constants, steps);
+    }
+
+    fn advance_dispatch(self, block: &mut Block, constants: &impl Constants, steps: u32) {
+        isa_dispatch!(self, |block: &mut Block, constants: &impl Constants, steps: u32| Set => {
+            advance_block(block, constants, steps)
+        })
     }
 
     fn count_dispatch(self, block: &Block, constants: &impl Constants, steps: u32) -> [u32; LANES] {
@@ -340,6 +385,133 @@ pub(crate) fn periodic_count(steps: u32, first: u32, frozen: u32) -> u32 {
     1 + (u64::from(steps - first) / period) as u32
 }
 
+/// Advances a block from any state by `steps` steps of [`step_block`] under its
+/// constant currents, in closed form: the state it leaves (gaps, refractory countdowns,
+/// counts, last-step spikes) is the one stepping leaves, bit for bit.
+///
+/// A spike leaves a lane in the same state every time (its gap at the current, its
+/// countdown at `frozen`), so a lane is periodic from its first spike on. The lanes
+/// are stepped together, as [`step_block`] steps them, until each has fired once or
+/// settled (not refractory, its gap unchanged by a step: it stays so and never fires),
+/// or the steps run out. A lane that fired on step `f` then fires every `frozen + n`
+/// steps, `n` the decays from its current to below the threshold (found as
+/// [`count_block`] finds a first spike), so its count is arithmetic, and its state at
+/// the end is `r` steps after a spike, `r` what is left of the last period: its
+/// countdown `frozen − r` (at least 0), its gap the current decayed `r − frozen` times
+/// (at least 0). Each phase runs every lane through the same instructions, a few at a
+/// time, so that they share vector registers; the cost is the slowest lane's first
+/// interval and two of its periods, at most three times `steps`.
+#[inline(always)]
+fn advance_block<C: Constants>(block: &mut Block, constants: &C, steps: u32) {
+    if steps == 0 {
+        return;
+    }
+    let decay: [f32; LANES] = std::array::from_fn(|lane| constants.decay(lane));
+    let frozen: [u32; LANES] = std::array::from_fn(|lane| constants.frozen_steps(lane));
+    apply_currents(block);
+    let current = block.current;
+    let gap_th = block.gap_th;
+    let mut u = block.gap;
+    let mut left = block.refractory_left;
+    let mut spikes = block.spike_count;
+    let mut fired = [false; LANES];
+    // Stepped, until every lane has fired (`first`: the step of its first spike) or
+    // settled.
+    let mut first = [0u32; LANES];
+    let mut settled = [false; LANES];
+    let mut step = 0;
+    while step < steps && (0..LANES).any(|lane| first[lane] == 0 && !settled[lane]) {
+        for _ in 0..LOOK_EVERY.min(steps - step) {
+            step += 1;
+            for lane in 0..LANES {
+                let (u0, left0) = (u[lane], left[lane]);
+                let fire = lane_step(
+                    &mut u[lane],
+                    &mut left[lane],
+                    &mut spikes[lane],
+                    current[lane],
+                    gap_th[lane],
+                    decay[lane],
+                    frozen[lane],
+                );
+                fired[lane] = fire;
+                first[lane] = if fire & (first[lane] == 0) {
+                    step
+                } else {
+                    first[lane]
+                };
+                settled[lane] |= !fire & (left0 == 0) & (u[lane] == u0);
+            }
+        }
+    }
+    // From a lane's first spike: the decays `n` to its next one, where that falls
+    // within the steps left (`n` stays 0 where it does not).
+    let to_go: [u32; LANES] = std::array::from_fn(|lane| steps - first[lane]);
+    let mut open: [bool; LANES] =
+        std::array::from_fn(|lane| (first[lane] != 0) & (to_go[lane] > 0));
+    let mut n = [0u32; LANES];
+    let mut v = current;
+    let mut decays = 0u32;
+    while open.iter().any(|&o| o) {
+        for _ in 0..LOOK_EVERY {
+            decays += 1;
+            for lane in 0..LANES {
+                let next = v[lane] * decay[lane];
+                let fire = open[lane] & (next < gap_th[lane]);
+                let beyond = u64::from(frozen[lane]) + u64::from(decays) > u64::from(to_go[lane]);
+                let never = !fire & ((next == v[lane]) | (next < 0.0) | beyond);
+                n[lane] = if fire { decays } else { n[lane] };
+                open[lane] &= !fire & !never;
+                v[lane] = next;
+            }
+        }
+    }
+    // The whole periods counted; the last, partial one: `rest` steps after a spike, of
+    // which the first `frozen` are refractory and the others decay the gap.
+    let mut gap_decays = [0u32; LANES];
+    for lane in 0..LANES {
+        if first[lane] == 0 {
+            continue;
+        }
+        let period = u64::from(frozen[lane]) + u64::from(n[lane]);
+        let (whole, rest) = if n[lane] != 0 && period <= u64::from(to_go[lane]) {
+            let to_go = u64::from(to_go[lane]);
+            ((to_go / period) as u32, (to_go % period) as u32)
+        } else {
+            (0, to_go[lane])
+        };
+        spikes[lane] = block.spike_count[lane].wrapping_add(1).wrapping_add(whole);
+        left[lane] = frozen[lane].saturating_sub(rest);
+        gap_decays[lane] = rest.saturating_sub(frozen[lane]);
+        fired[lane] = rest == 0;
+        u[lane] = current[lane];
+    }
+    // The gaps of those lanes, the current decayed `gap_decays` times (or until it no
+    // longer changes).
+    let mut open: [bool; LANES] = std::array::from_fn(|lane| gap_decays[lane] > 0);
+    let mut v = current;
+    let mut decays = 0u32;
+    while open.iter().any(|&o| o) {
+        for _ in 0..LOOK_EVERY {
+            decays += 1;
+            for lane in 0..LANES {
+                let next = v[lane] * decay[lane];
+                u[lane] = if open[lane] { next } else { u[lane] };
+                open[lane] &= (decays < gap_decays[lane]) & (next != v[lane]);
+                v[lane] = next;
+            }
+        }
+    }
+    block.gap = u;
+    block.refractory_left = left;
+    block.spike_count = spikes;
+    block.spiked = fired.map(u32::from);
+}
+
+/// Steps [`advance_block`]'s phases run between two looks at whether every lane is
+/// done.
+const LOOK_EVERY: u32 = 16;
+
 /// Moves each gap whose current changed so that the voltage stays continuous: the
 /// shader's `apply_current`, same operations.
 #[inline(always)]
@@ -457,6 +629,77 @@ mod tests {
                             stepped.spike_count,
                             "{params:?}, {steps} steps, {kernel:?}"
                         );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_block_advanced_by_period_is_in_the_state_stepping_leaves() {
+        // Every kernel, shared and per-lane constants, each parameter set (tau_ref 0 and
+        // one step included), a wide sweep of currents, from three states: rest; 37
+        // steps into a run, then the currents reversed (gaps mid-interval, lanes
+        // refractory); and 37 steps into a run, then every current a tenth (voltages
+        // above threshold under currents below it: one spike, then none). For run
+        // lengths up to 60 and around periods to 20,000 steps, the state advanced by
+        // period (gaps, countdowns, counts, last-step spikes) is the stepped one.
+        let mut sets = params();
+        sets.push(LifParams {
+            tau_rc: 0.02,
+            tau_ref: 0.001,
+            v_th: 1.0,
+            dt: 0.001,
+        });
+        let lengths: Vec<u32> = (1..=60)
+            .chain([99, 100, 101, 211, 999, 1000, 1001, 5000, 20_000])
+            .collect();
+        for params in sets {
+            let constants = EulerConstants::new(&params);
+            let lanes = LaneConstants {
+                decay: [constants.decay; LANES],
+                frozen_steps: [constants.frozen_steps; LANES],
+            };
+            let mut currents = currents(params.v_th);
+            currents.extend([0.0, params.v_th, -params.v_th, 50.0 * params.v_th]);
+            let lowered = |i: f64| (i as f32, params.gap_threshold(i));
+            for kernel in Kernel::available() {
+                for chunk in currents.chunks(LANES) {
+                    let (current, gap_th): (Vec<f32>, Vec<f32>) =
+                        chunk.iter().map(|&i| lowered(i)).unzip();
+                    let rest = Block::at_rest(&current, &gap_th);
+                    let changed = |to: &dyn Fn(usize, f64) -> f64| {
+                        let mut block = rest;
+                        kernel.step(&mut block, &constants, 37);
+                        for (lane, &i) in chunk.iter().enumerate() {
+                            let (current, gap_th) = lowered(to(lane, i));
+                            block.current[lane] = current;
+                            block.gap_th[lane] = gap_th;
+                        }
+                        block
+                    };
+                    let reversed = changed(&|lane, _| chunk[chunk.len() - 1 - lane]);
+                    let lowered_tenfold = changed(&|_, i| i / 10.0);
+                    for (name, start) in [
+                        ("rest", rest),
+                        ("reversed", reversed),
+                        ("a tenth", lowered_tenfold),
+                    ] {
+                        let mut stepped = start;
+                        let mut done = 0;
+                        for &steps in &lengths {
+                            kernel.step(&mut stepped, &constants, steps - done);
+                            done = steps;
+                            let mut counted = start;
+                            kernel.advance_by_period(&mut counted, &constants, steps);
+                            assert_eq!(
+                                counted, stepped,
+                                "{params:?}, {kernel:?}, {name}, {steps} steps"
+                            );
+                            let mut counted = start;
+                            kernel.advance_each_by_period(&mut counted, &lanes, steps);
+                            assert_eq!(counted, stepped, "per lane, {name}, {steps} steps");
+                        }
                     }
                 }
             }
@@ -589,6 +832,71 @@ mod tests {
                             a[k],
                             b[k]
                         );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_countdown_block_advanced_by_period_is_in_the_state_stepping_leaves() {
+        // Every kernel, each parameter set (tau_ref below a step included: several
+        // spikes a step), from rest and after a change of current part-way through a
+        // run (the sweep reversed: crossings both ways, some while refractory; and
+        // every current a tenth), for run lengths up to 40 and around periods to 20,000
+        // steps: countdowns, gaps, refractory times, counts and last-step spikes equal
+        // stepping's.
+        use crate::model::exact::ExactTimes;
+        let mut sets = params();
+        sets.push(LifParams {
+            tau_rc: 0.02,
+            tau_ref: 0.0004,
+            v_th: 1.0,
+            dt: 0.001,
+        });
+        let lengths: Vec<u32> = (1..=40)
+            .chain([99, 100, 101, 211, 999, 1000, 1001, 5000, 20_000])
+            .collect();
+        for params in sets {
+            let lane = ExactLane::new(&params);
+            let mut first = currents(params.v_th);
+            first.extend([0.0, params.v_th, 50.0 * params.v_th]);
+            let inputs = |currents: &[f64]| {
+                let times: Vec<ExactTimes> = currents
+                    .iter()
+                    .map(|&i| ExactTimes::new(&params, i))
+                    .collect();
+                let currents: Vec<f32> = currents.iter().map(|&i| i as f32).collect();
+                (currents, times)
+            };
+            for kernel in Kernel::available() {
+                for chunk in first.chunks(LANES) {
+                    let (currents, times) = inputs(chunk);
+                    let rest = CountdownBlock::at_rest(&currents, &times);
+                    let changed = |to: Vec<f64>| {
+                        let mut block = rest;
+                        kernel.step_countdown(&mut block, |_| lane, 37);
+                        let (currents, times) = inputs(&to);
+                        block.set_inputs(&currents, &times);
+                        block
+                    };
+                    let reversed = changed(chunk.iter().rev().copied().collect());
+                    let tenth = changed(chunk.iter().map(|i| i / 10.0).collect());
+                    for (name, start) in
+                        [("rest", rest), ("reversed", reversed), ("a tenth", tenth)]
+                    {
+                        let mut stepped = start;
+                        let mut done = 0;
+                        for &steps in &lengths {
+                            kernel.step_countdown(&mut stepped, |_| lane, steps - done);
+                            done = steps;
+                            let mut counted = start;
+                            kernel.advance_countdown_by_period(&mut counted, |_| lane, steps);
+                            assert_eq!(
+                                counted, stepped,
+                                "{params:?}, {kernel:?}, {name}, {steps} steps"
+                            );
+                        }
                     }
                 }
             }

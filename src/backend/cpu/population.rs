@@ -42,6 +42,9 @@ pub struct CpuPopulation {
     stimulus: Option<std::sync::Arc<[f32]>>,
     /// Steps since the start or the last reset: the noise streams' counter.
     clock: u64,
+    /// Whether a run of steps is counted from each neuron's period
+    /// ([`PopulationDesc::is_countable`]).
+    by_period: bool,
 }
 
 /// The blocks of up to [`NEURONS_PER_TASK`] neurons, by method; `lanes` holds each
@@ -196,6 +199,44 @@ impl Task {
         Some(counts)
     }
 
+    /// Advances every neuron of a task driven by constant currents alone by `steps`
+    /// steps, counted from each neuron's period: [`Task::step`]'s state, bit for bit
+    /// ([`Kernel::advance_by_period`], [`Kernel::advance_countdown_by_period`]).
+    fn advance_by_period(&mut self, kernel: Kernel, steps: u32) {
+        match self {
+            Task::Noisy { .. } => unreachable!("a noisy population is stepped"),
+            Task::Euler {
+                blocks,
+                shared,
+                lanes: None,
+            } => blocks
+                .iter_mut()
+                .for_each(|b| kernel.advance_by_period(b, shared, steps)),
+            Task::Euler {
+                blocks,
+                lanes: Some(lanes),
+                ..
+            } => blocks
+                .iter_mut()
+                .zip(lanes.iter())
+                .for_each(|(b, lanes)| kernel.advance_each_by_period(b, lanes, steps)),
+            Task::Exact {
+                blocks,
+                shared,
+                lanes: None,
+            } => blocks
+                .iter_mut()
+                .for_each(|b| kernel.advance_countdown_by_period(b, |_| *shared, steps)),
+            Task::Exact {
+                blocks,
+                lanes: Some(lanes),
+                ..
+            } => blocks.iter_mut().zip(lanes.iter()).for_each(|(b, lanes)| {
+                kernel.advance_countdown_by_period(b, |lane| lanes[lane], steps)
+            }),
+        }
+    }
+
     /// Advances every neuron of the task by `steps` steps, from step `clock`.
     fn step(&mut self, kernel: Kernel, drive: &Drive<'_>, clock: u64, steps: u32) {
         match self {
@@ -339,6 +380,7 @@ impl CpuPopulation {
             poisson: poisson_drive(desc).map(Box::new),
             stimulus: stimulus_signal(desc),
             clock: 0,
+            by_period: desc.is_countable(),
         })
     }
 
@@ -406,6 +448,14 @@ impl CpuPopulation {
         self.kernel
     }
 
+    /// Whether its runs of steps are counted from each neuron's period rather than
+    /// stepped every step, with the same state after them, bit for bit: for a
+    /// population driven by constant currents alone whose description did not ask to
+    /// step every step ([`PopulationDesc::is_countable`]).
+    pub fn counts_by_period(&self) -> bool {
+        self.by_period
+    }
+
     /// New input currents, one per neuron, for the steps that follow. Each neuron's
     /// voltage carries over unchanged (its gap moves by the change in current), as
     /// [`crate::GpuPopulation::write_currents`] does.
@@ -422,7 +472,9 @@ impl CpuPopulation {
         Ok(())
     }
 
-    /// Advances every neuron by `steps` steps on all of rayon's threads.
+    /// Advances every neuron by `steps` steps on all of rayon's threads: counted from
+    /// each neuron's period where [`CpuPopulation::counts_by_period`], else stepped
+    /// (the same state either way, bit for bit).
     ///
     /// # Panics
     ///
@@ -447,9 +499,15 @@ impl CpuPopulation {
             self.stimulus.as_deref(),
             self.poisson.as_deref(),
         );
+        let by_period = self.by_period;
         self.tasks.par_iter_mut().enumerate().for_each(|(t, task)| {
             let neurons = NEURONS_PER_TASK.min(len - t * NEURONS_PER_TASK);
-            task.step_in_chunks(kernel, &drive, clock, steps, neurons, progress);
+            if !by_period {
+                task.step_in_chunks(kernel, &drive, clock, steps, neurons, progress);
+            } else if !progress.stop() {
+                task.advance_by_period(kernel, steps);
+                progress.done(neurons as u64 * u64::from(steps));
+            }
         });
         self.clock += u64::from(steps);
         check_stop(progress)
@@ -535,6 +593,10 @@ impl Population for CpuPopulation {
 
     fn advance(&mut self, steps: u32, progress: Progress<'_>) -> Result<()> {
         self.step_reporting(steps, progress)
+    }
+
+    fn counts_by_period(&self) -> bool {
+        self.by_period
     }
 
     fn counts(&self) -> Result<Vec<u32>> {

@@ -275,6 +275,12 @@ impl Population for MultiPopulation {
             .map(drop)
     }
 
+    fn counts_by_period(&self) -> bool {
+        self.parts
+            .iter()
+            .all(|(_, _, runner)| runner.counts_by_period())
+    }
+
     fn counts(&self) -> Result<Vec<u32>> {
         read_all(&self.parts, |r| r.counts())
     }

@@ -42,6 +42,11 @@ pub const EXACT_WGSL: &str = concat!(
 /// The exact kernel's entry point.
 pub const EXACT_ENTRY_POINT: &str = "step_exact";
 
+/// The entry points of [`EULER_WGSL`] and [`EXACT_WGSL`] that advance a population
+/// driven by constant currents alone in closed form, from each neuron's period, with
+/// the stepping kernels' state bit for bit.
+pub const ADVANCE_ENTRY_POINTS: [&str; 2] = ["advance_euler", "advance_exact"];
+
 /// The whole WGSL source of the noisy Euler kernel: the common part, the shared
 /// bindings, the random numbers (`shaders/philox.wgsl`), then `shaders/lif_noisy.wgsl`.
 pub const NOISY_WGSL: &str = concat!(
@@ -163,6 +168,10 @@ pub struct LifPipeline {
     /// The counting kernels (`shaders/count.wgsl`), on the stepping kernels' layout.
     pub(crate) count_euler: wgpu::ComputePipeline,
     pub(crate) count_exact: wgpu::ComputePipeline,
+    /// The kernels that advance from each neuron's period
+    /// ([`ADVANCE_ENTRY_POINTS`]).
+    pub(crate) advance_euler: wgpu::ComputePipeline,
+    pub(crate) advance_exact: wgpu::ComputePipeline,
 }
 
 fn uniform_entry(
@@ -347,6 +356,7 @@ impl LifPipeline {
         let count = module("gpulif count.wgsl", COUNT_WGSL);
         let [form_euler, form_exact] = INPUTS_ENTRY_POINTS;
         let [count_euler, count_exact] = COUNT_ENTRY_POINTS;
+        let [advance_euler, advance_exact] = ADVANCE_ENTRY_POINTS;
         LifPipeline {
             noisy: pipeline(&noisy_layout, &noisy, NOISY_ENTRY_POINT),
             noisy_poisson: specialised(&noisy_layout, &noisy, NOISY_ENTRY_POINT, with_poisson),
@@ -359,6 +369,8 @@ impl LifPipeline {
             form_exact: pipeline(&inputs_layout, &inputs, form_exact),
             count_euler: pipeline(&bind_group_layout, &count, count_euler),
             count_exact: pipeline(&bind_group_layout, &count, count_exact),
+            advance_euler: pipeline(&bind_group_layout, &euler, advance_euler),
+            advance_exact: pipeline(&bind_group_layout, &exact, advance_exact),
             bind_group_layout,
             inputs_layout,
         }

@@ -169,6 +169,7 @@ impl GpuStepper {
             throughput: Arc::clone(&self.throughput),
             stimulus: crate::input::lower::stimulus_signal(desc),
             clock: 0,
+            by_period: desc.is_countable(),
         })
     }
 
@@ -332,7 +333,8 @@ impl Stepper for GpuStepper {
             runner.submit_and_wait(|encoder| {
                 runner
                     .population
-                    .encode_counts_from_rest(&self.context.queue, encoder, steps);
+                    .encode_counts_from_rest(&self.context.device, encoder, steps)
+                    .map(drop)
             })?;
             progress.done(part.currents.len() as u64 * u64::from(steps));
             counts.extend(runner.counts()?);
@@ -355,6 +357,9 @@ pub struct GpuRunner {
     stimulus: Option<Arc<[f32]>>,
     /// Steps since the start or the last reset.
     clock: u64,
+    /// Whether a run of steps is counted from each neuron's period
+    /// ([`PopulationDesc::is_countable`]).
+    by_period: bool,
 }
 
 impl GpuRunner {
@@ -379,15 +384,19 @@ impl GpuRunner {
         )
     }
 
-    /// Runs `record` on a new encoder, submits it and waits.
-    fn submit_and_wait(&self, record: impl FnOnce(&mut wgpu::CommandEncoder)) -> Result<()> {
+    /// Runs `record` on a new encoder, submits it and waits; submits nothing when
+    /// `record` fails (the error explained, as a lost device where it is one).
+    fn submit_and_wait(
+        &self,
+        record: impl FnOnce(&mut wgpu::CommandEncoder) -> Result<()>,
+    ) -> Result<()> {
         let mut encoder =
             self.context
                 .device
                 .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                     label: Some("gpulif"),
                 });
-        record(&mut encoder);
+        self.context.explain(record(&mut encoder))?;
         let submission = self.context.queue.submit([encoder.finish()]);
         wait(&self.context, submission)
     }
@@ -408,7 +417,20 @@ impl Population for GpuRunner {
         self.context.check_errors()
     }
 
+    /// One dispatch of [`GpuPopulation::encode_steps_by_period`] where
+    /// [`Population::counts_by_period`], else stepped in submissions sized to the
+    /// device.
     fn advance(&mut self, steps: u32, progress: Progress<'_>) -> Result<()> {
+        if self.by_period {
+            check_stop(progress)?;
+            self.submit_and_wait(|encoder| {
+                self.population
+                    .encode_steps_by_period(&self.context.device, encoder, steps)
+            })?;
+            self.clock += u64::from(steps);
+            progress.done(self.population.len() as u64 * u64::from(steps));
+            return Ok(());
+        }
         crate::input::check_stimulus_covers(
             self.stimulus.as_ref().map(|s| s.len()),
             self.clock,
@@ -438,6 +460,10 @@ impl Population for GpuRunner {
         Ok(())
     }
 
+    fn counts_by_period(&self) -> bool {
+        self.by_period
+    }
+
     fn counts(&self) -> Result<Vec<u32>> {
         let GpuContext { device, queue, .. } = &self.context;
         self.context
@@ -460,11 +486,17 @@ impl Population for GpuRunner {
 
     fn reset(&mut self) -> Result<()> {
         self.clock = 0;
-        self.submit_and_wait(|encoder| self.population.reset(encoder))
+        self.submit_and_wait(|encoder| {
+            self.population.reset(encoder);
+            Ok(())
+        })
     }
 
     fn clear_counts(&mut self) -> Result<()> {
-        self.submit_and_wait(|encoder| self.population.clear_counts(encoder))
+        self.submit_and_wait(|encoder| {
+            self.population.clear_counts(encoder);
+            Ok(())
+        })
     }
 
     /// One dispatch per step, each followed by copies of the gap, the drive and the

@@ -1,7 +1,5 @@
 //! Making a population: its inputs lowered, its buffers and bind groups.
 
-use wgpu::util::DeviceExt;
-
 use super::{
     ChunkUniforms, ClockUniforms, Counting, DISPATCH_NEURON_STEPS, DispatchShape, Error,
     EulerConstants, ExactConstants, ExactLane, GpuPopulation, LifParams, LifPipeline, Lowering,
@@ -118,12 +116,15 @@ impl GpuPopulation {
 
         let out_of_memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        // The first buffer that could not be filled (a lost device), reported once the
+        // error scopes are popped.
+        let unfilled = std::cell::RefCell::new(None);
         let init = |label: &str, contents: &[u8], usage: wgpu::BufferUsages| {
-            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents,
-                usage,
-            })
+            let (buffer, error) = buffer_init(device, label, contents, usage);
+            if let Some(error) = error {
+                unfilled.borrow_mut().get_or_insert(error);
+            }
+            buffer
         };
         let zeroed = |label: &str| {
             // wgpu zero-initialises every buffer it creates.
@@ -329,6 +330,9 @@ impl GpuPopulation {
         });
         let validation = pollster::block_on(validation.pop());
         let out_of_memory = pollster::block_on(out_of_memory.pop());
+        if let Some(error) = unfilled.into_inner() {
+            return Err(error);
+        }
         if let Some(error) = out_of_memory {
             return Err(Error::OutOfMemory {
                 what: format!(
@@ -366,9 +370,13 @@ impl GpuPopulation {
             },
             staging: Mutex::new(None),
             count: (!noisy).then(|| Counting {
-                pipeline: match method {
+                count: match method {
                     Method::Euler => pipeline.count_euler.clone(),
                     Method::Exact => pipeline.count_exact.clone(),
+                },
+                advance: match method {
+                    Method::Euler => pipeline.advance_euler.clone(),
+                    Method::Exact => pipeline.advance_exact.clone(),
                 },
                 slot: table_slots * chunk_stride,
             }),
@@ -531,3 +539,35 @@ pub(super) fn floor_log2(x: u32) -> u32 {
 const STATE_USAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
     .union(wgpu::BufferUsages::COPY_SRC)
     .union(wgpu::BufferUsages::COPY_DST);
+
+/// A buffer holding `contents`, as wgpu's `create_buffer_init` makes one (its size
+/// rounded up to a multiple of 4 bytes, mapped at creation, filled, unmapped), except
+/// that a buffer the device cannot map (a lost or destroyed device) is an error rather
+/// than a panic. The buffer comes back either way, so that a caller with error scopes
+/// pushed pops them before returning the error.
+pub(super) fn buffer_init(
+    device: &wgpu::Device,
+    label: &str,
+    contents: &[u8],
+    usage: wgpu::BufferUsages,
+) -> (wgpu::Buffer, Option<Error>) {
+    let size = (contents.len() as u64).next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT);
+    let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size,
+        usage,
+        mapped_at_creation: size > 0,
+    });
+    if size == 0 {
+        return (buffer, None);
+    }
+    let error = match buffer.get_mapped_range_mut(..) {
+        Ok(mut view) => {
+            view.slice(..contents.len()).copy_from_slice(contents);
+            None
+        }
+        Err(error) => Some(Error::Gpu(format!("filling {label}: {error}"))),
+    };
+    buffer.unmap();
+    (buffer, error)
+}

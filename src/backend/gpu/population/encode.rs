@@ -24,37 +24,90 @@ impl GpuPopulation {
 
     /// Records one dispatch that sets every neuron's spike count to what `steps` steps
     /// from rest would give, computed from its period (`shaders/count.wgsl`: the
-    /// stepping kernels' counts, bit for bit); writes the step count through `queue`.
-    /// For a population at rest driven by constant currents alone (no noise, stimulus
-    /// or Poisson input; `false`, and nothing recorded, otherwise). The count is all it
-    /// sets: the population's other state is left at rest, so step or read no more
-    /// than its counts before a [`reset`](Self::reset).
+    /// stepping kernels' counts, bit for bit). For a population at rest driven by
+    /// constant currents alone (no noise, stimulus or Poisson input; `false`, and
+    /// nothing recorded, otherwise). The count is all it sets: the population's other
+    /// state is left at rest, so step or read no more than its counts before a
+    /// [`reset`](Self::reset).
     pub(crate) fn encode_counts_from_rest(
         &self,
-        queue: &wgpu::Queue,
+        device: &wgpu::Device,
         encoder: &mut wgpu::CommandEncoder,
         steps: u32,
-    ) -> bool {
+    ) -> Result<bool> {
         let Some(count) = &self.count else {
-            return false;
+            return Ok(false);
         };
-        let slot = ChunkUniforms {
+        let label = "gpulif count";
+        self.dispatch_counting(device, encoder, &count.count, count.slot, steps, label)?;
+        Ok(true)
+    }
+
+    /// Records one dispatch that advances every neuron by `steps` steps in closed form,
+    /// from each neuron's period: the state [`encode_steps`](Self::encode_steps) leaves
+    /// (gaps, refractory state, counts, last-step spikes), bit for bit, at the cost of a
+    /// few of each neuron's intervals rather than `steps` (`advance_euler` in
+    /// `shaders/lif_euler.wgsl`, `advance_exact` in `shaders/lif_exact.wgsl`).
+    ///
+    /// For a population driven by constant currents alone
+    /// ([`can_count_by_period`](Self::can_count_by_period)); otherwise an error, and
+    /// nothing recorded. The currents must stay as they are while the dispatch runs: a
+    /// host whose shaders write them records this after its own writes (and
+    /// [`encode_form_inputs`](Self::encode_form_inputs)), never between the steps it
+    /// stands for. Makes a 16-byte buffer on `device` that holds `steps`, copied into
+    /// the population's step table within `encoder`, so several calls may be recorded
+    /// into one encoder.
+    pub fn encode_steps_by_period(
+        &self,
+        device: &wgpu::Device,
+        encoder: &mut wgpu::CommandEncoder,
+        steps: u32,
+    ) -> Result<()> {
+        let Some(count) = &self.count else {
+            return Err(Error::parameter(
+                "steps by period",
+                "a population driven by noise, a stimulus or Poisson input",
+                "a population driven by constant currents alone",
+            ));
+        };
+        if steps > 0 {
+            let label = "gpulif advance by period";
+            self.dispatch_counting(device, encoder, &count.advance, count.slot, steps, label)?;
+        }
+        Ok(())
+    }
+
+    /// Writes `steps` into the counting slot of the step table within `encoder` and
+    /// records one dispatch of `pipeline` that reads it.
+    fn dispatch_counting(
+        &self,
+        device: &wgpu::Device,
+        encoder: &mut wgpu::CommandEncoder,
+        pipeline: &wgpu::ComputePipeline,
+        slot: u32,
+        steps: u32,
+        label: &str,
+    ) -> Result<()> {
+        let uniforms = ChunkUniforms {
             steps,
             _pad: [0; 3],
         };
-        queue.write_buffer(
-            &self.chunks,
-            u64::from(count.slot),
-            bytemuck::bytes_of(&slot),
-        );
+        let size = size_of::<ChunkUniforms>() as u64;
+        let usage = wgpu::BufferUsages::COPY_SRC;
+        let contents = bytemuck::bytes_of(&uniforms);
+        let (source, error) = super::build::buffer_init(device, "gpulif steps", contents, usage);
+        if let Some(error) = error {
+            return Err(error);
+        }
+        encoder.copy_buffer_to_buffer(&source, 0, &self.chunks, u64::from(slot), Some(size));
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some("gpulif count"),
+            label: Some(label),
             timestamp_writes: None,
         });
-        pass.set_pipeline(&count.pipeline);
-        pass.set_bind_group(0, &self.bind_group, &[count.slot]);
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, &self.bind_group, &[slot]);
         pass.dispatch_workgroups(self.shape.workgroups_x, self.shape.workgroups_y, 1);
-        true
+        Ok(())
     }
 
     /// Records dispatches that advance every neuron by `steps` steps into `encoder`, in

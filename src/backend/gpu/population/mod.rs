@@ -120,11 +120,14 @@ pub struct GpuPopulation {
     count: Option<Counting>,
 }
 
-/// The counting kernel of a population's method, and the chunk table slot that holds
-/// the steps a count stands for.
+/// The kernels of a population's method that count from each neuron's period, and the
+/// chunk table slot that holds the steps they stand for.
 #[derive(Debug)]
 struct Counting {
-    pipeline: wgpu::ComputePipeline,
+    /// From rest, the counts alone (`shaders/count.wgsl`).
+    count: wgpu::ComputePipeline,
+    /// From any state, the whole state ([`ADVANCE_ENTRY_POINTS`](super::pipeline::ADVANCE_ENTRY_POINTS)).
+    advance: wgpu::ComputePipeline,
     /// The slot's byte offset in the chunk table.
     slot: u32,
 }
@@ -190,6 +193,13 @@ impl GpuPopulation {
     /// The noise driving the population ([`Noise::NONE`] without).
     pub fn noise(&self) -> Noise {
         self.noisy.as_ref().map_or(Noise::NONE, |n| n.noise)
+    }
+
+    /// True when constant currents alone drive the population (no noise, stimulus or
+    /// Poisson input), so that [`encode_steps_by_period`](Self::encode_steps_by_period)
+    /// may advance it.
+    pub fn can_count_by_period(&self) -> bool {
+        self.count.is_some()
     }
 
     /// True when a stimulus drives the population (its description had one).

@@ -42,6 +42,9 @@ pub struct Simulation {
     pub started: Instant,
     pub finished: Option<Duration>,
     pub frames: u32,
+    /// Whether each frame's steps are counted from the neurons' periods (constant
+    /// currents alone drive them), as `gpulif curve` counts them.
+    pub by_period: bool,
 }
 
 impl Simulation {
@@ -114,7 +117,11 @@ impl Simulation {
                     let steps = chunk.min(total - self.recorded);
                     let sent = Instant::now();
                     let mut encoder = device.create_command_encoder(&Default::default());
-                    population.encode_steps(&mut encoder, steps);
+                    if self.by_period {
+                        population.encode_steps_by_period(device, &mut encoder, steps)?;
+                    } else {
+                        population.encode_steps(&mut encoder, steps);
+                    }
                     let readback =
                         population.encode_readback(device, &mut encoder, Readout::Counts);
                     queue.submit([encoder.finish()]);

@@ -159,6 +159,7 @@ impl Explorer {
             )?)),
             Engine::Cpu => Population::Cpu(CpuPopulation::from_desc(&desc, Kernel::detect())?),
         };
+        let by_period = desc.is_countable();
         let analytic = Simulation::plotted(currents.len())
             .map(|k| [currents[k], run.analytic().rate(currents[k])])
             .collect();
@@ -174,6 +175,7 @@ impl Explorer {
             started: Instant::now(),
             finished: None,
             frames: 0,
+            by_period,
         })
     }
 
