@@ -351,8 +351,8 @@ fn a_population_counted_then_stepped_equals_one_stepped_all_the_way() {
 #[test]
 fn the_embedding_api_counts_by_period_only_when_asked() {
     // encode_steps steps; encode_steps_by_period, recorded twice into one encoder with
-    // different step counts, leaves the state of the stepped sum; a noisy population
-    // refuses it and records nothing.
+    // different step counts, leaves the state of the stepped sum; encode_counts_from_rest
+    // gives the counts alone; a noisy population refuses both and records nothing.
     let Some(context) = common::gpu() else {
         return;
     };
@@ -365,9 +365,12 @@ fn the_embedding_api_counts_by_period_only_when_asked() {
         let make = || {
             gpulif::GpuPopulation::from_desc(device, &pipeline, &desc, &Default::default()).unwrap()
         };
-        let (counted, stepped) = (make(), make());
+        let (counted, stepped, from_rest) = (make(), make(), make());
         assert!(counted.can_count_by_period());
         let mut encoder = device.create_command_encoder(&Default::default());
+        from_rest
+            .encode_counts_from_rest(device, &mut encoder, 3722)
+            .unwrap();
         counted
             .encode_steps_by_period(device, &mut encoder, 1500)
             .unwrap();
@@ -388,19 +391,27 @@ fn the_embedding_api_counts_by_period_only_when_asked() {
             )
         };
         assert!(read(&counted) == read(&stepped), "{method}");
+        assert_eq!(
+            from_rest.read_counts(device, queue).unwrap(),
+            stepped.read_counts(device, queue).unwrap(),
+            "{method}: the counts alone, from rest"
+        );
     }
     let noisy = PopulationDesc::new(&params, &currents).with_noise(Noise::white(0.3, 1));
     let noisy =
         gpulif::GpuPopulation::from_desc(device, &pipeline, &noisy, &Default::default()).unwrap();
     assert!(!noisy.can_count_by_period());
     let mut encoder = device.create_command_encoder(&Default::default());
-    let error = noisy
-        .encode_steps_by_period(device, &mut encoder, 10)
-        .unwrap_err();
-    assert!(
-        error.to_string().contains("constant currents alone"),
-        "{error}"
-    );
+    for error in [
+        noisy.encode_steps_by_period(device, &mut encoder, 10),
+        noisy.encode_counts_from_rest(device, &mut encoder, 10),
+    ] {
+        let error = error.unwrap_err();
+        assert!(
+            error.to_string().contains("constant currents alone"),
+            "{error}"
+        );
+    }
 }
 
 #[test]

@@ -573,6 +573,50 @@ fn a_frame_loop_reads_back_without_blocking() {
 }
 
 #[test]
+fn the_async_forms_open_build_and_read_back_as_the_blocking_ones() {
+    // What a web page awaits, driven here by an executor of its own while another
+    // thread polls the device (a browser's event loop does both): a context, the
+    // kernels, a population, and a readback awaited; the counts equal the blocking
+    // path's.
+    if common::gpu().is_none() {
+        return;
+    }
+    let choice = gpulif::AdapterChoice::Any;
+    let context = pollster::block_on(gpulif::GpuContext::new_async(&choice)).unwrap();
+    let device = &context.device;
+    let pipeline = pollster::block_on(LifPipeline::try_new_async(device)).unwrap();
+    let params = LifParams::default();
+    let currents = schedule(777, 0);
+    let desc = PopulationDesc::new(&params, &currents);
+    let population = pollster::block_on(GpuPopulation::from_desc_async(
+        device,
+        &pipeline,
+        &desc,
+        &Default::default(),
+    ))
+    .unwrap();
+    let mut encoder = device.create_command_encoder(&Default::default());
+    population.encode_steps(&mut encoder, 500);
+    let readback = population.encode_readback(device, &mut encoder, Readout::Counts);
+    context.queue.submit([encoder.finish()]);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let readings = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                device.poll(wgpu::PollType::Poll).unwrap();
+                std::thread::yield_now();
+            }
+        });
+        let readings = pollster::block_on(readback.wait_async()).unwrap();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        readings
+    });
+    let mut cpu = CpuPopulation::new(&params, &currents).unwrap();
+    cpu.step(500);
+    assert_eq!(readings, Readings::Counts(cpu.counts()));
+}
+
+#[test]
 fn auto_falls_back_to_the_cpu_only_without_an_adapter_and_says_so() {
     let opened = gpulif::open(&gpulif::BackendChoice::Auto, Some("no such adapter")).unwrap();
     assert_eq!(opened.stepper.kind(), gpulif::BackendKind::Cpu);

@@ -7,8 +7,10 @@
 /// noisy kernel's hand-written AVX-512 Philox).
 pub(crate) mod set {
     /// AVX-512 F, BW, VL and DQ.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pub(crate) struct Avx512;
     /// AVX2.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pub(crate) struct Avx2;
     /// No extension: what the compiler targets by default.
     pub(crate) struct Baseline;

@@ -232,30 +232,55 @@ pub struct GpuContext {
 }
 
 impl GpuContext {
-    /// Opens the adapter `choice` asks for. Blocks until the device is ready.
+    /// Opens the adapter `choice` asks for. Blocks until the device is ready: native
+    /// hosts only ([`GpuContext::new_async`] on the web).
     pub fn new(choice: &AdapterChoice) -> Result<Self> {
+        pollster::block_on(Self::new_async(choice))
+    }
+
+    /// Opens the adapter `choice` asks for, without blocking: what a web page awaits.
+    /// In a browser the one adapter WebGPU offers is requested (high performance)
+    /// and must match `choice`; natively the adapters are enumerated and the best one
+    /// `choice` allows is opened.
+    pub async fn new_async(choice: &AdapterChoice) -> Result<Self> {
         let instance = instance();
-        let adapters = enumerate(&instance);
+        #[cfg(target_arch = "wasm32")]
+        let adapters: Vec<wgpu::Adapter> = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                ..Default::default()
+            })
+            .await
+            .into_iter()
+            .collect();
+        #[cfg(not(target_arch = "wasm32"))]
+        let adapters = instance.enumerate_adapters(wgpu::Backends::all()).await;
         let adapter = choose(&adapters, choice)
             .cloned()
             .ok_or_else(|| Error::NoAdapter(no_adapter_message(&adapters, choice)))?;
-        Self::open(adapter)
+        Self::open_async(adapter).await
     }
 
-    /// Opens a device on `adapter`, requesting all of its limits.
+    /// Opens a device on `adapter`, requesting all of its limits. Blocks until it is
+    /// ready: native hosts only ([`GpuContext::open_async`] on the web).
     pub fn open(adapter: wgpu::Adapter) -> Result<Self> {
+        pollster::block_on(Self::open_async(adapter))
+    }
+
+    /// Opens a device on `adapter`, requesting all of its limits, without blocking.
+    pub async fn open_async(adapter: wgpu::Adapter) -> Result<Self> {
         let summary = AdapterSummary::of(&adapter);
         let descriptor = wgpu::DeviceDescriptor {
             label: Some("gpulif"),
             required_limits: adapter.limits(),
             ..Default::default()
         };
-        let (device, queue) =
-            pollster::block_on(adapter.request_device(&descriptor)).map_err(|source| {
-                Error::RequestDevice {
-                    adapter: summary.name.clone(),
-                    source,
-                }
+        let (device, queue) = adapter
+            .request_device(&descriptor)
+            .await
+            .map_err(|source| Error::RequestDevice {
+                adapter: summary.name.clone(),
+                source,
             })?;
         let errors = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&errors);

@@ -271,6 +271,12 @@ impl LifPipeline {
     /// ([`Error::MissingLimit`] names the first that does not). A shader or pipeline
     /// the device rejects is an [`Error::Validation`].
     pub fn try_new(device: &wgpu::Device) -> Result<LifPipeline> {
+        pollster::block_on(Self::try_new_async(device))
+    }
+
+    /// [`LifPipeline::try_new`] without blocking: it awaits the device's verdict on the
+    /// kernels, as a web page must.
+    pub async fn try_new_async(device: &wgpu::Device) -> Result<LifPipeline> {
         let limits = device.limits();
         if let Some(&(limit, required, available)) = required_limits(&limits)
             .iter()
@@ -284,7 +290,7 @@ impl LifPipeline {
         }
         let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let pipeline = Self::build(device);
-        match pollster::block_on(validation.pop()) {
+        match validation.pop().await {
             Some(error) => Err(Error::from_wgpu(error)),
             None => Ok(pipeline),
         }

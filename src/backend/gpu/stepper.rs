@@ -334,7 +334,6 @@ impl Stepper for GpuStepper {
                 runner
                     .population
                     .encode_counts_from_rest(&self.context.device, encoder, steps)
-                    .map(drop)
             })?;
             progress.done(part.currents.len() as u64 * u64::from(steps));
             counts.extend(runner.counts()?);

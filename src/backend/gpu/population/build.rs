@@ -44,8 +44,21 @@ impl GpuPopulation {
 
     /// A population integrated with `desc.method`, whose neurons may have their own
     /// parameters. Parameters given per neuron live in a buffer of per-neuron constants;
-    /// a homogeneous population's holds one entry that every neuron reads.
+    /// a homogeneous population's holds one entry that every neuron reads. Blocks until
+    /// the device has checked it: native hosts only
+    /// ([`GpuPopulation::from_desc_async`] on the web).
     pub fn from_desc(
+        device: &wgpu::Device,
+        pipeline: &LifPipeline,
+        desc: &PopulationDesc<'_>,
+        options: &PopulationOptions,
+    ) -> Result<Self> {
+        pollster::block_on(Self::from_desc_async(device, pipeline, desc, options))
+    }
+
+    /// [`GpuPopulation::from_desc`] without blocking: it awaits the device's verdict on
+    /// the buffers, as a web page must.
+    pub async fn from_desc_async(
         device: &wgpu::Device,
         pipeline: &LifPipeline,
         desc: &PopulationDesc<'_>,
@@ -328,8 +341,8 @@ impl GpuPopulation {
                 },
             ],
         });
-        let validation = pollster::block_on(validation.pop());
-        let out_of_memory = pollster::block_on(out_of_memory.pop());
+        let validation = validation.pop().await;
+        let out_of_memory = out_of_memory.pop().await;
         if let Some(error) = unfilled.into_inner() {
             return Err(error);
         }

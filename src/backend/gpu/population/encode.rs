@@ -24,23 +24,34 @@ impl GpuPopulation {
 
     /// Records one dispatch that sets every neuron's spike count to what `steps` steps
     /// from rest would give, computed from its period (`shaders/count.wgsl`: the
-    /// stepping kernels' counts, bit for bit). For a population at rest driven by
-    /// constant currents alone (no noise, stimulus or Poisson input; `false`, and
-    /// nothing recorded, otherwise). The count is all it sets: the population's other
-    /// state is left at rest, so step or read no more than its counts before a
-    /// [`reset`](Self::reset).
-    pub(crate) fn encode_counts_from_rest(
+    /// stepping kernels' counts, bit for bit), at the cost of each neuron's first
+    /// interval (a neuron below threshold costs nothing): the cheapest way to a tuning
+    /// curve. For a population at rest driven by constant currents alone
+    /// ([`can_count_by_period`](Self::can_count_by_period); otherwise an error, and
+    /// nothing recorded). The count is all it sets: the population's other state is
+    /// left at rest, so read no more than its counts before a [`reset`](Self::reset).
+    /// Like [`encode_steps_by_period`](Self::encode_steps_by_period), it makes a 16-byte
+    /// buffer on `device` for `steps`.
+    pub fn encode_counts_from_rest(
         &self,
         device: &wgpu::Device,
         encoder: &mut wgpu::CommandEncoder,
         steps: u32,
-    ) -> Result<bool> {
-        let Some(count) = &self.count else {
-            return Ok(false);
-        };
+    ) -> Result<()> {
+        let count = self.counting()?;
         let label = "gpulif count";
-        self.dispatch_counting(device, encoder, &count.count, count.slot, steps, label)?;
-        Ok(true)
+        self.dispatch_counting(device, encoder, &count.count, count.slot, steps, label)
+    }
+
+    /// The counting kernels, or why this population has none.
+    fn counting(&self) -> Result<&super::Counting> {
+        self.count.as_ref().ok_or_else(|| {
+            Error::parameter(
+                "counting by period",
+                "a population driven by noise, a stimulus or Poisson input",
+                "a population driven by constant currents alone",
+            )
+        })
     }
 
     /// Records one dispatch that advances every neuron by `steps` steps in closed form,
@@ -63,13 +74,7 @@ impl GpuPopulation {
         encoder: &mut wgpu::CommandEncoder,
         steps: u32,
     ) -> Result<()> {
-        let Some(count) = &self.count else {
-            return Err(Error::parameter(
-                "steps by period",
-                "a population driven by noise, a stimulus or Poisson input",
-                "a population driven by constant currents alone",
-            ));
-        };
+        let count = self.counting()?;
         if steps > 0 {
             let label = "gpulif advance by period";
             self.dispatch_counting(device, encoder, &count.advance, count.slot, steps, label)?;

@@ -164,6 +164,31 @@ impl Readback {
         }))
     }
 
+    /// Maps the copy and awaits it, without blocking: in a browser, where the page's
+    /// event loop delivers the mapping. Natively, where nothing delivers it unless the
+    /// device is polled, use [`Readback::wait`] (or poll while awaiting).
+    pub async fn wait_async(self) -> Result<Readings> {
+        let mapped = Arc::clone(&self.mapped);
+        let waker: Arc<Mutex<Option<std::task::Waker>>> = Arc::default();
+        let wake = Arc::clone(&waker);
+        self.staging
+            .slice(..)
+            .map_async(wgpu::MapMode::Read, move |result| {
+                *mapped.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                if let Some(waker) = wake.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    waker.wake();
+                }
+            });
+        std::future::poll_fn(|cx| {
+            *waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+            match self.try_take() {
+                Some(readings) => std::task::Poll::Ready(readings),
+                None => std::task::Poll::Pending,
+            }
+        })
+        .await
+    }
+
     /// Maps the copy and blocks until it is there: [`Readback::map`], a wait on
     /// `device`, then [`Readback::try_take`].
     pub fn wait(self, device: &wgpu::Device) -> Result<Readings> {

@@ -42,8 +42,9 @@ pub struct Simulation {
     pub started: Instant,
     pub finished: Option<Duration>,
     pub frames: u32,
-    /// Whether each frame's steps are counted from the neurons' periods (constant
-    /// currents alone drive them), as `gpulif curve` counts them.
+    /// Whether the run is counted from the neurons' periods in one go (constant
+    /// currents alone drive them), as `gpulif curve` counts it, rather than stepped a
+    /// frame's budget at a time.
     pub by_period: bool,
 }
 
@@ -107,6 +108,19 @@ impl Simulation {
                     }
                     self.in_flight.pop_front();
                 }
+                if self.by_period && self.recorded == 0 {
+                    // The whole run at once, counted from each neuron's period: one
+                    // dispatch whose cost is the neurons' first intervals, not the
+                    // steps; the counts arrive a frame or two later.
+                    let mut encoder = device.create_command_encoder(&Default::default());
+                    population.encode_counts_from_rest(device, &mut encoder, total)?;
+                    let readback =
+                        population.encode_readback(device, &mut encoder, Readout::Counts);
+                    queue.submit([encoder.finish()]);
+                    readback.map();
+                    self.recorded = total;
+                    self.in_flight.push_back((readback, total));
+                }
                 if self.in_flight.len() < MAX_IN_FLIGHT && self.recorded < total {
                     // The first steps of each run measure the device's throughput.
                     let probe = self.recorded == 0;
@@ -117,11 +131,7 @@ impl Simulation {
                     let steps = chunk.min(total - self.recorded);
                     let sent = Instant::now();
                     let mut encoder = device.create_command_encoder(&Default::default());
-                    if self.by_period {
-                        population.encode_steps_by_period(device, &mut encoder, steps)?;
-                    } else {
-                        population.encode_steps(&mut encoder, steps);
-                    }
+                    population.encode_steps(&mut encoder, steps);
                     let readback =
                         population.encode_readback(device, &mut encoder, Readout::Counts);
                     queue.submit([encoder.finish()]);
@@ -136,7 +146,13 @@ impl Simulation {
                 }
             }
             (Population::Cpu(population), _) => {
-                if self.recorded < total {
+                if self.by_period && self.recorded == 0 {
+                    // The whole run at once, advanced from each neuron's period.
+                    population.step(total);
+                    self.recorded = total;
+                    self.counts = population.counts();
+                    self.counted = total;
+                } else if self.recorded < total {
                     let steps = match *throughput {
                         Some(rate) => chunk_for(rate),
                         None => (PROBE_WORK as f64 / neurons).clamp(1.0, f64::from(total)) as u32,
