@@ -12,15 +12,18 @@ target_dir=${CARGO_TARGET_DIR:-$root/target}
 rustup target list --installed | grep -qx wasm32-unknown-unknown \
     || rustup target add wasm32-unknown-unknown
 version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ]; then
+bindgen=$(command -v wasm-bindgen || echo "${CARGO_HOME:-$HOME/.cargo}/bin/wasm-bindgen")
+if [ "$("$bindgen" --version 2>/dev/null | awk '{print $2}')" != "$version" ]; then
     echo "installing wasm-bindgen-cli $version"
-    cargo install --quiet wasm-bindgen-cli --version "$version"
+    # --force: cargo may remember an install whose binary is gone.
+    cargo install --quiet --force wasm-bindgen-cli --version "$version"
+    bindgen="${CARGO_HOME:-$HOME/.cargo}/bin/wasm-bindgen"
 fi
 
 cargo build --release --locked --quiet -p gpulif-web --target wasm32-unknown-unknown
 rm -rf web/dist
 mkdir -p web/dist
-wasm-bindgen --target web --out-dir web/dist/pkg \
+"$bindgen" --target web --out-dir web/dist/pkg \
     "$target_dir/wasm32-unknown-unknown/release/gpulif_web.wasm"
 cp web/static/* web/dist/
 wasm=web/dist/pkg/gpulif_web_bg.wasm
