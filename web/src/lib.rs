@@ -25,6 +25,11 @@ use wasm_bindgen::prelude::*;
 /// The most neurons one GPU population holds here; larger curves run in batches.
 const GPU_BATCH: usize = 1 << 22;
 
+/// The most neurons a curve in the page may have: its results (currents, counts,
+/// rates, analytic rates and the CSV, about 70 bytes a neuron) stay within a few
+/// hundred MB of wasm's 4 GiB.
+pub const MAX_NEURONS: u64 = 1 << 22;
+
 /// An `Error` with gpulif's message.
 fn js_error(error: impl std::fmt::Display) -> JsError {
     JsError::new(&error.to_string())
@@ -137,11 +142,20 @@ impl Options {
     fn currents(&self) -> Result<Currents, JsError> {
         Ok(match self.numbers("currents")? {
             Some(list) => Currents::List(list),
-            None => Currents::Sweep {
-                i_min: self.number("iMin", 0.0)?,
-                i_max: self.number("iMax", 10.0)?,
-                neurons: self.whole("neurons", 1000)? as usize,
-            },
+            None => {
+                let neurons = self.whole("neurons", 1000)?;
+                if neurons > MAX_NEURONS {
+                    return Err(JsError::new(&format!(
+                        "neurons: at most {MAX_NEURONS} in a browser, got {neurons} (the \
+                         command line streams any number)"
+                    )));
+                }
+                Currents::Sweep {
+                    i_min: self.number("iMin", 0.0)?,
+                    i_max: self.number("iMax", 10.0)?,
+                    neurons: neurons as usize,
+                }
+            }
         })
     }
 }

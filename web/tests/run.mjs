@@ -93,6 +93,22 @@ await test("the JS API gives the tutorial's counts and sentence", async () => {
   assert.ok(Math.abs(rates[1] - 1 / (0.002 + 0.02 * Math.log(2))) < 1e-9 * rates[1], String(rates));
 });
 
+await test("a bad option is an error that names it and its range", async () => {
+  const messages = await page.evaluate(async () => {
+    const errors = [];
+    for (const o of [{ neurons: 5e9 }, { neurons: 1.5 }, { tauRc: -1 }, { method: "rk4" }, { backend: "tpu" }]) {
+      try { await window.gpulif.curve(o); errors.push("no error"); } catch (e) { errors.push(e.message); }
+    }
+    return errors;
+  });
+  assert.match(messages[0], /^neurons: at most 4194304 in a browser, got 5000000000/);
+  assert.match(messages[1], /^neurons: a whole number/);
+  assert.match(messages[2], /tau_rc/);
+  assert.match(messages[3], /^method: "euler" or "exact" expected/);
+  assert.match(messages[4], /^backend: "auto", "gpu" or "cpu" expected/);
+  console.log(`     ${messages[2]}`);
+});
+
 for (const [method, noise] of [["euler", 0], ["exact", 0], ["euler", 0.3]]) {
   await test(`100,000 neurons, ${method}${noise ? ", noise 0.3" : ""}: the counts of the native CLI`, async () => {
     const o = { neurons: 100000, iMin: 0, iMax: 10, tauRc: 0.02, duration: 1, method, noise, seed: 7, backend: "gpu" };

@@ -10,6 +10,7 @@ mod isa;
 mod exact_block;
 pub mod kernel;
 mod noisy_block;
+mod period;
 mod population;
 
 pub use kernel::{Block, Kernel, LaneConstants};
