@@ -91,6 +91,8 @@
 pub mod backend;
 mod error;
 pub mod experiment;
+#[cfg(feature = "explorer")]
+pub mod explore;
 pub mod input;
 pub mod model;
 #[cfg(feature = "output")]

@@ -97,7 +97,7 @@ fn every_spec_field_has_a_flag_a_keyword_and_a_control() {
         .expect("the Python package");
     let curve_signature = &python[python.find("\ndef curve(").expect("def curve")..];
     let curve_signature = &curve_signature[..curve_signature.find(") ->").expect("its end")];
-    let explorer = std::fs::read_to_string(format!("{root}/src/bin/gpulif/explore/ui.rs"))
+    let explorer = std::fs::read_to_string(format!("{root}/src/explore/ui.rs"))
         .expect("the explorer's window");
     for (field, flag, keyword, control) in FRONT_ENDS {
         assert!(

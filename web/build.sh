@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds gpulif's web page into web/dist/: index.html, and pkg/ with the wasm module,
-# its JavaScript glue and TypeScript declarations. Installs what is missing: the
-# wasm32 target and wasm-bindgen-cli at the version Cargo.lock pins.
+# Builds gpulif's web pages into web/dist/: index.html (the explorer), api.html and
+# example.html (the JavaScript API), embed.html (a page's own device stepping a
+# population), and beside them the wasm modules with their JavaScript glue and
+# TypeScript declarations. Installs what is missing: the wasm32 target and
+# wasm-bindgen-cli at the version Cargo.lock pins.
 #
 #   web/build.sh && python3 -m http.server -d web/dist --bind 127.0.0.1 8000
 set -euo pipefail
@@ -20,11 +22,20 @@ if [ "$("$bindgen" --version 2>/dev/null | awk '{print $2}')" != "$version" ]; t
     bindgen="${CARGO_HOME:-$HOME/.cargo}/bin/wasm-bindgen"
 fi
 
-cargo build --release --locked --quiet -p gpulif-web --target wasm32-unknown-unknown
+# Three modules: the JavaScript API (pkg/), the same with the explorer (explorer/), and
+# the embedding example (embed/).
+build() { cargo build --profile web --locked --quiet -p gpulif-web --target wasm32-unknown-unknown "$@"; }
+wasm_dir=$target_dir/wasm32-unknown-unknown/web
+bind() { "$bindgen" --target web --remove-name-section --out-dir "web/dist/$1" "$2"; }
 rm -rf web/dist
 mkdir -p web/dist
-"$bindgen" --target web --out-dir web/dist/pkg \
-    "$target_dir/wasm32-unknown-unknown/release/gpulif_web.wasm"
+build --lib --example embed
+bind pkg "$wasm_dir/gpulif_web.wasm"
+bind embed "$wasm_dir/examples/embed.wasm"
+build --lib --features explorer
+bind explorer "$wasm_dir/gpulif_web.wasm"
 cp web/static/* web/dist/
-wasm=web/dist/pkg/gpulif_web_bg.wasm
-echo "web/dist: $(wc -c < "$wasm") bytes of wasm, $(gzip -9c "$wasm" | wc -c) gzipped"
+for module in pkg/gpulif_web explorer/gpulif_web embed/embed; do
+    wasm=web/dist/${module}_bg.wasm
+    echo "web/dist/$module: $(wc -c < "$wasm") bytes of wasm, $(gzip -9c "$wasm" | wc -c) gzipped"
+done

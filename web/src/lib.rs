@@ -11,6 +11,9 @@
 //!
 //! The options and their defaults are those of `gpulif curve` and `gpulif trace`; a bad
 //! value is an `Error` that names it and its accepted range, as on the command line.
+//!
+//! With the feature `explorer`, the module also exports `startExplorer(canvas,
+//! options)`: the library's egui explorer, drawn on the canvas by eframe's web runner.
 
 use gpulif::experiment::curve::{Currents, CurveRun, CurveSpec, TuningCurve};
 use gpulif::experiment::spec::RunSpec;
@@ -19,8 +22,98 @@ use gpulif::{
     AdapterChoice, BackendKind, CpuStepper, GpuContext, GpuPopulation, LifParams, LifPipeline,
     Method, Noise, PopulationOptions, Readings, Readout, Run, Stepper,
 };
+#[cfg(all(target_arch = "wasm32", feature = "explorer"))]
+mod explorer;
+
 use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array};
 use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** The neuron, its run and its noise: every key optional, defaults as on the command line. */
+export interface RunOptions {
+    /** Seconds (default 1 for `trace`; as `gpulif curve` for `curve`). */
+    duration?: number;
+    /** The time step, seconds. */
+    dt?: number;
+    /** The membrane time constant, seconds. */
+    tauRc?: number;
+    /** The refractory period, seconds. */
+    tauRef?: number;
+    /** The threshold. */
+    vTh?: number;
+    method?: "euler" | "exact";
+    /** The noise amplitude (0: none). */
+    noise?: number;
+    /** The noise's correlation time, seconds (0: white). */
+    noiseTau?: number;
+    /** The seed of the noise streams. */
+    seed?: number;
+}
+
+/** A curve's neurons and how it runs. */
+export interface CurveOptions extends RunOptions {
+    /** Neurons evenly spaced from `iMin` to `iMax`, or the `currents` given. */
+    neurons?: number;
+    iMin?: number;
+    iMax?: number;
+    currents?: number[] | Float64Array;
+    /** Step every neuron even where its period could count it. */
+    stepwise?: boolean;
+    /** `"auto"`: WebGPU where the browser has it, else the CPU backend in wasm. */
+    backend?: "auto" | "gpu" | "cpu";
+}
+
+/** A tuning curve. */
+export interface Curve {
+    currents: Float64Array;
+    counts: Uint32Array;
+    /** Simulated rates, Hz. */
+    rates: Float64Array;
+    /** The analytic (or, under noise, Siegert) rates, Hz. */
+    analytic: Float64Array;
+    backend: "gpu" | "cpu";
+    device: string;
+    /** The steps the counts are at. */
+    counted: number;
+    seed: number;
+    /** How long it took, seconds. */
+    seconds: number;
+    /** The text `gpulif curve --out curve.csv` writes for the same options. */
+    csv: string;
+}
+
+/** A few neurons to follow step by step. */
+export interface TraceOptions extends RunOptions {
+    /** One current (default 1.1), or several. */
+    current?: number;
+    currents?: number[] | Float64Array;
+    /** The first neuron's index in a curve of the same options: its noise streams. */
+    index?: number;
+}
+
+/** Neurons followed step by step. */
+export interface Trace {
+    currents: Float64Array;
+    counts: Uint32Array;
+    /** The tutorial's sentence for each neuron. */
+    sentences: string[];
+    /** The time after each step, seconds. */
+    times: Float64Array;
+    /** Each neuron's voltage after each step. */
+    voltages: Float64Array[];
+    /** Each neuron's spike times, seconds. */
+    spikes: Float64Array[];
+}
+
+/** The currents whose analytic rates are wanted. */
+export interface RateOptions extends RunOptions {
+    neurons?: number;
+    iMin?: number;
+    iMax?: number;
+    currents?: number[] | Float64Array;
+}
+"#;
 
 /// The most neurons one GPU population holds here; larger curves run in batches.
 const GPU_BATCH: usize = 1 << 22;
@@ -205,7 +298,7 @@ fn describe(context: &GpuContext) -> String {
 
 /// A description of the adapter `curve` runs on, or `null` where the browser has no
 /// WebGPU (then `curve` runs on the CPU).
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "string | null")]
 pub async fn adapter() -> JsValue {
     match gpu().await {
         Ok((context, _)) => JsValue::from_str(&describe(&context)),
@@ -256,8 +349,10 @@ async fn counts_on_gpu(
 /// `tauRef`, `vTh`, `method` (`"euler"` or `"exact"`), `noise`, `noiseTau`, `seed`,
 /// `stepwise`; `backend`: `"auto"` (WebGPU where the browser has it, else the CPU),
 /// `"gpu"` or `"cpu"`.
-#[wasm_bindgen]
-pub async fn curve(options: JsValue) -> Result<Object, JsError> {
+#[wasm_bindgen(unchecked_return_type = "Curve")]
+pub async fn curve(
+    #[wasm_bindgen(unchecked_param_type = "CurveOptions")] options: JsValue,
+) -> Result<Object, JsError> {
     let options = Options(options);
     let spec = CurveSpec {
         run: options.run_spec()?,
@@ -328,8 +423,10 @@ pub async fn curve(options: JsValue) -> Result<Object, JsError> {
 /// Options: `current` or `currents` (default the tutorial's 1.1); `index`, the first
 /// neuron's index in a curve of the same options, whose noise streams it then draws (0
 /// by default); and the run's options as for `curve` (`duration` default 1 s).
-#[wasm_bindgen]
-pub fn trace(options: JsValue) -> Result<Object, JsError> {
+#[wasm_bindgen(unchecked_return_type = "Trace")]
+pub fn trace(
+    #[wasm_bindgen(unchecked_param_type = "TraceOptions")] options: JsValue,
+) -> Result<Object, JsError> {
     let options = Options(options);
     let spec = options.run_spec()?;
     let currents = match options.numbers("currents")? {
@@ -371,7 +468,9 @@ pub fn trace(options: JsValue) -> Result<Object, JsError> {
 /// `iMax`) for the neuron and noise of the options: the LIF rate, or under noise the
 /// Siegert rate, as the `analytic` column of `curve`.
 #[wasm_bindgen(js_name = analyticRate)]
-pub fn analytic_rate(options: JsValue) -> Result<Float64Array, JsError> {
+pub fn analytic_rate(
+    #[wasm_bindgen(unchecked_param_type = "RateOptions")] options: JsValue,
+) -> Result<Float64Array, JsError> {
     let options = Options(options);
     let spec = CurveSpec {
         run: options.run_spec()?,

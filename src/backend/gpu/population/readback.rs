@@ -124,11 +124,20 @@ impl Readback {
     /// Asks for the copy to be mapped; call once, after submitting the encoder it was
     /// recorded into. Returns at once.
     pub fn map(&self) {
+        self.map_then(|| ());
+    }
+
+    /// [`Readback::map`], and `then` runs once the copy is mapped (or has failed to
+    /// be): a host that draws only when something changed wakes its window there.
+    /// `then` runs where wgpu delivers the mapping: natively inside the host's
+    /// `device.poll`, in a browser from the page's event loop.
+    pub fn map_then(&self, then: impl FnOnce() + wgpu::WasmNotSend + 'static) {
         let mapped = Arc::clone(&self.mapped);
         self.staging
             .slice(..)
             .map_async(wgpu::MapMode::Read, move |result| {
                 *mapped.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                then();
             });
     }
 

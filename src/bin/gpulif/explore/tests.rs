@@ -8,10 +8,9 @@ use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotOptions};
 use gpulif::{CpuStepper, NeuronParams, PopulationDesc, Run, RunSpec, Stepper, Trace};
 
-use super::settings::Settings;
-use super::simulation::Engine;
-use super::ui::Explorer;
-use super::*;
+use eframe::egui;
+use gpulif::explore::{Engine, Explorer, MAX_CPU_NEURONS, Settings};
+use std::time::Duration;
 
 /// A window at `settings`, stepped until its run is complete.
 fn explorer(settings: Settings) -> Harness<'static, Explorer> {
@@ -144,9 +143,33 @@ fn a_click_on_the_curve_opens_the_neurons_trace_and_sentence() {
 
 #[test]
 fn a_slider_change_gives_a_complete_curve_of_a_hundred_thousand_neurons() {
-    // Every frame rendered through wgpu, as in a window: the time from a change of
-    // tau_ref to the complete 10⁵-neuron, 1 s curve, and the frames it took.
-    let mut harness = explorer(Settings::default());
+    slider_change_to_complete(Settings::default());
+}
+
+#[test]
+fn a_slider_change_gives_a_complete_curve_of_a_million_neurons() {
+    slider_change_to_complete(Settings {
+        neurons: 1_000_000,
+        ..Settings::default()
+    });
+}
+
+#[test]
+fn a_slider_change_gives_a_complete_noisy_curve_streamed_a_frame_at_a_time() {
+    // With noise the run is stepped, not counted from the periods: the frames stream it.
+    let mut settings = Settings {
+        neurons: 100_000,
+        ..Settings::default()
+    };
+    settings.run.noise.sigma = 1.4;
+    slider_change_to_complete(settings);
+}
+
+/// Every frame rendered through wgpu, as in a window: the time from a change of tau_ref
+/// to the complete curve of `settings`, and the frames it took.
+fn slider_change_to_complete(settings: Settings) {
+    let (neurons, noise) = (settings.neurons, settings.run.noise.sigma);
+    let mut harness = explorer(settings);
     harness.set_render_every_step(true);
     harness
         .get_by_role_and_label(egui::accesskit::Role::Slider, "tau_ref (s)")
@@ -164,8 +187,9 @@ fn a_slider_change_gives_a_complete_curve_of_a_hundred_thousand_neurons() {
     }
     let took = changed.elapsed();
     println!(
-        "explore, 100,000 neurons × 1,000 steps after a slider change: complete in {:.0} ms, \
-         {frames} frames of {:.1} ms on average, the longest {:.1} ms",
+        "explore, {} neurons × 1,000 steps, noise {noise}, after a slider change: complete in \
+         {:.0} ms, {frames} frames of {:.1} ms on average, the longest {:.1} ms",
+        gpulif::output::grouped(neurons as u64),
         took.as_secs_f64() * 1e3,
         took.as_secs_f64() * 1e3 / f64::from(frames),
         longest.as_secs_f64() * 1e3

@@ -1,9 +1,9 @@
 //! What the controls set: the library's curve spec, and the `gpulif curve` command
 //! that computes the same curve.
 
-use gpulif::experiment::curve::{CurveRun, CurveSpec};
-use gpulif::experiment::spec::RunSpec;
-use gpulif::{Currents, Noise};
+use crate::experiment::curve::{CurveRun, CurveSpec};
+use crate::experiment::spec::RunSpec;
+use crate::{Currents, Noise};
 
 /// What the controls set: a [`CurveSpec`] whose currents are an even sweep, field for
 /// field. The sweep's three numbers are kept apart so that sliders can hold them; the
@@ -22,6 +22,9 @@ pub struct Settings {
     pub run: RunSpec,
     /// The stimulus file (as `--stimulus` takes it), or empty for none.
     pub stimulus_file: String,
+    /// The stimulus file's content, where a front end was handed it rather than a path
+    /// to read (a browser's file picker); `stimulus_file` then names it.
+    pub stimulus_bytes: Option<std::sync::Arc<Vec<u8>>>,
 }
 
 impl Default for Settings {
@@ -37,6 +40,7 @@ impl Default for Settings {
                 ..RunSpec::default()
             },
             stimulus_file: String::new(),
+            stimulus_bytes: None,
         }
     }
 }
@@ -66,17 +70,20 @@ impl Settings {
 
     /// The validated run, with the duration rounded to whole steps and the stimulus
     /// file, if any, read for its steps.
-    pub fn prepare(&mut self) -> gpulif::Result<CurveRun> {
+    pub fn prepare(&mut self) -> crate::Result<CurveRun> {
         let dt = self.run.params.dt;
         if dt > 0.0 && dt.is_finite() {
             self.run.duration = (self.run.duration / dt).round().max(1.0) * dt;
         }
-        self.run.stimulus = match self.stimulus_file.trim() {
-            "" => None,
-            path => Some(gpulif::experiment::stimulus::read(
-                path.as_ref(),
-                self.run.run()?.steps(),
+        let steps = self.run.run()?.steps();
+        self.run.stimulus = match (self.stimulus_file.trim(), &self.stimulus_bytes) {
+            ("", _) => None,
+            (name, Some(bytes)) => Some(crate::experiment::stimulus::parse(
+                name.as_ref(),
+                bytes,
+                steps,
             )?),
+            (path, None) => Some(crate::experiment::stimulus::read(path.as_ref(), steps)?),
         };
         self.spec().prepare()
     }
