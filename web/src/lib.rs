@@ -20,7 +20,7 @@ use gpulif::experiment::spec::RunSpec;
 use gpulif::experiment::trace::Trace;
 use gpulif::{
     AdapterChoice, BackendKind, CpuStepper, GpuContext, GpuPopulation, LifParams, LifPipeline,
-    Method, Noise, PopulationOptions, Readings, Readout, Run, Stepper,
+    Method, Noise, Poisson, PopulationOptions, Readings, Readout, Run, Signal, Stepper,
 };
 #[cfg(all(target_arch = "wasm32", feature = "explorer"))]
 mod explorer;
@@ -47,8 +47,18 @@ export interface RunOptions {
     noise?: number;
     /** The noise's correlation time, seconds (0: white). */
     noiseTau?: number;
-    /** The seed of the noise streams. */
+    /** The seed of the noise streams (and the Poisson input's); random if absent. */
     seed?: number;
+    /** Poisson input: events a second into each neuron (0: none), and what one adds to
+     * the voltage. */
+    poissonRate?: number;
+    poissonWeight?: number;
+    /** A signal added to every neuron's input, one value per step (at least the run's
+     * steps), as `--stimulus` reads it from a file. */
+    stimulus?: number[] | Float64Array;
+    /** Whether the analytic rate under noise corrects the threshold for the step
+     * (default true; `--no-dt-correction` is false). */
+    dtCorrection?: boolean;
 }
 
 /** A curve's neurons and how it runs. */
@@ -226,7 +236,21 @@ impl Options {
                 self.number("noiseTau", 0.0)?,
                 seed,
             ),
-            ..RunSpec::default()
+            poisson: Poisson::new(
+                self.number("poissonRate", 0.0)?,
+                self.number("poissonWeight", 0.0)?,
+            ),
+            dt_correction: self.get("dtCorrection").map_or(Ok(true), |value| {
+                value
+                    .as_bool()
+                    .ok_or_else(|| JsError::new("dtCorrection: true or false expected"))
+            })?,
+            stimulus: self
+                .numbers("stimulus")?
+                .map(|values| {
+                    Signal::new(values).map_err(|e| JsError::new(&format!("stimulus: {e}")))
+                })
+                .transpose()?,
         })
     }
 
@@ -347,6 +371,7 @@ async fn counts_on_gpu(
 ///
 /// Options: `neurons`, `iMin`, `iMax` or `currents`; `duration`, `dt`, `tauRc`,
 /// `tauRef`, `vTh`, `method` (`"euler"` or `"exact"`), `noise`, `noiseTau`, `seed`,
+/// `poissonRate`, `poissonWeight`, `stimulus` (one value per step), `dtCorrection`,
 /// `stepwise`; `backend`: `"auto"` (WebGPU where the browser has it, else the CPU),
 /// `"gpu"` or `"cpu"`.
 #[wasm_bindgen(unchecked_return_type = "Curve")]
