@@ -406,6 +406,13 @@ fn record_beyond_the_population_or_past_the_limit_is_refused() {
         common::assert_refused(&common::gpulif(&args), spec, "--record");
         assert!(!spikes.exists(), "{spec}: no partial output");
     }
+    // What is expected of a range that is not one, said as what to write.
+    let reversed = common::gpulif(&["curve", "--neurons", "10", "--record", "5:3", "-q"]);
+    assert_eq!(
+        common::text(&reversed.stderr).trim_end(),
+        "error: --record 5:3 is out of range: expected START:END with END above START \
+         (END excluded), neuron indices such as 0,5,9, or all"
+    );
     let wrong = dir.path().join("s.json");
     let args = [
         "curve",
@@ -522,4 +529,56 @@ fn explore_says_in_one_line_what_it_needs() {
         assert!(stderr.contains("--features explore"), "{stderr}");
     }
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn an_adapter_named_that_does_not_exist_is_refused_not_replaced_by_the_cpu() {
+    // `--backend auto` falls back to the CPU when there is no hardware adapter at all;
+    // an adapter asked for by name is the user's choice, and a name that matches none
+    // is refused before any output is written.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c.csv");
+    let name = "no adapter has this in its name";
+    let args = [
+        "curve",
+        "--neurons",
+        "100",
+        "--duration",
+        "0.1",
+        "--adapter",
+        name,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let refused = common::gpulif(&args);
+    common::assert_refused(&refused, "an adapter that does not exist", "--adapter");
+    assert!(
+        common::text(&refused.stderr).contains("`gpulif devices` lists"),
+        "{}",
+        common::text(&refused.stderr)
+    );
+    assert!(!out.exists(), "no partial output");
+}
+
+#[test]
+fn one_device_is_counted_as_one() {
+    // `--adapter all` on a machine with one adapter: "1 device", not "1 devices".
+    let out = common::gpulif(&[
+        "curve",
+        "--neurons",
+        "100",
+        "--duration",
+        "0.1",
+        "--adapter",
+        "all",
+    ]);
+    let said = common::text(&out.stderr) + &common::text(&out.stdout);
+    if out.status.success() {
+        assert!(!said.contains("1 devices"), "{said}");
+    } else {
+        assert!(
+            std::env::var_os("GPULIF_REQUIRE_GPU").is_none(),
+            "no adapter: {said}"
+        );
+    }
 }

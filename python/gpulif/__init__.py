@@ -19,11 +19,19 @@ Ctrl-C stops one within a fraction of a second with ``KeyboardInterrupt``.
 from __future__ import annotations
 
 import operator
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+
+# Mesa's Vulkan device-select layer looks for a Wayland display to pick a default GPU
+# and, on a headless machine, prints "error: XDG_RUNTIME_DIR is invalid or not set" for
+# every wgpu instance; gpulif ranks adapters itself, so there it is switched off, as the
+# command line does. Set before the extension makes any instance.
+if "XDG_RUNTIME_DIR" not in os.environ and "NODEVICE_SELECT" not in os.environ:
+    os.environ["NODEVICE_SELECT"] = "1"
 
 from . import _gpulif
 from ._gpulif import GpuError

@@ -20,6 +20,20 @@ needs_gpu = pytest.mark.skipif(
 )
 
 
+@needs_gpu
+def test_a_headless_machine_hears_nothing_from_mesa():
+    # Mesa's device-select layer prints "XDG_RUNTIME_DIR is invalid or not set" for each
+    # wgpu instance where there is no display session; importing gpulif switches it off.
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "NODEVICE_SELECT")}
+    code = "import gpulif; gpulif.curve([1.5, 2.0], duration=0.1, backend='gpu'); gpulif.devices()"
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "XDG_RUNTIME_DIR" not in run.stderr, run.stderr
+
+
 def test_the_tutorials_sentences():
     # The tutorial's numbers: 29 spikes for 1.1 with tau_ref 0.2 over 20 s; and its five
     # currents with tau_rc 0.02.

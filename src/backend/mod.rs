@@ -356,7 +356,8 @@ impl std::fmt::Debug for Opened {
 /// which then share the work ([`gpu::MultiGpuStepper`]).
 ///
 /// [`BackendChoice::Auto`] takes the best hardware adapter and falls back to the CPU
-/// backend only when there is none, saying so in [`Opened::note`]; any other GPU error
+/// backend only when there is none, saying so in [`Opened::note`]; an `adapter` named
+/// that matches none is an [`Error::InvalidParameter`] instead; any other GPU error
 /// (a device that cannot be opened, a kernel the device rejects) is returned, never
 /// hidden behind the fallback. [`BackendChoice::Gpu`] fails when no adapter exists.
 ///
@@ -381,7 +382,10 @@ pub fn open(choice: &BackendChoice, adapter: Option<&str>) -> Result<Opened> {
         let devices = stepper.devices().len();
         return Ok(Opened {
             stepper: Box::new(stepper),
-            note: Some(format!("{devices} devices share the work")),
+            note: Some(match devices {
+                1 => "1 device does the work".to_owned(),
+                n => format!("{n} devices share the work"),
+            }),
         });
     }
     let named = adapter.map(|name| AdapterChoice::Named(name.to_owned()));
@@ -394,15 +398,21 @@ pub fn open(choice: &BackendChoice, adapter: Option<&str>) -> Result<Opened> {
         BackendChoice::Gpu => opened(gpu(named.unwrap_or(AdapterChoice::Any))?),
         BackendChoice::Auto => match gpu(named.unwrap_or(AdapterChoice::Hardware)) {
             Ok(stepper) => opened(stepper),
+            // An adapter asked for by name is not replaced by the CPU.
+            Err(Error::NoAdapter(_)) if adapter.is_some() => {
+                return Err(Error::parameter(
+                    "adapter",
+                    adapter.unwrap_or_default(),
+                    "part of the name of an adapter `gpulif devices` lists",
+                ));
+            }
             Err(Error::NoAdapter(_)) => Opened {
                 stepper: Box::<cpu::CpuStepper>::default(),
-                note: Some(format!(
-                    "{} (`gpulif devices` lists what wgpu finds); running on the CPU backend",
-                    match adapter {
-                        Some(name) => format!("no GPU adapter whose name contains {name:?}"),
-                        None => "no hardware GPU adapter".to_owned(),
-                    }
-                )),
+                note: Some(
+                    "no hardware GPU adapter (`gpulif devices` lists what wgpu finds); \
+                     running on the CPU backend"
+                        .to_owned(),
+                ),
             },
             Err(error) => return Err(error),
         },

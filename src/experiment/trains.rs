@@ -32,22 +32,23 @@ pub enum RecordSpec {
 impl RecordSpec {
     /// `START:END` (END excluded), a comma-separated list of indices, or `all`.
     pub fn parse(text: &str) -> Result<RecordSpec> {
-        let bad = |why: &str| {
+        let bad = || {
             Error::parameter(
                 "record",
                 text.to_owned(),
-                format!("{why}: START:END (END excluded), a list such as 0,5,9, or all"),
+                "START:END with END above START (END excluded), neuron indices such as \
+                 0,5,9, or all",
             )
         };
         let text = text.trim();
         if text.eq_ignore_ascii_case("all") {
             return Ok(RecordSpec::All);
         }
-        let index = |s: &str| s.trim().parse::<usize>().map_err(|_| bad("not an index"));
+        let index = |s: &str| s.trim().parse::<usize>().map_err(|_| bad());
         if let Some((start, end)) = text.split_once(':') {
             let (start, end) = (index(start)?, index(end)?);
             if end <= start {
-                return Err(bad("an empty range"));
+                return Err(bad());
             }
             return Ok(RecordSpec::Range(start, end));
         }

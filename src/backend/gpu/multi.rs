@@ -110,7 +110,10 @@ impl Stepper for MultiGpuStepper {
     }
 
     fn device(&self) -> String {
-        format!("{} devices: {}", self.names.len(), self.names.join("; "))
+        match self.names.len() {
+            1 => format!("1 device: {}", self.names[0]),
+            n => format!("{n} devices: {}", self.names.join("; ")),
+        }
     }
 
     fn batch_neurons(&self) -> usize {

@@ -534,9 +534,9 @@ pub struct PlaceArgs {
     #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
     pub backend: BackendArg,
 
-    /// The GPU adapter whose name contains NAME; or `all` (every adapter that runs
-    /// compute shaders) or a list of `gpulif devices` numbers such as 0,2, which split
-    /// the work across those devices.
+    /// The GPU adapter whose name contains NAME (refused when none does); or `all`
+    /// (every adapter that runs compute shaders) or a list of `gpulif devices` numbers
+    /// such as 0,2, which split the work across those devices.
     #[arg(long, value_name = "NAME|all|LIST")]
     pub adapter: Option<String>,
 }
@@ -687,7 +687,10 @@ impl PlaceArgs {
         };
         let several = self.adapter.as_deref().and_then(several_adapters).is_some();
         let opened = gpulif::open(&choice, self.adapter.as_deref()).map_err(|error| {
-            if several {
+            if matches!(error, gpulif::Error::InvalidParameter { .. }) {
+                // Named by its flag, as every refused value is (`--adapter NAME`).
+                Failure::from(error)
+            } else if several {
                 Failure {
                     message: format!("--adapter: {error}"),
                     status: if error.is_usage() { 2 } else { 1 },
