@@ -9,8 +9,9 @@
 //! bounded number of steps and a non-blocking readback of the counts into the frame's
 //! encoder, so the window stays responsive and the curve refines as the run proceeds; a
 //! change of any parameter starts a new run. Nothing here blocks: building a population
-//! is a future polled once a frame, and on the web the device's throughput is measured
-//! from when the first readback of a run arrives. Without a GPU renderer it steps a
+//! is a future, polled by the frames, and on the web the device's throughput is measured
+//! from when the first readback of a run arrives; there a frame follows only when the
+//! device has something for it (the future's waker, [`Readback::map_then`](crate::Readback::map_then)). Without a GPU renderer it steps a
 //! [`CpuPopulation`](crate::CpuPopulation) instead, with fewer neurons.
 //!
 //! Built with the `explorer` feature.
@@ -39,10 +40,10 @@ const PROBE_WORK: u64 = 1 << 24;
 const MAX_IN_FLIGHT: usize = 3;
 /// Readbacks of a run on the GPU in a browser, at most. There the throughput measured
 /// from a readback's round trip includes the frames drawn meanwhile on the same device,
-/// so it comes out low; on a software adapter, where a frame costs as much as a
-/// hundred thousand neurons' steps, steps sized from it would spend a run's time on
-/// drawing (a streamed 10⁵-neuron run took 111 frames and 31 s in headless Chromium;
-/// with at most 20 readbacks, MEASURED).
+/// so it comes out low; on a software adapter, where drawing a frame takes 130 to 300
+/// ms, steps sized from it would spend a run's time on drawing (a streamed 10⁵-neuron,
+/// 1000-step run took 31.0 s over 111 frames in headless Chromium on SwiftShader; with
+/// at most 20 readbacks, 13.4 to 14.0 s over 45 frames).
 #[cfg(target_arch = "wasm32")]
 const MAX_READBACKS: u32 = 20;
 
