@@ -11,7 +11,8 @@
 //! change of any parameter starts a new run. Nothing here blocks: building a population
 //! is a future, polled by the frames, and on the web the device's throughput is measured
 //! from when the first readback of a run arrives; there a frame follows only when the
-//! device has something for it (the future's waker, [`Readback::map_then`](crate::Readback::map_then)). Without a GPU renderer it steps a
+//! device has something for it (the future's waker,
+//! [`Readback::map_then`](crate::Readback::map_then)). Without a GPU renderer it steps a
 //! [`CpuPopulation`](crate::CpuPopulation) instead, with fewer neurons.
 //!
 //! Built with the `explorer` feature.
