@@ -41,7 +41,7 @@ outputs() {
         $bin curve --neurons 3000 --duration 1 --tau-rc 0.02 --poisson 2000:0.05 --seed 6 --backend $b -q --out poisson-$b.csv
         $bin curve --neurons 2000 --duration 2 --poisson 900:0.08 --noise 0.3 --stimulus "$sine" --seed 7 --backend $b -q --out poisson-mixed-$b.csv
     done
-    # The README's figures.
+    # The book's figures.
     $bin trace --current 1.1 --tau-ref 0.2 --duration 20 --plot trace.png -q
     $bin trace --current 1.0000001,1.1,10,100,0.8 --tau-rc 0.02 --tau-ref 0.2 --duration 20 --plot raster.png -q
     $bin curve --neurons 1000000 --tau-rc 0.3 --tau-ref 0.2 --plot tuning-curve.png -q

@@ -87,8 +87,21 @@
 //! the host's own compute shader histogramming the spikes of each frame.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod backend;
+
+/// The book's Rust snippets (`book/src`), compiled and run as doc tests, so that the
+/// guide cannot drift from the library.
+#[cfg(all(doctest, feature = "output"))]
+mod book {
+    #[doc = include_str!("../book/src/how-to/library.md")]
+    mod library {}
+    #[doc = include_str!("../book/src/how-to/per-neuron.md")]
+    mod per_neuron {}
+    #[doc = include_str!("../book/src/how-to/embedding.md")]
+    mod embedding {}
+}
 mod error;
 pub mod experiment;
 #[cfg(feature = "explorer")]

@@ -439,3 +439,59 @@ fn figures_fit_their_data_and_mark_sparse_curves() {
     assert!(!label("-0.2") && !label("-0.4"), "negative ticks");
     assert!(label("0") && label("1"), "0 and the threshold in view");
 }
+
+#[test]
+fn noisy_curves_are_dots_under_the_analytic_curve_and_samples_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |dt: &str| {
+        let path = dir.path().join(format!("noisy-{dt}.svg"));
+        let out = gpulif(&[
+            "curve",
+            "--neurons",
+            "300",
+            "--duration",
+            "0.5",
+            "--tau-rc",
+            "0.02",
+            "--dt",
+            dt,
+            "--noise",
+            "0.3",
+            "--seed",
+            "1",
+            "--record",
+            "0:100",
+            "--backend",
+            "cpu",
+            "--plot",
+            path.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        (std::fs::read_to_string(&path).unwrap(), text(&out.stderr))
+    };
+    // dt/tau_rc = 0.05: outside the steps the step-corrected Siegert rate is checked
+    // at, which the note and the legend say.
+    let (svg, stderr) = run("0.001");
+    assert!(
+        stderr.contains("dt/tau_rc = 0.0500 is above 0.005"),
+        "{stderr}"
+    );
+    assert!(svg.contains("Siegert, step-corrected (unchecked at dt/tau_rc 0.05)"));
+    // Each neuron a dot (and one in the legend), the dashed analytic curve drawn after
+    // them, so over them.
+    assert_eq!(svg.matches("<circle").count(), 300 + 1);
+    let last_dot = svg.match_indices("<circle").nth(299).unwrap().0;
+    let analytic = svg.find("stroke=\"#FF7F0E\"").unwrap();
+    assert!(
+        analytic > last_dot,
+        "the analytic curve is drawn over the dots"
+    );
+    // 20 rows of 100 recorded neurons, and the raster says so.
+    assert!(svg.contains("Spike trains of 20 of the 100 recorded neurons, evenly spread"));
+    let (svg, stderr) = run("0.0001");
+    assert!(!stderr.contains("dt/tau_rc"), "{stderr}");
+    assert!(
+        svg.contains(">\nSiegert, step-corrected\n</text>"),
+        "no warning at 0.005"
+    );
+}

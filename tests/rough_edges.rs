@@ -582,3 +582,84 @@ fn one_device_is_counted_as_one() {
         );
     }
 }
+
+#[test]
+fn a_noise_free_run_records_seed_0_and_its_files_repeat() {
+    // Nothing random drives a run without noise or Poisson input: its seed is 0, not
+    // drawn, so the same command writes the same JSON run description every time.
+    let dir = tempfile::tempdir().unwrap();
+    let json = |name: &str| {
+        let out = dir.path().join(name);
+        stdout_of(&[
+            "curve",
+            "--neurons",
+            "20",
+            "--duration",
+            "0.1",
+            "--backend",
+            "cpu",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        value
+    };
+    let (first, second) = (json("a.json"), json("b.json"));
+    assert_eq!(first["noise"]["seed"], 0);
+    assert_eq!(first["run"], second["run"]);
+}
+
+#[test]
+fn a_shard_with_no_neurons_says_so_and_prints_no_nan() {
+    // Three neurons in five shards: shard 0 takes neurons 0..0.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("part-0.npy");
+    let run = common::gpulif(&[
+        "curve",
+        "--neurons",
+        "3",
+        "--duration",
+        "0.1",
+        "--backend",
+        "cpu",
+        "--shard",
+        "0/5",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{run:?}");
+    let (stdout, stderr) = (text(&run.stdout), text(&run.stderr));
+    assert!(
+        !stdout.contains("NaN") && !stderr.contains("NaN"),
+        "{stdout}{stderr}"
+    );
+    assert!(stdout.contains("no neurons to simulate"), "{stdout}");
+    assert!(
+        stderr.contains("shard 0/5 holds none of the 3 neurons"),
+        "{stderr}"
+    );
+    assert!(out.exists(), "the empty part is written for `gpulif merge`");
+}
+
+#[test]
+fn a_stimulus_value_that_is_not_finite_is_named_by_its_place_and_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let stimulus = dir.path().join("nan.txt");
+    std::fs::write(&stimulus, "0.1\nnan\n".repeat(600)).unwrap();
+    let refused = common::gpulif(&[
+        "curve",
+        "--neurons",
+        "10",
+        "--duration",
+        "1",
+        "--stimulus",
+        stimulus.to_str().unwrap(),
+    ]);
+    common::assert_refused(&refused, "a NaN in the stimulus", "--stimulus");
+    assert!(
+        text(&refused.stderr).contains("value 2 of 1200 (index 1, counting from 0) is NaN"),
+        "{}",
+        text(&refused.stderr)
+    );
+}

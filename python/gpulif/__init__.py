@@ -246,8 +246,9 @@ class CurveResult:
     method, backend, device : str
         How and where it was simulated.
     seed : int
-        The seed of the noise streams (drawn when not given); pass it back to repeat a
-        noisy run exactly.
+        The seed of the noise streams (drawn when not given for a run with noise or
+        Poisson input, 0 for a run with neither); pass it back to repeat a noisy run
+        exactly.
     wall_seconds, neuron_steps_per_second : float
         How long the simulation took, and its speed in stepped neuron-steps per second
         (NaN when ``counted``: no step was stepped).
@@ -354,7 +355,8 @@ def curve(
         current of time constant ``noise_tau`` seconds (Euler only).
     seed : int, optional
         Seed of the noise streams and the Poisson input's; drawn (and returned in the
-        result) when not given.
+        result) when not given for a run with noise or Poisson input, 0 for a run with
+        neither.
     poisson : (float, float), optional
         ``(rate, weight)``: every neuron receives its own Poisson spike train of
         ``rate`` Hz, each event adding ``weight`` to its voltage; events that arrive

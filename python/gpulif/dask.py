@@ -84,7 +84,13 @@ def _prepare(currents: Any, kwargs: Dict[str, Any]) -> (np.ndarray, Dict[str, An
     currents = _floats("currents", currents)
     kwargs = dict(kwargs)
     if kwargs.get("seed") is None:
-        kwargs["seed"] = int.from_bytes(os.urandom(8), "little")
+        # gpulif.curve's rule: a seed is drawn where noise or Poisson input draws from it,
+        # and is 0 where nothing random drives the run.
+        poisson = kwargs.get("poisson")
+        random = kwargs.get("noise", 0.0) != 0.0 or (
+            poisson is not None and poisson[0] > 0 and poisson[1] != 0
+        )
+        kwargs["seed"] = int.from_bytes(os.urandom(8), "little") if random else 0
     probe = _split({**kwargs, "backend": "cpu"}, len(currents), 0, 1)
     _local_curve(currents[:1], **probe)
     return currents, kwargs

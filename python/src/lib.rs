@@ -263,11 +263,11 @@ fn curve<'py>(
         .map_err(to_py)?
         .with_method(method);
     let currents_slice = slice_of(&currents)?;
-    let seed = seed.unwrap_or_else(gpulif::noise::draw_seed);
+    let poisson = self::poisson(poisson);
+    let seed = gpulif::noise::seed_for(seed, noise != 0.0 || poisson.is_on());
     let noise = Noise::coloured(noise, noise_tau, seed);
     let stimulus_values = stimulus.as_ref().map(slice_of).transpose()?;
     let stimulus_values = stimulus_values.map(|s| &s[..s.len().min(run.steps() as usize)]);
-    let poisson = self::poisson(poisson);
     let spec = RunSpec {
         params,
         method,
@@ -376,14 +376,15 @@ fn trace<'py>(
         .map_err(to_py)?
         .with_method(method);
     let currents_slice = slice_of(&currents)?;
-    let seed = seed.unwrap_or_else(gpulif::noise::draw_seed);
+    let poisson = self::poisson(poisson);
+    let seed = gpulif::noise::seed_for(seed, noise != 0.0 || poisson.is_on());
     let stimulus_values = stimulus.as_ref().map(slice_of).transpose()?;
     let spec = RunSpec {
         params,
         method,
         duration,
         noise: Noise::coloured(noise, noise_tau, seed),
-        poisson: self::poisson(poisson),
+        poisson,
         stimulus: signal(stimulus_values)?,
         ..RunSpec::default()
     };
@@ -555,7 +556,7 @@ impl PyPopulation {
             &tau_ref_each,
             &v_th_each,
         )?;
-        let seed = seed.unwrap_or_else(gpulif::noise::draw_seed);
+        let seed = gpulif::noise::seed_for(seed, noise != 0.0);
         let currents = slice_of(&currents)?;
         let stimulus = stimulus.as_ref().map(slice_of).transpose()?;
         let spec = RunSpec {
@@ -717,7 +718,7 @@ fn bench_backends<'py>(
     let noise = Noise::coloured(
         noise,
         noise_tau,
-        seed.unwrap_or_else(gpulif::noise::draw_seed),
+        gpulif::noise::seed_for(seed, noise != 0.0),
     );
     noise.validate().map_err(to_py)?;
     let workload = gpulif::experiment::bench::Workload {

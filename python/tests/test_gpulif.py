@@ -335,3 +335,10 @@ def test_plots_draw():
     assert ax.get_xlabel() == "Input current"
     gpulif.trace([1.1], duration=1, backend="cpu").plot()
     gpulif.ensemble(10, x_points=11, backend="cpu").plot()
+
+
+def test_a_run_without_noise_or_poisson_input_has_seed_0():
+    # Nothing random drives it, so its seed is not drawn: the same call, the same result.
+    currents = gpulif.sweep(0, 3, 100)
+    assert gpulif.curve(currents, duration=0.1, backend="cpu").seed == 0
+    assert gpulif.curve(currents, duration=0.1, noise=0.2, seed=9, backend="cpu").seed == 9

@@ -65,7 +65,17 @@ pub struct DeviceShare {
 impl DeviceShare {
     /// Its neuron-steps per second.
     pub fn neuron_steps_per_second(&self) -> f64 {
-        self.neuron_steps as f64 / self.seconds.max(f64::MIN_POSITIVE)
+        per_second(self.neuron_steps as f64, self.seconds)
+    }
+}
+
+/// `work` per second of `seconds`: 0 where there was no work (an empty shard), rather
+/// than 0/0's NaN, whatever the clock read.
+pub(crate) fn per_second(work: f64, seconds: f64) -> f64 {
+    if work == 0.0 {
+        0.0
+    } else {
+        work / seconds.max(f64::MIN_POSITIVE)
     }
 }
 

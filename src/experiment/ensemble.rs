@@ -39,7 +39,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::backend::{BackendKind, Progress, Stepper};
+use crate::backend::{BackendKind, Progress, Stepper, per_second};
 use crate::error::{Error, Result};
 use crate::input::Poisson;
 use crate::input::PopulationDesc;
@@ -341,12 +341,18 @@ impl EnsembleCurves {
 
     /// Neuron-steps per second of wall time.
     pub fn neuron_steps_per_second(&self) -> f64 {
-        self.rates.len() as f64 * f64::from(self.run.steps()) / self.elapsed.as_secs_f64()
+        per_second(
+            self.rates.len() as f64 * f64::from(self.run.steps()),
+            self.elapsed.as_secs_f64(),
+        )
     }
 
     /// Simulated neuron-seconds per second of wall time (the speed of counted curves).
     pub fn neuron_seconds_per_second(&self) -> f64 {
-        self.rates.len() as f64 * self.run.duration() / self.elapsed.as_secs_f64()
+        per_second(
+            self.rates.len() as f64 * self.run.duration(),
+            self.elapsed.as_secs_f64(),
+        )
     }
 }
 

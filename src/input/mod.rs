@@ -67,7 +67,10 @@ impl Signal {
         }
         if let Some(k) = values.iter().position(|x| !x.is_finite()) {
             return Err(Error::Stimulus(format!(
-                "value {k} is {}; every value must be finite",
+                "value {} of {} (index {k}, counting from 0) is {}; every value must be \
+                 finite",
+                k + 1,
+                values.len(),
                 values[k]
             )));
         }

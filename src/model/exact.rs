@@ -191,7 +191,7 @@ impl ExactTimes {
     }
 
     /// The spikes of a neuron at rest with these times after `steps` steps of the
-    /// countdown ([`count_down`] from `rest`): its spikes fall at `rest + k·period`
+    /// countdown (`count_down` from `rest`): its spikes fall at `rest + k·period`
     /// units, and those below `steps` whole steps are counted, in one division.
     pub fn spikes_from_rest(&self, steps: u32) -> u32 {
         let end = u64::from(steps) * UNITS_PER_STEP;

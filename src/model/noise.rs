@@ -235,6 +235,17 @@ pub fn draw_seed() -> u64 {
     splitmix64((nanos ^ (u64::from(std::process::id()) << 32)).wrapping_add(0x9E37_79B9_7F4A_7C15))
 }
 
+/// The seed a run records: `seed` where given; otherwise drawn ([`draw_seed`]) where
+/// something random drives the run (`random`: noise or Poisson input), and 0 where
+/// nothing does, so that a noise-free run's files are the same every time.
+pub fn seed_for(seed: Option<u64>, random: bool) -> u64 {
+    match seed {
+        Some(seed) => seed,
+        None if random => draw_seed(),
+        None => 0,
+    }
+}
+
 /// Noise added to every neuron's input current.
 ///
 /// With `sigma > 0` and `tau == 0`, white noise: each Euler step adds

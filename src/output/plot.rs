@@ -117,15 +117,21 @@ impl PlotOutput {
         trains: &SpikeTrains,
     ) -> Result<()> {
         let rows = trains.neurons.len().min(RASTER_ROWS) as u32;
-        self.render(640 + 70 + 40 * rows, Figure::CurveTrains(figure, trains))
+        self.render(
+            640 + RASTER_CAPTION + 70 + 40 * rows,
+            Figure::CurveTrains(figure, trains),
+        )
     }
 
     /// Draws a spike raster of an ensemble's `trains` (each row labelled with the
     /// neuron's bias) under `title`: at most [`RASTER_ROWS`] rows, evenly spread over
-    /// the neurons.
+    /// the neurons, and a line above them that says how many of the neurons they are.
     pub fn raster(&self, title: &str, trains: &SpikeTrains) -> Result<()> {
         let rows = trains.neurons.len().min(RASTER_ROWS) as u32;
-        self.render(60 + 50 + 40 * rows, Figure::Raster(title, trains))
+        self.render(
+            60 + RASTER_CAPTION + 50 + 40 * rows,
+            Figure::Raster(title, trains),
+        )
     }
 
     /// Draws a sample of an ensemble's tuning curves (rate against `x`), as Nengo's
@@ -203,11 +209,15 @@ impl Figure<'_> {
                             )),
                     ))
                     .map_err(e)?;
+                let (caption, lower) = lower.split_vertically(RASTER_CAPTION);
+                draw_raster_caption(&caption, trains, "neurons")?;
                 draw_raster(&lower, &raster_rows(trains, "bias"), trains.duration)
             }
             Figure::CurveTrains(figure, trains) => {
                 let (upper, lower) = root.split_vertically(640);
                 draw_curve(&upper, figure)?;
+                let (caption, lower) = lower.split_vertically(RASTER_CAPTION);
+                draw_raster_caption(&caption, trains, "recorded neurons")?;
                 draw_raster(
                     &lower,
                     &raster_rows(trains, "I"),
@@ -440,17 +450,32 @@ fn draw_curve<DB: DrawingBackend>(
     draw_axes(&mut chart, "Input current", "Output rate (Hz)")?;
     let blue = RGBColor(31, 119, 180);
     let orange = RGBColor(255, 127, 14);
-    chart
-        .draw_series(LineSeries::new(
-            reduce(&simulated, MAX_LINE_POINTS / 2),
-            blue.stroke_width(2),
-        ))
-        .map_err(e)?
-        .label("Simulated")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], blue.stroke_width(2)));
+    if noise.is_on() || poisson.is_on() {
+        // Noisy rates scatter about the analytic curve: joined by a line they make a
+        // band that hides it, so each neuron is a dot, and the analytic curve is drawn
+        // over them.
+        chart
+            .draw_series(
+                simulated
+                    .iter()
+                    .map(|&point| Circle::new(point, 2, blue.mix(0.55).filled())),
+            )
+            .map_err(e)?
+            .label("Simulated (one dot a neuron)")
+            .legend(move |(x, y)| Circle::new((x + 12, y), 3, blue.filled()));
+    } else {
+        chart
+            .draw_series(LineSeries::new(
+                reduce(&simulated, MAX_LINE_POINTS / 2),
+                blue.stroke_width(2),
+            ))
+            .map_err(e)?
+            .label("Simulated")
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], blue.stroke_width(2)));
+    }
     // A curve of a few neurons shows each of them: a bare line between a handful of
     // points hides where the simulated values are.
-    if simulated.len() <= MARKED_POINTS {
+    if simulated.len() <= MARKED_POINTS && !(noise.is_on() || poisson.is_on()) {
         chart
             .draw_series(
                 simulated
@@ -467,17 +492,38 @@ fn draw_curve<DB: DrawingBackend>(
             orange.stroke_width(2),
         ))
         .map_err(e)?
-        .label(match (noise.is_on(), report.analytic.dt_correction()) {
-            _ if poisson.is_on() => "Diffusion approximation",
-            (false, _) => "Analytical",
-            (true, true) if !noise.is_coloured() => "Siegert, step-corrected",
-            (true, _) => "Siegert",
-        })
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], orange.stroke_width(2)));
+        .label(analytic_label(report))
+        .legend(move |(x, y)| {
+            // Dashed, as the curve is.
+            EmptyElement::at((x, y))
+                + PathElement::new([(0, 0), (9, 0)], orange.stroke_width(2))
+                + PathElement::new([(15, 0), (24, 0)], orange.stroke_width(2))
+        });
     // Below the curve, which rises from threshold and saturates: the lower right stays
     // empty.
     draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     Ok(())
+}
+
+/// The analytic curve's name in a legend, with a warning where the step-corrected
+/// Siegert rate is used outside the steps it is checked at
+/// ([`crate::model::analytic::CHECKED_DT_RATIO`]).
+fn analytic_label(report: &CurveReport) -> String {
+    let noise = report.noise;
+    match (noise.is_on(), report.analytic.dt_correction()) {
+        _ if report.poisson.is_on() => "Diffusion approximation".into(),
+        (false, _) => "Analytical".into(),
+        (true, true) if !noise.is_coloured() => {
+            match crate::model::analytic::unchecked_dt_ratio(report.run.params()) {
+                Some(ratio) => format!(
+                    "Siegert, step-corrected (unchecked at dt/tau_rc {})",
+                    tick(&ratio)
+                ),
+                None => "Siegert, step-corrected".into(),
+            }
+        }
+        (true, _) => "Siegert".into(),
+    }
 }
 
 /// Width of the trace figure's left label area, shared by the voltage chart and the
@@ -675,6 +721,42 @@ fn draw_trace<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, trace: &Trace) 
 /// The most rows a curve's raster draws.
 pub const RASTER_ROWS: usize = 20;
 
+/// Height of the line above a raster that says which neurons its rows are.
+const RASTER_CAPTION: u32 = 34;
+
+/// "Spike trains of the 30 neurons", or, where the rows are a sample, "Spike trains of
+/// 20 of the 900 recorded neurons, evenly spread (all are in --spikes)".
+fn draw_raster_caption<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    trains: &SpikeTrains,
+    what: &str,
+) -> DrawResult<()> {
+    let total = trains.neurons.len();
+    let shown = total.min(RASTER_ROWS);
+    let text = if shown < total {
+        format!(
+            "Spike trains of {shown} of the {} {what}, evenly spread (the file written with \
+             --spikes holds them all)",
+            grouped(total as u64)
+        )
+    } else {
+        format!("Spike trains of the {} {what}", grouped(total as u64))
+    };
+    area.draw(&Text::new(
+        text,
+        (16, RASTER_CAPTION as i32 / 2),
+        (FAMILY, 16)
+            .into_font()
+            .color(&BLACK.mix(0.8))
+            .pos(text_anchor::Pos::new(
+                text_anchor::HPos::Left,
+                text_anchor::VPos::Center,
+            )),
+    ))
+    .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 /// The raster rows of recorded neurons: all of them up to [`RASTER_ROWS`], else that
 /// many evenly spread.
 fn raster_rows(trains: &SpikeTrains, input: &str) -> Vec<RasterRow> {
@@ -712,12 +794,35 @@ fn draw_raster<DB: DrawingBackend>(
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let red = RGBColor(214, 39, 40);
     let count = rows.len();
+    let label = |size| {
+        (FAMILY, size)
+            .into_font()
+            .color(&BLACK)
+            .pos(text_anchor::Pos::new(
+                text_anchor::HPos::Right,
+                text_anchor::VPos::Center,
+            ))
+    };
+    // The label area of the trace figure (its time axis lines up with the voltage's),
+    // wider where a label would come within 12 pixels of the figure's edge (long
+    // biases): a label ends 10 pixels left of the chart, which starts 16 pixels in.
+    let mut widest = 0;
+    for row in rows {
+        widest = widest
+            .max(
+                area.estimate_text_size(&row.label, &label(15))
+                    .map_err(e)?
+                    .0,
+            )
+            .max(area.estimate_text_size(&row.note, &label(13)).map_err(e)?.0);
+    }
+    let label_area = (TRACE_LABEL_AREA - 16).max(widest + 6);
     let mut raster = ChartBuilder::on(area)
         .margin_left(16)
         .margin_right(16)
         .margin_bottom(10)
         .x_label_area_size(40)
-        .y_label_area_size(TRACE_LABEL_AREA - 16)
+        .y_label_area_size(label_area)
         .build_cartesian_2d(0.0..end, 0.0..count as f64)
         .map_err(e)?;
     raster
@@ -730,15 +835,6 @@ fn draw_raster<DB: DrawingBackend>(
         .axis_desc_style((FAMILY, 17))
         .draw()
         .map_err(e)?;
-    let label = |size| {
-        (FAMILY, size)
-            .into_font()
-            .color(&BLACK)
-            .pos(text_anchor::Pos::new(
-                text_anchor::HPos::Right,
-                text_anchor::VPos::Center,
-            ))
-    };
     for (n, row) in rows.iter().enumerate() {
         // Row 0 on top; its ticks fill the middle of the row.
         let y = (count - 1 - n) as f64;

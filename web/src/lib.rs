@@ -47,7 +47,7 @@ export interface RunOptions {
     noise?: number;
     /** The noise's correlation time, seconds (0: white). */
     noiseTau?: number;
-    /** The seed of the noise streams (and the Poisson input's); random if absent. */
+    /** The seed of the noise streams (and the Poisson input's); random if absent and either is on, 0 if neither is. */
     seed?: number;
     /** Poisson input: events a second into each neuron (0: none), and what one adds to
      * the voltage. */
@@ -204,8 +204,8 @@ impl Options {
     }
 
     /// The neuron and the run: `dt`, `tauRc`, `tauRef`, `vTh`, `method`, `duration`,
-    /// `noise`, `noiseTau`, `seed` (the CLI's defaults; a seed drawn when noise is on
-    /// and none is given).
+    /// `noise`, `noiseTau`, `seed` (the CLI's defaults; a seed drawn when noise or
+    /// Poisson input is on and none is given, 0 when neither is).
     fn run_spec(&self) -> Result<RunSpec, JsError> {
         let defaults = LifParams::default();
         let params = LifParams {
@@ -223,23 +223,25 @@ impl Options {
                 )));
             }
         };
+        let sigma = self.number("noise", 0.0)?;
+        let poisson = Poisson::new(
+            self.number("poissonRate", 0.0)?,
+            self.number("poissonWeight", 0.0)?,
+        );
+        // The CLI's rule (`gpulif::noise::seed_for`), with the page's own random numbers.
         let seed = match self.get("seed") {
             Some(_) => self.whole("seed", 0)?,
-            None => (js_sys::Math::random() * 9.007_199_254_740_991e15) as u64,
+            None if sigma != 0.0 || poisson.is_on() => {
+                (js_sys::Math::random() * 9.007_199_254_740_991e15) as u64
+            }
+            None => 0,
         };
         Ok(RunSpec {
             params,
             method,
             duration: self.number("duration", 1.0)?,
-            noise: Noise::coloured(
-                self.number("noise", 0.0)?,
-                self.number("noiseTau", 0.0)?,
-                seed,
-            ),
-            poisson: Poisson::new(
-                self.number("poissonRate", 0.0)?,
-                self.number("poissonWeight", 0.0)?,
-            ),
+            noise: Noise::coloured(sigma, self.number("noiseTau", 0.0)?, seed),
+            poisson,
             dt_correction: self.get("dtCorrection").map_or(Ok(true), |value| {
                 value
                     .as_bool()

@@ -171,7 +171,7 @@ impl Kernel {
     /// The spike counts of a block at rest after `steps` Euler steps under its
     /// constant currents, all with the same constants: [`Kernel::step`]'s counts,
     /// bit for bit, at the cost of each lane's first inter-spike interval
-    /// ([`count_block`]).
+    /// (`count_block`).
     ///
     /// # Panics
     ///
@@ -202,7 +202,7 @@ impl Kernel {
     /// Advances every neuron of `block`, from any state, by `steps` Euler steps under
     /// its constant currents, all with the same constants: [`Kernel::step`]'s state
     /// (gaps, refractory countdowns, counts, last-step spikes), bit for bit, at the cost
-    /// of a few of each lane's intervals rather than `steps` ([`advance_block`]).
+    /// of a few of each lane's intervals rather than `steps` (`advance_block`).
     ///
     /// # Panics
     ///

@@ -203,7 +203,7 @@ impl RunArgs {
             params,
             method,
             duration,
-            noise: self.noise.noise(),
+            noise: self.noise.noise(self.poisson.poisson()),
             poisson: self.poisson.poisson(),
             dt_correction: !self.noise.no_dt_correction,
             stimulus: self.stimulus.read(&run)?,
@@ -255,8 +255,9 @@ pub struct NoiseArgs {
           value_parser = parse_number)]
     pub noise_tau: f64,
 
-    /// Seed of the noise streams (0 to 18446744073709551615); drawn and reported when
-    /// not given, so that every run can be repeated.
+    /// Seed of the noise streams and the Poisson events (0 to 18446744073709551615);
+    /// when not given, drawn and reported for a run with noise or Poisson input (so that
+    /// it can be repeated), and 0 for a run with neither.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 
@@ -267,9 +268,11 @@ pub struct NoiseArgs {
 }
 
 impl NoiseArgs {
-    /// The noise asked for; a seed is drawn when none is given.
-    pub fn noise(&self) -> gpulif::Noise {
-        let seed = self.seed.unwrap_or_else(gpulif::noise::draw_seed);
+    /// The noise asked for, beside `poisson` input (which draws with the same seed): a
+    /// seed is drawn when none is given and either is on, and is 0 when neither is.
+    pub fn noise(&self, poisson: gpulif::Poisson) -> gpulif::Noise {
+        let random = self.sigma != 0.0 || poisson.is_on();
+        let seed = gpulif::noise::seed_for(self.seed, random);
         gpulif::Noise::coloured(self.sigma, self.noise_tau, seed)
     }
 }
@@ -614,6 +617,35 @@ pub fn parse_refractory_steps(text: &str) -> Result<u32, String> {
         Ok(n) if f64::from(n) <= gpulif::model::params::MAX_REFRACTORY_STEPS => Ok(n),
         _ => Err("expected a whole number of steps from 0 to 100000000".to_owned()),
     }
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  gpulif completions bash > ~/.local/share/bash-completion/completions/gpulif
+  gpulif completions zsh > ~/.zfunc/_gpulif    # with fpath+=~/.zfunc before compinit
+  gpulif completions fish > ~/.config/fish/completions/gpulif.fish")]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  gpulif man curve | man -l -
+  mkdir -p ~/.local/share/man/man1 && gpulif man --dir ~/.local/share/man/man1")]
+pub struct ManArgs {
+    /// The command whose page to print (curve, trace, ensemble, ...); gpulif's own page
+    /// when absent.
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Option<String>,
+
+    /// Write every page (gpulif.1 and gpulif-COMMAND.1 for each command) into this
+    /// existing folder instead.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]

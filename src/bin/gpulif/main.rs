@@ -19,17 +19,21 @@ mod args;
 mod commands;
 mod failure;
 mod print;
+mod reference;
 
 use std::process::ExitCode;
 
-use args::{BenchArgs, CurveArgs, DevicesArgs, EnsembleArgs, ExploreArgs, MergeArgs, TraceArgs};
+use args::{
+    BenchArgs, CompletionsArgs, CurveArgs, DevicesArgs, EnsembleArgs, ExploreArgs, ManArgs,
+    MergeArgs, TraceArgs,
+};
 use clap::{Parser, Subcommand};
 pub use failure::{Failure, check};
 use failure::{handle_interrupts, started};
 
 /// Leaky integrate-and-fire tuning curves, millions of neurons at a time, on the GPU.
 #[derive(Parser, Debug)]
-#[command(name = "gpulif", version, about, long_about = None)]
+#[command(name = "gpulif", version, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -58,6 +62,10 @@ enum Command {
     /// tuning curve is simulated on the GPU between frames (built with `--features
     /// explore`).
     Explore(ExploreArgs),
+    /// Print the completion script of a shell: bash, zsh, fish, elvish or powershell.
+    Completions(CompletionsArgs),
+    /// Print the man page of gpulif or of one command, or write them all into a folder.
+    Man(ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -112,5 +120,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Ensemble(args) => commands::ensemble::run(args),
         Command::Merge(args) => commands::merge::run(args),
         Command::Explore(args) => commands::explore::run(args),
+        Command::Completions(args) => reference::completions(args),
+        Command::Man(args) => reference::man(args),
     }
 }

@@ -141,7 +141,12 @@ pub fn print_summary(report: &CurveReport) {
             shortest(poisson.sigma(tau_rc))
         );
     }
-    if report.counted {
+    if s.neurons == 0 {
+        outln!(
+            "  time      no neurons to simulate; {:.3} s in all",
+            started().elapsed().as_secs_f64()
+        );
+    } else if report.counted {
         outln!(
             "  time      {:.3} s counting, from each neuron's period: identical to stepping \
              all {} steps ({:.3e} neuron-seconds a second); {:.3} s in all",

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::Analytic;
-use crate::backend::BackendKind;
+use crate::backend::{BackendKind, per_second};
 use crate::input::Poisson;
 use crate::model::analytic;
 use crate::model::noise::Noise;
@@ -53,16 +53,22 @@ pub struct CurveReport {
 }
 
 impl CurveReport {
-    /// Neuron-steps per second of wall time.
+    /// Neuron-steps per second of wall time; 0 for a run of no neurons (an empty shard).
     pub fn neuron_steps_per_second(&self) -> f64 {
-        self.summary.neurons as f64 * f64::from(self.run.steps()) / self.elapsed.as_secs_f64()
+        per_second(
+            self.summary.neurons as f64 * f64::from(self.run.steps()),
+            self.elapsed.as_secs_f64(),
+        )
     }
 
     /// Simulated neuron-seconds per second of wall time: the speed of a run whose
     /// counts were computed from each neuron's period ([`CurveReport::counted`]), whose
-    /// neuron-steps were not stepped.
+    /// neuron-steps were not stepped. 0 for a run of no neurons.
     pub fn neuron_seconds_per_second(&self) -> f64 {
-        self.summary.neurons as f64 * self.run.duration() / self.elapsed.as_secs_f64()
+        per_second(
+            self.summary.neurons as f64 * self.run.duration(),
+            self.elapsed.as_secs_f64(),
+        )
     }
 }
 
@@ -375,9 +381,12 @@ impl TuningCurve {
         self.elapsed
     }
 
-    /// Neuron-steps per second of wall time.
+    /// Neuron-steps per second of wall time; 0 for a run of no neurons.
     pub fn neuron_steps_per_second(&self) -> f64 {
-        self.len() as f64 * f64::from(self.run.steps()) / self.elapsed.as_secs_f64()
+        per_second(
+            self.len() as f64 * f64::from(self.run.steps()),
+            self.elapsed.as_secs_f64(),
+        )
     }
 }
 

@@ -20,7 +20,7 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
         i_min: args.i_min,
         i_max: args.i_max,
         method: args.method.into(),
-        noise: args.noise.noise(),
+        noise: args.noise.noise(args.poisson.poisson()),
         poisson: args.poisson.poisson(),
     };
     let run = workload.run()?;

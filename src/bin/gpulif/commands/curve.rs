@@ -43,6 +43,26 @@ pub fn run(args: CurveArgs) -> Result<(), Failure> {
             ));
         }
         prepared = prepared.shard(k, n)?;
+        if prepared.is_empty() && !args.quiet {
+            eprintln!(
+                "note: shard {k}/{n} holds none of the {} neurons (shard K takes neurons \
+                 ⌊K·N/{n}⌋ up to ⌊(K+1)·N/{n}⌋); its part is written, empty, for `gpulif merge`",
+                prepared.currents().len()
+            );
+        }
+    }
+    let noise = prepared.noise();
+    let white = noise.is_on() && !noise.is_coloured() && prepared.analytic().dt_correction();
+    if white
+        && !args.quiet
+        && let Some(ratio) = gpulif::model::analytic::unchecked_dt_ratio(prepared.run().params())
+    {
+        eprintln!(
+            "note: dt/tau_rc = {ratio:.4} is above {}, the largest step at which the \
+             step-corrected Siegert rate is checked against simulation; the simulated rates \
+             may sit a few Hz off the analytic curve (a smaller --dt brings them together)",
+            gpulif::model::analytic::CHECKED_DT_RATIO
+        );
     }
     let recorded = args
         .record

@@ -143,10 +143,10 @@ pub fn ensemble_signal(
     if !args.quiet {
         outln!(
             "{} neurons driven by x(t) from {} for {} s ({} steps) on {}: {}",
-            ensemble.len(),
+            gpulif::output::grouped(ensemble.len() as u64),
             path.display(),
             run.duration(),
-            run.steps(),
+            gpulif::output::grouped(u64::from(run.steps())),
             stepper.kind(),
             stepper.device()
         );
