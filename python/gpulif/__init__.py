@@ -801,7 +801,7 @@ def analytic_rate(
 ) -> np.ndarray:
     """The analytic rate (Hz) of each current: the LIF rate, or under noise and Poisson
     input (``(rate, weight)``, as for :func:`curve`) the Siegert rate of the diffusion
-    approximation (see the README's Noise and Poisson input sections)."""
+    approximation (see the book's pages on noise and Poisson input)."""
     return _gpulif.analytic_rate(
         _floats("currents", currents), _real("dt", dt), _real("tau_rc", tau_rc),
         _real("tau_ref", tau_ref), _real("v_th", v_th), _real("noise", noise),

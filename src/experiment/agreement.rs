@@ -1,5 +1,5 @@
 //! How the backends' spike counts agree on one workload, judged against the precision
-//! contract (DESIGN §2, the README's Precision section):
+//! contract (DESIGN §2, the book's page on precision):
 //!
 //! * Euler: the float32 backends run the same arithmetic and must be identical to each
 //!   other, and identical to the float64 reference on at least 99.9 % of neurons;

@@ -572,7 +572,8 @@ pub struct NeuronArgs {
 
     /// Refractory period, seconds. With the Euler method the neuron stays frozen for
     /// the steps the tutorial's float64 countdown gives (the summary says how many: 2
-    /// for 2 ms at dt = 1 ms, but 10 for both 10 ms and 11 ms; see the README).
+    /// for 2 ms at dt = 1 ms, but 10 for both 10 ms and 11 ms; see the book's page on
+    /// the refractory period).
     #[arg(long, value_name = "SECONDS", default_value_t = LifParams::default().tau_ref,
           allow_hyphen_values = true, value_parser = parse_number)]
     pub tau_ref: f64,

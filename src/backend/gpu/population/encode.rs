@@ -244,7 +244,7 @@ impl GpuPopulation {
     /// where [`write_currents`](Self::write_currents) forms them in float64: the spike
     /// counts then agree with the float64 reference as closely as the host-written
     /// path does on the same float32 currents except within a few float32 roundings of
-    /// a step boundary (the README's Embedding section gives the measured agreement).
+    /// a step boundary (the book's page on embedding gives the measured agreement).
     pub fn encode_form_inputs(&self, encoder: &mut wgpu::CommandEncoder) {
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
             label: Some("gpulif form inputs"),
