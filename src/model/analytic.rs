@@ -19,11 +19,13 @@ pub const DISCRETE_BARRIER_SHIFT: f64 = ZETA_HALF / 2.506_628_274_631_000_2;
 /// (about 3 Hz below at dt/tau_rc = 0.05, sigma 0.3, 50–100 Hz).
 pub const CHECKED_DT_RATIO: f64 = 0.005;
 
-/// `Some(dt/tau_rc)` where it is above [`CHECKED_DT_RATIO`]: a step the step-corrected
-/// Siegert rate is not checked at.
-pub fn unchecked_dt_ratio(params: &LifParams) -> Option<f64> {
+/// `Some(dt/tau_rc)` where a run's analytic rate is the step-corrected Siegert rate of
+/// white noise (`noise` white and on, `dt_correction`) at a step above
+/// [`CHECKED_DT_RATIO`], where that rate is not checked.
+pub fn unchecked_step(params: &LifParams, noise: &Noise, dt_correction: bool) -> Option<f64> {
+    let corrected = noise.is_on() && !noise.is_coloured() && dt_correction;
     let ratio = params.dt / params.tau_rc;
-    (ratio > CHECKED_DT_RATIO).then_some(ratio)
+    (corrected && ratio > CHECKED_DT_RATIO).then_some(ratio)
 }
 
 /// The analytic firing rate (Hz) of the continuous-time LIF neuron under a constant

@@ -450,7 +450,8 @@ fn draw_curve<DB: DrawingBackend>(
     draw_axes(&mut chart, "Input current", "Output rate (Hz)")?;
     let blue = RGBColor(31, 119, 180);
     let orange = RGBColor(255, 127, 14);
-    if noise.is_on() || poisson.is_on() {
+    let noisy = noise.is_on() || poisson.is_on();
+    if noisy {
         // Noisy rates scatter about the analytic curve: joined by a line they make a
         // band that hides it, so each neuron is a dot, and the analytic curve is drawn
         // over them.
@@ -475,7 +476,7 @@ fn draw_curve<DB: DrawingBackend>(
     }
     // A curve of a few neurons shows each of them: a bare line between a handful of
     // points hides where the simulated values are.
-    if simulated.len() <= MARKED_POINTS && !(noise.is_on() || poisson.is_on()) {
+    if simulated.len() <= MARKED_POINTS && !noisy {
         chart
             .draw_series(
                 simulated
@@ -514,7 +515,7 @@ fn analytic_label(report: &CurveReport) -> String {
         _ if report.poisson.is_on() => "Diffusion approximation".into(),
         (false, _) => "Analytical".into(),
         (true, true) if !noise.is_coloured() => {
-            match crate::model::analytic::unchecked_dt_ratio(report.run.params()) {
+            match crate::model::analytic::unchecked_step(report.run.params(), &noise, true) {
                 Some(ratio) => format!(
                     "Siegert, step-corrected (unchecked at dt/tau_rc {})",
                     tick(&ratio)
@@ -725,7 +726,8 @@ pub const RASTER_ROWS: usize = 20;
 const RASTER_CAPTION: u32 = 34;
 
 /// "Spike trains of the 30 neurons", or, where the rows are a sample, "Spike trains of
-/// 20 of the 900 recorded neurons, evenly spread (all are in --spikes)".
+/// 20 of the 900 recorded neurons, evenly spread (the file written with --spikes holds
+/// them all)".
 fn draw_raster_caption<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     trains: &SpikeTrains,

@@ -51,12 +51,12 @@ pub fn run(args: CurveArgs) -> Result<(), Failure> {
             );
         }
     }
-    let noise = prepared.noise();
-    let white = noise.is_on() && !noise.is_coloured() && prepared.analytic().dt_correction();
-    if white
-        && !args.quiet
-        && let Some(ratio) = gpulif::model::analytic::unchecked_dt_ratio(prepared.run().params())
-    {
+    let unchecked = gpulif::model::analytic::unchecked_step(
+        prepared.run().params(),
+        &prepared.noise(),
+        prepared.analytic().dt_correction(),
+    );
+    if let Some(ratio) = unchecked.filter(|_| !args.quiet) {
         eprintln!(
             "note: dt/tau_rc = {ratio:.4} is above {}, the largest step at which the \
              step-corrected Siegert rate is checked against simulation; the simulated rates \
